@@ -1,0 +1,212 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The one data path: image → preprocess → backend → decode → result, with stage timings."""
+
+from dataclasses import dataclass, replace
+import threading
+import time
+from typing import Any, Optional
+
+import numpy as np
+
+from jetson_dnn_ros.backends import create_backend, InferenceBackend
+from jetson_dnn_ros.errors import ModelError
+from jetson_dnn_ros.models import DecodeParams, get_descriptor, ModelDescriptor
+from jetson_dnn_ros.preprocessing import GeometricTransform, Preprocessor
+from jetson_dnn_ros.tasks.base import get_decoder
+
+
+@dataclass(frozen=True)
+class StageTimings:
+    """Wall-clock time of each pipeline stage for one image, in milliseconds."""
+
+    preprocess_ms: float
+    infer_ms: float
+    decode_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        """Return the sum of the stages in milliseconds."""
+        return self.preprocess_ms + self.infer_ms + self.decode_ms
+
+
+@dataclass(frozen=True)
+class Inference:
+    """One processed image.
+
+    :param result: the task's result dataclass, in source-image pixels.
+    :param timings: per-stage :class:`StageTimings`.
+    :param transform: the source → network :class:`GeometricTransform` used.
+    """
+
+    result: Any
+    timings: StageTimings
+    transform: GeometricTransform
+
+
+def _input_spec(descriptor: ModelDescriptor, backend: InferenceBackend):
+    specs = backend.input_specs
+    if descriptor.input_name is None:
+        return specs[0]
+    for spec in specs:
+        if spec.name == descriptor.input_name:
+            return spec
+    raise ModelError(f'model {descriptor.name!r}: input {descriptor.input_name!r} not found; '
+                     f'the model has {[s.name for s in specs]}')
+
+
+class Pipeline:
+    """Run one model on images.
+
+    Thread-safe: calls are serialised, so a ROS executor and a parameter callback can share it.
+
+    :param descriptor: the :class:`ModelDescriptor`.
+    :param backend: an open backend for ``descriptor``'s model; the pipeline owns it and
+        closes it in :meth:`close`.
+    :param params: decoding settings; ``None`` = the descriptor's defaults.
+    :raises ModelError: if the model's input does not match the descriptor's preprocessing
+        spec or its outputs do not fit the decoder.
+    """
+
+    def __init__(self, descriptor: ModelDescriptor, backend: InferenceBackend,
+                 params: Optional[DecodeParams] = None):
+        self.descriptor = descriptor
+        self.backend = backend
+        self.labels = descriptor.load_labels()
+        self.params = params or descriptor.params
+        self._lock = threading.Lock()
+        spec = descriptor.preprocess
+        self.input = _input_spec(descriptor, backend)
+        if not self.input.matches(spec.input_shape):
+            raise ModelError(
+                f'model {descriptor.name!r}: input {self.input.name!r} has shape '
+                f'{self.input.shape} but the descriptor prepares {spec.input_shape} '
+                f'({spec.layout}, {spec.width}x{spec.height}); fix input: in the descriptor')
+        if np.dtype(spec.dtype) != self.input.dtype:
+            spec = replace(spec, dtype=str(self.input.dtype))
+        self.spec = spec
+        self.decoder = get_decoder(descriptor.decoder)(descriptor, self.labels)
+        if self.decoder.task != descriptor.task:
+            raise ModelError(f'model {descriptor.name!r} is a {descriptor.task} model but '
+                             f'decoder {descriptor.decoder!r} decodes {self.decoder.task}')
+        self.decoder.check_outputs(backend.output_specs)
+        self._preprocess = backend.create_preprocessor(spec) or Preprocessor(spec)
+
+    @classmethod
+    def from_model(cls, model: str, backend: str = 'auto', precision: str = 'fp16',
+                   model_file: Optional[str] = None, params: Optional[DecodeParams] = None,
+                   download: bool = False, **backend_options) -> 'Pipeline':
+        """Build a pipeline from a zoo name or descriptor path.
+
+        :param model: descriptor name (``yolox_nano``) or ``.yaml`` path.
+        :param backend: ``auto``, ``onnxruntime`` or ``tensorrt``.
+        :param precision: ``fp32``, ``fp16`` or ``int8`` (TensorRT).
+        :param model_file: ONNX file to use instead of the descriptor's.
+        :param params: decoding settings; ``None`` = the descriptor's defaults.
+        :param download: fetch the model from its pinned URL if it is not local.
+        :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
+        :raises ModelError: if the model cannot be found, loaded or decoded.
+        """
+        descriptor = get_descriptor(model)
+        if model_file:
+            descriptor = descriptor.with_file(model_file)
+        path = resolve_model_file(descriptor, download=download)
+        instance = create_backend(backend, str(path), precision=precision, **backend_options)
+        try:
+            return cls(descriptor, instance, params=params)
+        except Exception:
+            instance.close()
+            raise
+
+    @property
+    def task(self) -> str:
+        """Return the task name (``detection``, …)."""
+        return self.descriptor.task
+
+    def update_params(self, **changes) -> DecodeParams:
+        """Change decoding settings at run time (thresholds, top_k, filter_mode, options).
+
+        :raises ValueError: if a value is out of range; the old settings stay.
+        """
+        params = self.params.replace(**changes)
+        with self._lock:
+            self.params = params
+        return params
+
+    def process(self, image: np.ndarray, encoding: str = 'bgr8') -> Inference:
+        """Run the model on one image.
+
+        :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
+        :param encoding: e.g. ``bgr8``, ``rgb8``, ``mono8``, ``yuv422``.
+        :return: :class:`Inference` with the result in source-image pixels.
+        :raises ImageEncodingError: if the image does not match its encoding.
+        :raises BackendError: if inference fails.
+        :raises ModelError: if the outputs cannot be decoded.
+        """
+        with self._lock:
+            t0 = time.perf_counter()
+            tensor, transform = self._preprocess(image, encoding)
+            inputs = {self.input.name: tensor}
+            inputs.update(self.decoder.extra_inputs(transform, self.backend.input_specs))
+            t1 = time.perf_counter()
+            outputs = self.backend.infer(inputs)
+            t2 = time.perf_counter()
+            result = self.decoder.decode(outputs, transform, self.params)
+            t3 = time.perf_counter()
+        return Inference(result, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3,
+                                              (t3 - t2) * 1e3), transform)
+
+    def run(self, image: np.ndarray, encoding: str = 'bgr8'):
+        """Run the model on one image and return only the result (see :meth:`process`)."""
+        return self.process(image, encoding).result
+
+    def warmup(self, iterations: int = 2) -> None:
+        """Run the model on a grey frame so the first real frame is not slow."""
+        h, w = self.spec.height, self.spec.width
+        frame = np.full((h, w, 3), 127, np.uint8)
+        for _ in range(max(0, int(iterations))):
+            self.process(frame, 'bgr8')
+
+    def close(self) -> None:
+        """Close the backend and release its memory."""
+        self.backend.close()
+
+    def __enter__(self):
+        """Return self."""
+        return self
+
+    def __exit__(self, *exc_info):
+        """Close the pipeline."""
+        self.close()
+        return False
+
+
+def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
+    """Return the local path of the descriptor's ONNX file.
+
+    Looks in the descriptor's folder, the cache and ``$JETSON_DNN_DATA``; with ``download``
+    it fetches the pinned URL into the cache (see :mod:`jetson_dnn_ros.zoo`).
+
+    :raises ModelError: if the file is not local and cannot (or may not) be downloaded.
+    """
+    path = descriptor.model_path()
+    if path is not None:
+        return path
+    if download and descriptor.url:
+        from jetson_dnn_ros.zoo import pull
+        return pull(descriptor)
+    hint = (f'run `jetson-dnn models pull {descriptor.name}`' if descriptor.url else
+            'put the file there, set JETSON_DNN_DATA, or pass model_file')
+    raise ModelError(f'model file {descriptor.file!r} of {descriptor.name!r} not found; {hint}')

@@ -1,0 +1,357 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Turn a camera image into a network input tensor, and map network pixels back to the source.
+
+Coordinates are continuous pixel coordinates: pixel ``(col, row)`` covers ``[col, col + 1)``,
+so its centre is at ``col + 0.5``. A :class:`GeometricTransform` maps source-image
+coordinates to network-input coordinates as ``net = src * scale + offset`` per axis; every
+decoder uses its inverse so that results are always in source-image pixels.
+
+Normalisation is ``(pixel * scale - mean) / std`` per channel, with ``pixel`` in 0..255 and
+``mean``/``std`` in the scaled units (e.g. ``scale = 1/255``, ImageNet ``mean = (0.485,
+0.456, 0.406)``, ``std = (0.229, 0.224, 0.225)`` as torchvision's models use).
+"""
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+
+from jetson_dnn_ros.errors import ImageEncodingError, ModelError
+from jetson_dnn_ros.image import check_image, convert_color, encoding_info
+
+RESIZE_MODES = ('stretch', 'letterbox', 'center_crop')
+ALIGNMENTS = ('center', 'top_left')
+COLORS = ('rgb', 'bgr', 'gray')
+LAYOUTS = ('NCHW', 'NHWC')
+DTYPES = ('float32', 'float16')
+INTERPOLATIONS = {'linear': cv2.INTER_LINEAR, 'nearest': cv2.INTER_NEAREST,
+                  'area': cv2.INTER_AREA, 'cubic': cv2.INTER_CUBIC}
+
+
+def _triple(value, name) -> Tuple[float, ...]:
+    if np.isscalar(value):
+        return (float(value),) * 3
+    values = tuple(float(v) for v in value)
+    if len(values) not in (1, 3):
+        raise ModelError(f'{name} needs 1 or 3 values, got {len(values)}')
+    return values * 3 if len(values) == 1 else values
+
+
+@dataclass(frozen=True)
+class PreprocessSpec:
+    """How a model wants its input.
+
+    :param width: network input width in pixels.
+    :param height: network input height in pixels.
+    :param resize: ``stretch`` (ignore aspect ratio), ``letterbox`` (keep aspect ratio, pad)
+        or ``center_crop`` (resize the shorter side to ``resize_shorter``, crop the centre).
+    :param align: letterbox placement, ``center`` or ``top_left`` (YOLOX).
+    :param pad_value: letterbox fill in 0..255 pixel units, before normalisation
+        (114 in YOLOX/YOLOv5/v8).
+    :param resize_shorter: shorter-side length for ``center_crop``; ``None`` means
+        ``round(max(width, height) / 0.875)`` (256 for 224, as torchvision's ImageNet eval).
+    :param color: channel order the network expects, ``rgb``, ``bgr`` or ``gray``.
+    :param scale: multiplier applied to 0..255 pixel values.
+    :param mean: per-channel mean in scaled units, in the network's channel order.
+    :param std: per-channel standard deviation in scaled units.
+    :param layout: ``NCHW`` or ``NHWC``.
+    :param dtype: ``float32`` or ``float16``.
+    :param interpolation: resize filter, ``linear`` (bilinear, half-pixel centres, as
+        OpenCV's ``INTER_LINEAR``), ``nearest``, ``area`` or ``cubic``.
+    :raises ModelError: on an unknown mode or a non-positive size.
+    """
+
+    width: int
+    height: int
+    resize: str = 'stretch'
+    align: str = 'center'
+    pad_value: float = 0.0
+    resize_shorter: Optional[int] = None
+    color: str = 'rgb'
+    scale: float = 1.0 / 255.0
+    mean: Tuple[float, ...] = (0.0, 0.0, 0.0)
+    std: Tuple[float, ...] = (1.0, 1.0, 1.0)
+    layout: str = 'NCHW'
+    dtype: str = 'float32'
+    interpolation: str = 'linear'
+
+    def __post_init__(self):
+        for value, allowed, name in ((self.resize, RESIZE_MODES, 'resize'),
+                                     (self.align, ALIGNMENTS, 'align'),
+                                     (self.color, COLORS, 'color'),
+                                     (self.layout, LAYOUTS, 'layout'),
+                                     (self.dtype, DTYPES, 'dtype'),
+                                     (self.interpolation, tuple(INTERPOLATIONS), 'interpolation')):
+            if value not in allowed:
+                raise ModelError(f'preprocessing {name} {value!r} is not one of {allowed}')
+        if int(self.width) <= 0 or int(self.height) <= 0:
+            raise ModelError(f'network input size must be positive, got {self.width}x{self.height}')
+        object.__setattr__(self, 'width', int(self.width))
+        object.__setattr__(self, 'height', int(self.height))
+        object.__setattr__(self, 'mean', _triple(self.mean, 'mean'))
+        object.__setattr__(self, 'std', _triple(self.std, 'std'))
+        if any(s == 0 for s in self.std):
+            raise ModelError('std must not contain zeros')
+
+    @property
+    def channels(self) -> int:
+        """Return the number of network input channels (1 for gray, else 3)."""
+        return 1 if self.color == 'gray' else 3
+
+    @property
+    def input_shape(self) -> Tuple[int, int, int, int]:
+        """Return the batch-1 tensor shape, (1, C, H, W) or (1, H, W, C)."""
+        c, h, w = self.channels, self.height, self.width
+        return (1, c, h, w) if self.layout == 'NCHW' else (1, h, w, c)
+
+    def affine(self) -> Tuple[np.ndarray, np.ndarray]:
+        """Return per-channel ``(a, b)`` float32 so that ``normalised = pixel * a + b``."""
+        n = self.channels
+        std = np.asarray(self.std[:n], np.float64)
+        a = (self.scale / std).astype(np.float32)
+        b = (-np.asarray(self.mean[:n], np.float64) / std).astype(np.float32)
+        return a, b
+
+    def with_size(self, width: int, height: int) -> 'PreprocessSpec':
+        """Return a copy with another network input size (dynamic-shape models)."""
+        return replace(self, width=width, height=height)
+
+
+@dataclass(frozen=True)
+class GeometricTransform:
+    """Source-image ↔ network-input mapping, ``net = src * scale + offset`` per axis.
+
+    :param source_size: (height, width) of the source image in pixels.
+    :param network_size: (height, width) of the network input in pixels.
+    :param scale_x: horizontal scale, network pixels per source pixel.
+    :param scale_y: vertical scale, network pixels per source pixel.
+    :param offset_x: horizontal offset in network pixels (letterbox padding, minus crop).
+    :param offset_y: vertical offset in network pixels.
+    """
+
+    source_size: Tuple[int, int]
+    network_size: Tuple[int, int]
+    scale_x: float
+    scale_y: float
+    offset_x: float = 0.0
+    offset_y: float = 0.0
+
+    def to_source(self, xy: np.ndarray) -> np.ndarray:
+        """Map network-input coordinates to source-image coordinates.
+
+        :param xy: (..., 2) array of (x, y) in network pixels.
+        :return: (..., 2) float32 (x, y) in source-image pixels (not clipped).
+        """
+        xy = np.asarray(xy, np.float32)
+        out = np.empty(xy.shape, np.float32)
+        out[..., 0] = (xy[..., 0] - self.offset_x) / self.scale_x
+        out[..., 1] = (xy[..., 1] - self.offset_y) / self.scale_y
+        return out
+
+    def to_network(self, xy: np.ndarray) -> np.ndarray:
+        """Map source-image coordinates (..., 2) to network-input coordinates (float32)."""
+        xy = np.asarray(xy, np.float32)
+        out = np.empty(xy.shape, np.float32)
+        out[..., 0] = xy[..., 0] * self.scale_x + self.offset_x
+        out[..., 1] = xy[..., 1] * self.scale_y + self.offset_y
+        return out
+
+    def boxes_to_source(self, xyxy: np.ndarray, clip: bool = True) -> np.ndarray:
+        """Map boxes from network-input to source-image pixels.
+
+        :param xyxy: (N, 4) boxes (x1, y1, x2, y2) in network pixels.
+        :param clip: clip to the source image, ``[0, width] × [0, height]``.
+        :return: (N, 4) float32 xyxy in source-image pixels.
+        """
+        boxes = np.asarray(xyxy, np.float32).reshape(-1, 4)
+        out = self.to_source(boxes.reshape(-1, 2, 2)).reshape(-1, 4)
+        if clip:
+            h, w = self.source_size
+            np.clip(out[:, 0::2], 0.0, float(w), out=out[:, 0::2])
+            np.clip(out[:, 1::2], 0.0, float(h), out=out[:, 1::2])
+        return out
+
+    def network_region(self) -> Tuple[int, int, int, int]:
+        """Return the network-input pixels that hold source content, (x0, y0, x1, y1).
+
+        For a letterbox this excludes the padding; integer pixel bounds, end exclusive.
+        """
+        h, w = self.source_size
+        nh, nw = self.network_size
+        x0, y0 = self.to_network(np.array([0.0, 0.0]))
+        x1, y1 = self.to_network(np.array([float(w), float(h)]))
+        return (max(0, int(round(float(x0)))), max(0, int(round(float(y0)))),
+                min(nw, int(round(float(x1)))), min(nh, int(round(float(y1)))))
+
+    def map_to_source(self, values: np.ndarray, interpolation: str = 'linear') -> np.ndarray:
+        """Resample a network-grid map (logits, labels, depth) to source resolution.
+
+        The map may be at any output stride: its grid is assumed to span the whole network
+        input. Source pixels outside what the network saw (centre crop) take the nearest edge.
+
+        :param values: (h, w) or (h, w, C) array over the network input (any dtype OpenCV
+            resizes: uint8, uint16, int16, float32, float64).
+        :param interpolation: ``linear`` (bilinear) or ``nearest`` (``point``).
+        :return: (H_src, W_src) or (H_src, W_src, C) array of the same dtype.
+        """
+        nh, nw = self.network_size
+        mh, mw = values.shape[:2]
+        fx, fy = mw / nw, mh / nh
+        x0, y0, x1, y1 = self.network_region()
+        cx0, cy0 = int(round(x0 * fx)), int(round(y0 * fy))
+        cx1, cy1 = max(cx0 + 1, int(round(x1 * fx))), max(cy0 + 1, int(round(y1 * fy)))
+        crop = values[cy0:cy1, cx0:cx1]
+        h, w = self.source_size
+        # source rectangle that the network region covers
+        sx0, sy0 = self.to_source(np.array([x0, y0], np.float32))
+        sx1, sy1 = self.to_source(np.array([x1, y1], np.float32))
+        sx0, sy0 = max(0, int(round(float(sx0)))), max(0, int(round(float(sy0))))
+        sx1, sy1 = min(w, int(round(float(sx1)))), min(h, int(round(float(sy1))))
+        flag = INTERPOLATIONS['nearest' if interpolation in ('nearest', 'point') else 'linear']
+        resized = _resize(crop, (sx1 - sx0, sy1 - sy0), flag)
+        if (sx0, sy0, sx1, sy1) == (0, 0, w, h):
+            return resized
+        return cv2.copyMakeBorder(resized, sy0, h - sy1, sx0, w - sx1, cv2.BORDER_REPLICATE) \
+            if resized.ndim == 2 or resized.shape[2] <= 4 else np.pad(
+                resized, ((sy0, h - sy1), (sx0, w - sx1), (0, 0)), mode='edge')
+
+
+def _resize(values: np.ndarray, size, flag) -> np.ndarray:
+    """Resize with OpenCV, splitting channel stacks wider than OpenCV's limit."""
+    if values.shape[1] == size[0] and values.shape[0] == size[1]:
+        return np.ascontiguousarray(values)
+    if values.ndim == 3 and values.shape[2] > 4:
+        out = np.empty((size[1], size[0], values.shape[2]), values.dtype)
+        for c in range(0, values.shape[2], 4):
+            out[:, :, c:c + 4] = cv2.resize(np.ascontiguousarray(values[:, :, c:c + 4]), size,
+                                            interpolation=flag).reshape(size[1], size[0], -1)
+        return out
+    out = cv2.resize(values, size, interpolation=flag)
+    if values.ndim == 3 and out.ndim == 2:
+        out = out[:, :, None]
+    return out
+
+
+def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> GeometricTransform:
+    """Return the geometric transform ``spec`` applies to a source image of this size.
+
+    :param spec: the preprocessing spec.
+    :param source_size: (height, width) of the source image in pixels.
+    :return: the :class:`GeometricTransform`; its scales use the rounded resized size, so
+        it matches the pixels actually produced.
+    """
+    h, w = int(source_size[0]), int(source_size[1])
+    net_w, net_h = spec.width, spec.height
+    if spec.resize == 'stretch':
+        return GeometricTransform((h, w), (net_h, net_w), net_w / w, net_h / h)
+    if spec.resize == 'letterbox':
+        r = min(net_w / w, net_h / h)
+        new_w, new_h = max(1, min(net_w, int(round(w * r)))), max(1, min(net_h, int(round(h * r))))
+        if spec.align == 'center':
+            ox, oy = (net_w - new_w) // 2, (net_h - new_h) // 2
+        else:
+            ox, oy = 0, 0
+        return GeometricTransform((h, w), (net_h, net_w), new_w / w, new_h / h, ox, oy)
+    shorter = spec.resize_shorter or int(round(max(net_w, net_h) / 0.875))
+    r = shorter / min(h, w)
+    new_w, new_h = max(net_w, int(round(w * r))), max(net_h, int(round(h * r)))
+    ox, oy = (new_w - net_w) // 2, (new_h - net_h) // 2
+    return GeometricTransform((h, w), (net_h, net_w), new_w / w, new_h / h, -ox, -oy)
+
+
+class Preprocessor:
+    """CPU preprocessing of one spec, reusing its output buffer between calls.
+
+    :param spec: the :class:`PreprocessSpec` to apply.
+    """
+
+    def __init__(self, spec: PreprocessSpec):
+        self.spec = spec
+        self._a, self._b = spec.affine()
+        self._out = np.empty(spec.input_shape, np.dtype(spec.dtype))
+
+    def __call__(self, image: np.ndarray, encoding: str):
+        """Preprocess one image.
+
+        :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
+        :param encoding: the image's encoding, e.g. ``bgr8``.
+        :return: ``(tensor, transform)``: the (1, C, H, W) or (1, H, W, C) tensor of the
+            spec's dtype (owned by this preprocessor and overwritten by the next call), and
+            the :class:`GeometricTransform` from source to network pixels.
+        :raises ImageEncodingError: if the image does not match its encoding.
+        """
+        spec = self.spec
+        info = check_image(image, encoding)
+        transform = compute_transform(spec, image.shape[:2])
+        # colour conversions that need the full image come first; others run after resizing
+        early = info.color in ('uyvy', 'yuyv') or info.dtype != 'uint8'
+        if early:
+            image = convert_color(image, encoding, spec.color)
+            encoding = 'mono8' if spec.color == 'gray' else spec.color + '8'
+        resized = self._geometry(image, transform)
+        if not early:
+            resized = convert_color(resized, encoding, spec.color)
+        self._normalise(resized)
+        return self._out, transform
+
+    def _geometry(self, image: np.ndarray, t: GeometricTransform) -> np.ndarray:
+        spec = self.spec
+        flag = INTERPOLATIONS[spec.interpolation]
+        h, w = image.shape[:2]
+        new_w, new_h = int(round(w * t.scale_x)), int(round(h * t.scale_y))
+        resized = image if (new_w, new_h) == (w, h) else cv2.resize(
+            image, (new_w, new_h), interpolation=flag)
+        if resized.ndim == 2 and image.ndim == 3:
+            resized = resized[:, :, None]
+        if spec.resize == 'stretch':
+            return resized
+        ox, oy = int(round(t.offset_x)), int(round(t.offset_y))
+        if spec.resize == 'center_crop':
+            return resized[-oy:-oy + spec.height, -ox:-ox + spec.width]
+        pad = [float(spec.pad_value)] * 4
+        return cv2.copyMakeBorder(resized, oy, spec.height - new_h - oy, ox,
+                                  spec.width - new_w - ox, cv2.BORDER_CONSTANT, value=pad)
+
+    def _normalise(self, pixels: np.ndarray) -> None:
+        out, a, b = self._out, self._a, self._b
+        if pixels.ndim == 2:
+            pixels = pixels[:, :, None]
+        if self.spec.layout == 'NCHW':
+            for c in range(pixels.shape[2]):
+                np.multiply(pixels[:, :, c], a[c], out=out[0, c], casting='unsafe')
+                out[0, c] += b[c]
+        else:
+            np.multiply(pixels, a, out=out[0], casting='unsafe')
+            out[0] += b
+
+
+def preprocess(image: np.ndarray, encoding: str, spec: PreprocessSpec):
+    """Preprocess one image with a fresh :class:`Preprocessor` (convenience; see its call).
+
+    :return: ``(tensor, transform)`` with a tensor the caller owns.
+    """
+    if not isinstance(spec, PreprocessSpec):
+        raise TypeError(f'spec must be a PreprocessSpec, got {type(spec).__name__}')
+    try:
+        encoding_info(encoding)
+    except ImageEncodingError:
+        raise
+    return Preprocessor(spec)(image, encoding)
+
+
+__all__ = ['PreprocessSpec', 'GeometricTransform', 'Preprocessor', 'compute_transform',
+           'preprocess', 'RESIZE_MODES', 'ALIGNMENTS', 'COLORS', 'LAYOUTS', 'DTYPES', 'field']

@@ -1,0 +1,71 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Build jetson_dnn_ros with colcon (ament_python) or plain pip."""
+
+from glob import glob
+import os
+
+from setuptools import find_packages, setup
+
+package_name = 'jetson_dnn_ros'
+
+# Runtime Python dependencies. In a ROS 2 workspace they come from apt through package.xml
+# (python3-numpy, python3-opencv, …), so install_requires stays empty: a pip requirement on
+# opencv-python would fight apt's cv2. Plain pip users pick them through an extra.
+core = ['numpy>=1.21', 'opencv-python-headless>=4.5', 'PyYAML>=5.3', 'rosbags>=0.10',
+        'tqdm>=4.50']
+
+
+def _files(pattern):
+    return sorted(f for f in glob(pattern) if os.path.isfile(f))
+
+
+setup(
+    name=package_name,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
+        ('share/' + package_name, ['package.xml']),
+        ('share/' + package_name + '/launch', _files('launch/*.launch.py')),
+        ('share/' + package_name + '/config', _files('config/*.yaml') + _files('config/*.rviz')),
+        ('share/' + package_name + '/config/models', _files('config/models/*.yaml')),
+    ],
+    install_requires=['setuptools'],
+    extras_require={
+        'onnxruntime': core + ['onnxruntime>=1.14'],
+        'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
+        'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7', 'flake8>=5',
+                        'pydocstyle>=6'],
+    },
+    python_requires='>=3.10',
+    zip_safe=True,
+    maintainer='jetson_dnn_ros maintainers',
+    maintainer_email='maintainers@jetson-dnn-ros.dev',
+    description='DNN perception lifecycle nodes for ROS 2 with TensorRT and ONNX Runtime',
+    license='Apache-2.0',
+    tests_require=['pytest'],
+    entry_points={
+        'console_scripts': [
+            'jetson-dnn = jetson_dnn_ros.cli:main',
+            'classification_node = jetson_dnn_ros.ros.classification_node:main',
+            'detection_node = jetson_dnn_ros.ros.detection_node:main',
+            'segmentation_node = jetson_dnn_ros.ros.segmentation_node:main',
+            'pose_node = jetson_dnn_ros.ros.pose_node:main',
+            'depth_node = jetson_dnn_ros.ros.depth_node:main',
+            'perception = jetson_dnn_ros.ros.perception:main',
+        ],
+    },
+)

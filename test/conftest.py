@@ -1,0 +1,68 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Shared fixtures: the real-data folder, photos, tiny ONNX model files.
+
+Real data (models, photos, bags) is read from ``$JETSON_DNN_DATA`` (default
+``../shared/data``); tests that need it skip with a reason when it is absent.
+"""
+
+import os
+from pathlib import Path
+import sys
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DIR = Path(__file__).resolve().parent
+if str(TEST_DIR) not in sys.path:
+    sys.path.insert(0, str(TEST_DIR))
+
+os.environ.setdefault('JETSON_DNN_DATA', str((ROOT / '..' / 'shared' / 'data').resolve()))
+
+
+def data_path(*parts) -> Path:
+    """Return a path inside the real-data folder (may not exist)."""
+    return Path(os.environ['JETSON_DNN_DATA']).joinpath(*parts)
+
+
+@pytest.fixture(scope='session')
+def data_dir() -> Path:
+    """Return the real-data folder, or skip when it is absent."""
+    path = data_path()
+    if not (path / 'models').is_dir():
+        pytest.skip(f'real data not found at {path} (set JETSON_DNN_DATA)')
+    return path
+
+
+@pytest.fixture(scope='session')
+def photo(data_dir):
+    """Return a loader ``photo(name) -> (H, W, 3) uint8 BGR`` of the shared photos."""
+    import cv2
+
+    def load(name: str):
+        path = data_dir / 'images' / (name if name.endswith('.jpg') else name + '.jpg')
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            pytest.skip(f'photo {path} missing')
+        return image
+    return load
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch) -> Path:
+    """Point the model/engine cache at a fresh temporary folder."""
+    cache = tmp_path / 'cache'
+    monkeypatch.setenv('JETSON_DNN_CACHE', str(cache))
+    return cache
