@@ -24,9 +24,8 @@ import sys
 from typing import Optional
 
 import cv2
-import numpy as np
-
 from jetson_dnn_ros.errors import ImageEncodingError
+import numpy as np
 
 
 @dataclass(frozen=True)

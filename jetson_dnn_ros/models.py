@@ -32,16 +32,19 @@ Every key of ``input`` except ``name`` is a :class:`~jetson_dnn_ros.preprocessin
 field; every key of ``decoder`` except ``name`` is passed to the decoder.
 """
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import fields
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional, Tuple
 
-import yaml
-
 from jetson_dnn_ros.errors import ModelError
-from jetson_dnn_ros.paths import find_file, models_dir
+from jetson_dnn_ros.paths import find_file
+from jetson_dnn_ros.paths import models_dir
 from jetson_dnn_ros.preprocessing import PreprocessSpec
+import yaml
 
 TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth')
 _PREPROCESS_FIELDS = {f.name for f in fields(PreprocessSpec)}

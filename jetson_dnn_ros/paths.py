@@ -15,7 +15,8 @@
 """Where models, data and caches live.
 
 - Data (models, labels, photos): ``$JETSON_DNN_DATA``, default ``../shared/data`` beside the
-  source checkout (the project's test data); absent on a user's machine, which is fine.
+  source checkout or the working directory (the project's test data); absent on a user's
+  machine, which is fine.
 - Cache (downloaded models, TensorRT engines): ``$JETSON_DNN_CACHE``, default
   ``~/.cache/jetson_dnn_ros``.
 - Model descriptors: ``$JETSON_DNN_MODELS_DIR``, the ament share folder
@@ -32,11 +33,18 @@ _CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:
-    """Return the data folder (``$JETSON_DNN_DATA`` or ``../shared/data`` beside the checkout)."""
+    """Return the data folder.
+
+    ``$JETSON_DNN_DATA`` if set, else ``../shared/data`` beside the source checkout, else
+    ``../shared/data`` relative to the working directory (a pip-installed package run from
+    the checkout).
+    """
     env = os.environ.get('JETSON_DNN_DATA')
     if env:
         return Path(env).expanduser()
-    return (_CHECKOUT / '..' / 'shared' / 'data').resolve()
+    candidates = [(_CHECKOUT / '..' / 'shared' / 'data').resolve(),
+                  (Path.cwd() / '..' / 'shared' / 'data').resolve()]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 def cache_dir() -> Path:

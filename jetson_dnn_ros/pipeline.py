@@ -14,18 +14,22 @@
 
 """The one data path: image → preprocess → backend → decode → result, with stage timings."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 import threading
 import time
 from typing import Any, Optional
 
-import numpy as np
-
-from jetson_dnn_ros.backends import create_backend, InferenceBackend
+from jetson_dnn_ros.backends import create_backend
+from jetson_dnn_ros.backends import InferenceBackend
 from jetson_dnn_ros.errors import ModelError
-from jetson_dnn_ros.models import DecodeParams, get_descriptor, ModelDescriptor
-from jetson_dnn_ros.preprocessing import GeometricTransform, Preprocessor
+from jetson_dnn_ros.models import DecodeParams
+from jetson_dnn_ros.models import get_descriptor
+from jetson_dnn_ros.models import ModelDescriptor
+from jetson_dnn_ros.preprocessing import GeometricTransform
+from jetson_dnn_ros.preprocessing import Preprocessor
 from jetson_dnn_ros.tasks.base import get_decoder
+import numpy as np
 
 
 @dataclass(frozen=True)

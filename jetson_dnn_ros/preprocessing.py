@@ -24,14 +24,18 @@ Normalisation is ``(pixel * scale - mean) / std`` per channel, with ``pixel`` in
 0.456, 0.406)``, ``std = (0.229, 0.224, 0.225)`` as torchvision's models use).
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from typing import Optional, Tuple
 
 import cv2
+from jetson_dnn_ros.errors import ImageEncodingError
+from jetson_dnn_ros.errors import ModelError
+from jetson_dnn_ros.image import check_image
+from jetson_dnn_ros.image import convert_color
+from jetson_dnn_ros.image import encoding_info
 import numpy as np
-
-from jetson_dnn_ros.errors import ImageEncodingError, ModelError
-from jetson_dnn_ros.image import check_image, convert_color, encoding_info
 
 RESIZE_MODES = ('stretch', 'letterbox', 'center_crop')
 ALIGNMENTS = ('center', 'top_left')
@@ -99,7 +103,8 @@ class PreprocessSpec:
             if value not in allowed:
                 raise ModelError(f'preprocessing {name} {value!r} is not one of {allowed}')
         if int(self.width) <= 0 or int(self.height) <= 0:
-            raise ModelError(f'network input size must be positive, got {self.width}x{self.height}')
+            raise ModelError(
+                f'network input size must be positive, got {self.width}x{self.height}')
         object.__setattr__(self, 'width', int(self.width))
         object.__setattr__(self, 'height', int(self.height))
         object.__setattr__(self, 'mean', _triple(self.mean, 'mean'))
@@ -109,7 +114,7 @@ class PreprocessSpec:
 
     @property
     def channels(self) -> int:
-        """Return the number of network input channels (1 for gray, else 3)."""
+        """Return how many input channels the network takes: 1 for gray, else 3."""
         return 1 if self.color == 'gray' else 3
 
     @property

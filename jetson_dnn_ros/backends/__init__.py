@@ -21,7 +21,8 @@ package imports on machines that have none of them.
 import importlib.util
 from typing import Optional, Sequence
 
-from jetson_dnn_ros.backends.base import InferenceBackend, TensorSpec
+from jetson_dnn_ros.backends.base import InferenceBackend
+from jetson_dnn_ros.backends.base import TensorSpec
 from jetson_dnn_ros.errors import BackendError
 
 BACKENDS = ('auto', 'onnxruntime', 'tensorrt')
@@ -40,7 +41,8 @@ def tensorrt_usable() -> bool:
 
 
 def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
-                   providers: Optional[Sequence[str]] = None, **tensorrt_options) -> InferenceBackend:
+                   providers: Optional[Sequence[str]] = None,
+                   **tensorrt_options) -> InferenceBackend:
     """Create the backend that runs ``model_path``.
 
     :param kind: ``auto`` (TensorRT when it imports and a GPU exists, else ONNX Runtime with

@@ -22,13 +22,13 @@ passes whatever it returns to :meth:`InferenceBackend.infer` unchanged, so devic
 never have to come back to the host.
 """
 
-from abc import ABC, abstractmethod
+from abc import ABC
+from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Tuple, Union
 
-import numpy as np
-
 from jetson_dnn_ros.errors import BackendError
+import numpy as np
 
 Dim = Union[int, None]
 

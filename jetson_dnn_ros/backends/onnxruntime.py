@@ -17,10 +17,11 @@
 import os
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
+from jetson_dnn_ros.backends.base import InferenceBackend
+from jetson_dnn_ros.backends.base import TensorSpec
+from jetson_dnn_ros.errors import BackendError
+from jetson_dnn_ros.errors import ModelError
 import numpy as np
-
-from jetson_dnn_ros.backends.base import InferenceBackend, TensorSpec
-from jetson_dnn_ros.errors import BackendError, ModelError
 
 _ORT_DTYPES = {
     'tensor(float)': np.float32, 'tensor(float16)': np.float16, 'tensor(double)': np.float64,

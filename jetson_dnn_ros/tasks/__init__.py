@@ -14,7 +14,10 @@
 
 """Task decoders and results: classification, detection, segmentation, pose, depth."""
 
-from jetson_dnn_ros.tasks.base import (Decoder, decoder_names, freeze, get_decoder,
-                                       register_decoder)
+from jetson_dnn_ros.tasks.base import Decoder
+from jetson_dnn_ros.tasks.base import decoder_names
+from jetson_dnn_ros.tasks.base import freeze
+from jetson_dnn_ros.tasks.base import get_decoder
+from jetson_dnn_ros.tasks.base import register_decoder
 
 __all__ = ['Decoder', 'decoder_names', 'freeze', 'get_decoder', 'register_decoder']

@@ -20,12 +20,12 @@ pixels. Adding a model family = one decoder registered here + one descriptor YAM
 
 from typing import Any, Callable, Dict, Mapping, Sequence, Type
 
-import numpy as np
-
 from jetson_dnn_ros.backends.base import TensorSpec
 from jetson_dnn_ros.errors import ModelError
-from jetson_dnn_ros.models import DecodeParams, ModelDescriptor
+from jetson_dnn_ros.models import DecodeParams
+from jetson_dnn_ros.models import ModelDescriptor
 from jetson_dnn_ros.preprocessing import GeometricTransform
+import numpy as np
 
 _DECODERS: Dict[str, Type['Decoder']] = {}
 

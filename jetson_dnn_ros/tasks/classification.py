@@ -17,11 +17,12 @@
 from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
-import numpy as np
-
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.labels import label_of
-from jetson_dnn_ros.tasks.base import Decoder, freeze, register_decoder
+from jetson_dnn_ros.tasks.base import Decoder
+from jetson_dnn_ros.tasks.base import freeze
+from jetson_dnn_ros.tasks.base import register_decoder
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ __all__: Sequence[str] = ['ClassificationResult', 'ClassificationDecoder', 'soft
 
 def _draw_classification(image, result: ClassificationResult, options):
     """Draw the top classes as text lines in the top-left corner (imageNet's overlay)."""
-    from jetson_dnn_ros.overlay import class_color, put_label
+    from jetson_dnn_ros.overlay import class_color
+    from jetson_dnn_ros.overlay import put_label
     if not options.has('labels', ('labels', 'conf')) and not options.has('conf', ('labels',)):
         return image
     y = 0
