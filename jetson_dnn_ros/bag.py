@@ -1,0 +1,806 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Read camera images from rosbags and write results into rosbags, without ROS.
+
+Everything goes through :mod:`rosbags` (pure Python): rosbag2 folders and single ``.db3``
+(sqlite3) or ``.mcap`` files are read with ``rosbags.rosbag2.Reader``, ROS 1 ``.bag`` files with
+``rosbags.highlevel.AnyReader``; messages are (de)serialised as CDR with the ROS 2 Humble type
+store plus vision_msgs (:func:`jetson_dnn_ros.msgdefs.make_typestore`).
+
+Result topics follow DESIGN §3 and live in the namespace of the source image topic:
+``/camera/image_raw`` (or ``/camera/image_raw/compressed``) gives ``/camera/detections``,
+``/camera/overlay``, ``/camera/label_info``, … Every result message copies the source image
+header (stamp and frame_id) and is written at the source message's bag (receive) timestamp.
+"""
+
+from dataclasses import dataclass
+import glob
+import os
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from jetson_dnn_ros.errors import ImageEncodingError
+from jetson_dnn_ros.image import check_image, convert_color, image_from_buffer
+
+IMAGE_TYPE = 'sensor_msgs/msg/Image'
+COMPRESSED_TYPE = 'sensor_msgs/msg/CompressedImage'
+CAMERA_INFO_TYPE = 'sensor_msgs/msg/CameraInfo'
+TRANSPORTS = ('compressed', 'compressedDepth', 'theora', 'zstd')
+"""image_transport sub-topic names stripped to find a camera's namespace."""
+
+STORAGES = ('sqlite3', 'mcap')
+BAG_VERSION = 8
+"""rosbag2 metadata version written (rosbags writes 8 or 9; 8 is read by Iron and later)."""
+
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
+VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg')
+
+
+@dataclass(frozen=True)
+class Header:
+    """The ``std_msgs/Header`` of an image: when and in which frame it was taken.
+
+    :param stamp_ns: acquisition time in nanoseconds since the epoch (``sec * 1e9 + nanosec``).
+    :param frame_id: the camera's optical frame (x right, y down, z forward).
+    """
+
+    stamp_ns: int
+    frame_id: str
+
+    @property
+    def sec(self) -> int:
+        """Return the whole seconds of the stamp."""
+        return int(self.stamp_ns) // 1_000_000_000
+
+    @property
+    def nanosec(self) -> int:
+        """Return the nanoseconds part of the stamp, in [0, 1e9)."""
+        return int(self.stamp_ns) % 1_000_000_000
+
+    def to_dict(self) -> dict:
+        """Return a JSON-serialisable dict with ``stamp`` {sec, nanosec} and ``frame_id``."""
+        return {'stamp': {'sec': self.sec, 'nanosec': self.nanosec}, 'frame_id': self.frame_id}
+
+
+class BagImage(NamedTuple):
+    """One decoded image message with its bag receive timestamp.
+
+    :param topic: the topic it was recorded on.
+    :param header: its :class:`Header`.
+    :param image: (H, W[, C]) array in ``encoding``; a read-only view of the message buffer
+        for raw images.
+    :param encoding: ``sensor_msgs/image_encodings`` name (``bgr8`` for decoded JPEG/PNG).
+    :param timestamp_ns: the bag (receive) timestamp in nanoseconds.
+    """
+
+    topic: str
+    header: Header
+    image: np.ndarray
+    encoding: str
+    timestamp_ns: int
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    """Intrinsics of a camera from ``sensor_msgs/CameraInfo``.
+
+    :param header: the message header (frame_id = camera optical frame).
+    :param width: image width in pixels the intrinsics refer to.
+    :param height: image height in pixels.
+    :param k: (3, 3) float64 camera matrix [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] in pixels.
+    :param d: distortion coefficients (float64), model ``distortion_model``.
+    :param distortion_model: e.g. ``plumb_bob``; empty when unknown.
+    """
+
+    header: Header
+    width: int
+    height: int
+    k: np.ndarray
+    d: np.ndarray
+    distortion_model: str
+
+    def scaled_k(self, height: int, width: int) -> np.ndarray:
+        """Return K rescaled to an image of ``height`` × ``width`` pixels (resized stream)."""
+        k = np.array(self.k, np.float64)
+        if self.width and self.height and (width, height) != (self.width, self.height):
+            k[0] *= width / self.width
+            k[1] *= height / self.height
+        return k
+
+
+def _typestore():
+    from jetson_dnn_ros.msgdefs import make_typestore
+    return make_typestore()
+
+
+def is_bag(path) -> bool:
+    """Return True if ``path`` is a rosbag2 folder, a ``.db3``/``.mcap`` file or a ROS 1 bag."""
+    path = Path(path)
+    if path.is_dir():
+        return (path / 'metadata.yaml').is_file()
+    return path.is_file() and path.suffix in ('.db3', '.mcap', '.bag')
+
+
+class _BagReader:
+    """Open a bag for reading: connections, raw messages and CDR deserialisation."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f'bag not found: {self.path}')
+        if not is_bag(self.path):
+            raise ImageEncodingError(f'{self.path} is not a rosbag2 folder (with metadata.yaml), '
+                                     'a .db3/.mcap file or a ROS 1 .bag file')
+        self._ros1 = self.path.is_file() and self.path.suffix == '.bag'
+
+    def __enter__(self):
+        from rosbags.highlevel import AnyReader
+        from rosbags.rosbag2 import Reader
+        try:
+            if self._ros1:
+                self._reader = AnyReader([self.path], default_typestore=_typestore())
+                self._reader.open()
+                self._deserialize = self._reader.deserialize
+            else:
+                self._reader = Reader(self.path)
+                self._reader.open()
+                store = _typestore()
+                self._deserialize = store.deserialize_cdr
+        except Exception as exc:  # rosbags raises ReaderError, AnyReaderError, …
+            raise ImageEncodingError(f'cannot open bag {self.path}: {exc}') from exc
+        return self
+
+    def __exit__(self, *exc_info):
+        self._reader.close()
+        return False
+
+    @property
+    def connections(self):
+        return self._reader.connections
+
+    def messages(self, connections):
+        if not connections:  # rosbags reads every topic for an empty selection
+            return iter(())
+        return self._reader.messages(connections=connections)
+
+    def deserialize(self, raw, msgtype):
+        return self._deserialize(raw, msgtype)
+
+
+def topic_types(bag_path) -> Dict[str, str]:
+    """Return ``{topic: message type}`` of a bag."""
+    with _BagReader(bag_path) as reader:
+        return {c.topic: c.msgtype for c in reader.connections}
+
+
+def image_topics(bag_path) -> List[Tuple[str, str]]:
+    """Return the bag's ``(topic, type)`` pairs of Image and CompressedImage, sorted by topic."""
+    return sorted((t, m) for t, m in topic_types(bag_path).items()
+                  if m in (IMAGE_TYPE, COMPRESSED_TYPE))
+
+
+def default_image_topic(bag_path) -> str:
+    """Pick the image topic to process: the first raw Image topic, else the first compressed.
+
+    :raises ImageEncodingError: if the bag has no image topic.
+    """
+    topics = image_topics(bag_path)
+    if not topics:
+        raise ImageEncodingError(f'bag {bag_path} has no sensor_msgs/Image or CompressedImage '
+                                 f'topic (topics: {sorted(topic_types(bag_path))})')
+    raw = [t for t, m in topics if m == IMAGE_TYPE]
+    return raw[0] if raw else topics[0][0]
+
+
+def topic_namespace(topic: str) -> str:
+    """Return the namespace result topics go into (``''`` for a root topic).
+
+    ``/camera/image_raw`` and ``/camera/image_raw/compressed`` both give ``/camera``;
+    ``/image`` gives ``''``.
+    """
+    parts = [p for p in str(topic).split('/') if p]
+    if len(parts) > 1 and parts[-1] in TRANSPORTS:
+        parts = parts[:-1]
+    return '/' + '/'.join(parts[:-1]) if len(parts) > 1 else ''
+
+
+def _header(msg) -> Header:
+    stamp = msg.header.stamp
+    return Header(int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec), str(msg.header.frame_id))
+
+
+def decode_image_msg(msg, msgtype: str) -> Tuple[np.ndarray, str]:
+    """Turn a deserialised Image or CompressedImage message into ``(image, encoding)``.
+
+    Raw images honour ``step`` and ``is_bigendian``
+    (:func:`~jetson_dnn_ros.image.image_from_buffer`).
+    Compressed images are decoded with ``cv2.imdecode``; image_transport's format strings
+    (``bgr8; jpeg compressed bgr8``, ``jpeg``, ``png``) all decode to OpenCV's BGR order, so
+    colour results are ``bgr8`` (``bgra8`` with alpha), grey ones ``mono8``/``mono16``.
+
+    :return: (H, W[, C]) array and its encoding.
+    :raises ImageEncodingError: on a bad buffer, an unsupported encoding, compressedDepth data
+        or bytes that do not decode.
+    """
+    if msgtype == IMAGE_TYPE:
+        image = image_from_buffer(msg.data, msg.height, msg.width, msg.encoding,
+                                  msg.step, bool(msg.is_bigendian))
+        return image, str(msg.encoding)
+    if msgtype != COMPRESSED_TYPE:
+        raise ImageEncodingError(f'{msgtype} is not an image message')
+    fmt = str(msg.format)
+    if 'compressedDepth' in fmt:
+        raise ImageEncodingError(f'compressedDepth images are not supported (format {fmt!r})')
+    buf = np.frombuffer(msg.data, np.uint8)
+    image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
+    if image is None:
+        raise ImageEncodingError(f'CompressedImage ({fmt or "no format"}, {buf.size} bytes) '
+                                 'does not decode; the data is corrupt or not JPEG/PNG')
+    if image.ndim == 2:
+        return image, 'mono16' if image.dtype == np.uint16 else 'mono8'
+    if image.dtype != np.uint8:
+        image = (image >> 8).astype(np.uint8)
+    return image, 'bgra8' if image.shape[2] == 4 else 'bgr8'
+
+
+def read_image_records(bag_path, topic: Optional[str] = None,
+                       on_error: Optional[Callable[[str, Exception], None]] = None
+                       ) -> Iterator[BagImage]:
+    """Iterate over the image messages of a bag in bag-time order.
+
+    :param bag_path: rosbag2 folder, ``.db3``/``.mcap`` file or ROS 1 ``.bag``.
+    :param topic: one Image/CompressedImage topic, or None for every image topic.
+    :param on_error: ``fn(name, exc)`` called for a message that does not decode (then
+        skipped); None re-raises.
+    :return: iterator of :class:`BagImage`.
+    :raises FileNotFoundError: if the bag does not exist.
+    :raises ImageEncodingError: if the bag cannot be opened, ``topic`` is not an image topic
+        of the bag, or (without ``on_error``) a message does not decode.
+    """
+    with _BagReader(bag_path) as reader:
+        conns = [c for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)]
+        if topic is not None:
+            conns = [c for c in conns if c.topic == topic]
+            if not conns:
+                raise ImageEncodingError(
+                    f'topic {topic!r} is not an Image/CompressedImage topic of {bag_path}; '
+                    f'image topics: {sorted({c.topic for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)})}')  # noqa: E501
+        counts: Dict[str, int] = {}
+        for conn, timestamp, raw in reader.messages(conns):
+            index = counts.get(conn.topic, 0)
+            counts[conn.topic] = index + 1
+            try:
+                msg = reader.deserialize(raw, conn.msgtype)
+                image, encoding = decode_image_msg(msg, conn.msgtype)
+                header = _header(msg)
+            except Exception as exc:
+                if on_error is None:
+                    raise ImageEncodingError(
+                        f'{conn.topic} message {index} in {bag_path}: {exc}') from exc
+                on_error(f'{conn.topic}#{index}', exc)
+                continue
+            yield BagImage(conn.topic, header, image, encoding, int(timestamp))
+
+
+def read_images(bag_path, topic: Optional[str] = None
+                ) -> Iterator[Tuple[str, Header, np.ndarray, str]]:
+    """Iterate over ``(topic, header, image, encoding)`` of a bag's image messages.
+
+    See :func:`read_image_records` (which also gives the bag timestamp).
+    """
+    for record in read_image_records(bag_path, topic):
+        yield record.topic, record.header, record.image, record.encoding
+
+
+def count_images(bag_path, topic: Optional[str] = None) -> int:
+    """Return how many image messages (of ``topic``, or all image topics) the bag holds."""
+    with _BagReader(bag_path) as reader:
+        return sum(c.msgcount for c in reader.connections
+                   if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)
+                   and (topic is None or c.topic == topic))
+
+
+def read_camera_infos(bag_path, topic: Optional[str] = None
+                      ) -> Iterator[Tuple[str, CameraInfo]]:
+    """Iterate over ``(topic, CameraInfo)`` of a bag's ``sensor_msgs/CameraInfo`` messages."""
+    with _BagReader(bag_path) as reader:
+        conns = [c for c in reader.connections if c.msgtype == CAMERA_INFO_TYPE
+                 and (topic is None or c.topic == topic)]
+        for conn, _, raw in reader.messages(conns):
+            msg = reader.deserialize(raw, conn.msgtype)
+            yield conn.topic, CameraInfo(
+                _header(msg), int(msg.width), int(msg.height),
+                np.asarray(msg.k, np.float64).reshape(3, 3).copy(),
+                np.asarray(msg.d, np.float64).copy(), str(msg.distortion_model))
+
+
+def camera_info_for(bag_path, image_topic: str) -> Optional[CameraInfo]:
+    """Return the first CameraInfo of the image topic's camera, or None.
+
+    The camera is matched by namespace: ``/camera/camera_info`` belongs to
+    ``/camera/image_raw`` and ``/camera/image_raw/compressed``.
+    """
+    wanted = topic_namespace(image_topic) + '/camera_info'
+    for _, info in read_camera_infos(bag_path, wanted):
+        if info.k[0, 0] > 0 and info.k[1, 1] > 0:
+            return info
+    return None
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+def _storage_plugin(storage: str):
+    from rosbags.rosbag2 import StoragePlugin
+    if storage not in STORAGES:
+        raise ValueError(f'bag storage must be one of {STORAGES}, got {storage!r}')
+    return StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3
+
+
+class _MsgFactory:
+    """Build rosbags message objects of the Humble (+ vision_msgs) type store."""
+
+    def __init__(self, store):
+        self.store = store
+        self.t = store.types
+
+    def header(self, header: Header):
+        time = self.t['builtin_interfaces/msg/Time'](sec=header.sec, nanosec=header.nanosec)
+        return self.t['std_msgs/msg/Header'](stamp=time, frame_id=header.frame_id)
+
+    def image(self, header: Header, image: np.ndarray, encoding: str):
+        info = check_image(image, encoding)
+        data = np.ascontiguousarray(image)
+        if data.dtype.byteorder == '>':
+            data = data.astype(data.dtype.newbyteorder('<'))
+        height, width = data.shape[:2]
+        return self.t[IMAGE_TYPE](
+            header=self.header(header), height=height, width=width, encoding=encoding,
+            is_bigendian=0, step=width * info.bytes_per_pixel,
+            data=data.reshape(-1).view(np.uint8))
+
+    def compressed(self, header: Header, image_bgr: np.ndarray, quality: int = 90):
+        ok, buf = cv2.imencode('.jpg', image_bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+        if not ok:
+            raise ImageEncodingError('OpenCV could not JPEG-encode the image')
+        return self.t[COMPRESSED_TYPE](header=self.header(header),
+                                       format='bgr8; jpeg compressed bgr8',
+                                       data=buf.reshape(-1))
+
+    def camera_info(self, header: Header, width: int, height: int, k: np.ndarray):
+        k = np.asarray(k, np.float64).reshape(3, 3)
+        p = np.zeros((3, 4), np.float64)
+        p[:, :3] = k
+        roi = self.t['sensor_msgs/msg/RegionOfInterest'](
+            x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
+        return self.t[CAMERA_INFO_TYPE](
+            header=self.header(header), height=height, width=width,
+            distortion_model='plumb_bob', d=np.zeros(5, np.float64), k=k.reshape(-1),
+            r=np.eye(3).reshape(-1), p=p.reshape(-1), binning_x=0, binning_y=0, roi=roi)
+
+    def hypothesis(self, class_id: str, score: float):
+        return self.t['vision_msgs/msg/ObjectHypothesis'](class_id=str(class_id),
+                                                          score=float(score))
+
+    def hypothesis_with_pose(self, class_id: str, score: float, x: float = 0.0,
+                             y: float = 0.0):
+        g = 'geometry_msgs/msg/'
+        pose = self.t[g + 'Pose'](position=self.t[g + 'Point'](x=float(x), y=float(y), z=0.0),
+                                  orientation=self.t[g + 'Quaternion'](x=0.0, y=0.0, z=0.0,
+                                                                       w=1.0))
+        return self.t['vision_msgs/msg/ObjectHypothesisWithPose'](
+            hypothesis=self.hypothesis(class_id, score),
+            pose=self.t[g + 'PoseWithCovariance'](pose=pose, covariance=np.zeros(36)))
+
+    def bbox(self, xyxy):
+        x1, y1, x2, y2 = (float(v) for v in xyxy)
+        v = 'vision_msgs/msg/'
+        point = self.t[v + 'Point2D'](x=(x1 + x2) / 2.0, y=(y1 + y2) / 2.0)
+        center = self.t[v + 'Pose2D'](position=point, theta=0.0)
+        return self.t[v + 'BoundingBox2D'](center=center, size_x=x2 - x1, size_y=y2 - y1)
+
+    def detection(self, header, xyxy, results, det_id: str = ''):
+        return self.t['vision_msgs/msg/Detection2D'](header=self.header(header),
+                                                     results=results, bbox=self.bbox(xyxy),
+                                                     id=det_id)
+
+    def label_info(self, header: Header, labels: Sequence[str], threshold: float):
+        cls = self.t['vision_msgs/msg/VisionClass']
+        return self.t['vision_msgs/msg/LabelInfo'](
+            header=self.header(header),
+            class_map=[cls(class_id=i, class_name=str(n)) for i, n in enumerate(labels)
+                       if i < 65535],
+            threshold=float(threshold))
+
+
+def color_lut(count: int, palette=None) -> np.ndarray:
+    """Return a (count, 3) uint8 RGB colour table for class ids.
+
+    :param count: number of class ids (max id + 1).
+    :param palette: (C, 3) RGB values (a model's palette, e.g. VOC's); ids beyond it, or all
+        ids when None, take :func:`jetson_dnn_ros.overlay.class_color`.
+    """
+    from jetson_dnn_ros.overlay import class_color
+    lut = np.zeros((max(1, int(count)), 3), np.uint8)
+    known = 0
+    if palette is not None:
+        pal = np.asarray(palette, np.uint8).reshape(-1, 3)
+        known = min(len(pal), len(lut))
+        lut[:known] = pal[:known]
+    for i in range(known, len(lut)):  # once per class, not per pixel
+        lut[i] = class_color(i)[::-1]
+    return lut
+
+
+def colorize_depth(depth: np.ndarray) -> np.ndarray:
+    """Return an (H, W, 3) uint8 RGB rendering of a depth map (OpenCV TURBO colormap).
+
+    Values are scaled between the finite minimum and maximum of the frame; non-finite pixels
+    are black. Works for metres and for relative inverse depth alike (only the order matters).
+
+    :param depth: (H, W) float32 depth.
+    """
+    depth = np.asarray(depth, np.float32)
+    finite = np.isfinite(depth)
+    if not finite.any():
+        return np.zeros(depth.shape + (3,), np.uint8)
+    lo, hi = float(depth[finite].min()), float(depth[finite].max())
+    scaled = np.where(finite, (depth - lo) * (255.0 / max(hi - lo, 1e-12)), 0.0)
+    colored = cv2.applyColorMap(scaled.astype(np.uint8), cv2.COLORMAP_TURBO)
+    colored[~finite] = 0
+    return cv2.cvtColor(colored, cv2.COLOR_BGR2RGB)
+
+
+def _colored_depth(depth: np.ndarray, kind: str) -> np.ndarray:
+    """Colour depth with the depth task's colour map (depthNet's), else :func:`colorize_depth`."""
+    try:
+        from jetson_dnn_ros.tasks.depth import colorize_depth as task_colorize
+    except ImportError:
+        return colorize_depth(depth)
+    return task_colorize(depth, kind)
+
+
+def pack_points(points: np.ndarray, colors: Optional[np.ndarray] = None) -> Tuple[np.ndarray,
+                                                                                  list, int]:
+    """Pack xyz (and rgb) into the bytes of a PointCloud2 row.
+
+    :param points: (N, 3) float32 x, y, z in metres, camera optical frame.
+    :param colors: (N, 3) uint8 RGB or None; packed as the ROS ``rgb`` float32 field holding
+        ``0x00RRGGBB`` (PCL's convention, what RViz reads).
+    :return: (bytes as uint8 array, [(name, offset)], point_step in bytes).
+    """
+    points = np.asarray(points, np.float32).reshape(-1, 3)
+    names = ['x', 'y', 'z'] + (['rgb'] if colors is not None else [])
+    dtype = np.dtype([(n, '<f4') for n in names])
+    cloud = np.empty(points.shape[0], dtype)
+    cloud['x'], cloud['y'], cloud['z'] = points[:, 0], points[:, 1], points[:, 2]
+    if colors is not None:
+        c = np.asarray(colors, np.uint32).reshape(-1, 3)
+        cloud['rgb'] = ((c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]).view(np.float32)
+    return cloud.view(np.uint8), [(n, 4 * i) for i, n in enumerate(names)], dtype.itemsize
+
+
+class BagResultWriter:
+    """Write pipeline results into a new rosbag2 as real CDR messages.
+
+    Topics (under the source topic's namespace ``ns``): classification →
+    ``ns/classification`` (vision_msgs/Classification); detection → ``ns/detections``
+    (Detection2DArray); pose → ``ns/poses`` (Detection2DArray, one Detection2D per person:
+    results[0] = ``person`` with the person score, results[1..K] = keypoints with class_id =
+    keypoint name, score = confidence, pose.pose.position.x/y = pixel coordinates);
+    segmentation → ``ns/segmentation`` (mono8/mono16 class ids) and ``ns/color_mask`` (rgb8);
+    depth → ``ns/depth`` (32FC1), ``ns/depth/colored`` (rgb8) and ``ns/points`` (PointCloud2,
+    only for metric depth with a CameraInfo); every task → ``ns/overlay`` (bgr8, when given)
+    and ``ns/label_info`` (LabelInfo, once, when the model has labels).
+
+    :param out_path: the bag folder to create (must not exist).
+    :param storage: ``sqlite3`` or ``mcap``.
+    :param labels: class names (index = class id) for ``label_info``; None = no label_info.
+    :param score_threshold: threshold reported in ``label_info``.
+    :param palette: (C, 3) uint8 RGB segmentation colours, or None for generated ones.
+    :param point_stride: pixel stride of the depth point cloud (1 = every pixel).
+    :raises ValueError: on an unknown storage.
+    :raises ImageEncodingError: if the bag cannot be created (e.g. it exists).
+    """
+
+    def __init__(self, out_path, storage: str = 'sqlite3', labels: Optional[Sequence[str]] = None,
+                 score_threshold: float = 0.0, palette=None, point_stride: int = 1):
+        from rosbags.rosbag2 import Writer
+        self.path = Path(out_path)
+        self.storage = storage
+        self.labels = tuple(labels) if labels is not None else None
+        self.score_threshold = float(score_threshold)
+        self.palette = palette
+        self.point_stride = max(1, int(point_stride))
+        self._store = _typestore()
+        self._msg = _MsgFactory(self._store)
+        self._writer = Writer(self.path, version=BAG_VERSION,
+                              storage_plugin=_storage_plugin(storage))
+        try:
+            self._writer.open()
+        except Exception as exc:
+            raise ImageEncodingError(f'cannot create bag {self.path}: {exc}') from exc
+        self._conns: Dict[str, object] = {}
+        self._label_info_done = set()
+        self.counts: Dict[str, int] = {}
+
+    def _put(self, topic: str, msgtype: str, msg, timestamp_ns: int) -> None:
+        conn = self._conns.get(topic)
+        if conn is None:
+            conn = self._writer.add_connection(topic, msgtype, typestore=self._store)
+            self._conns[topic] = conn
+        self._writer.write(conn, int(timestamp_ns), self._store.serialize_cdr(msg, msgtype))
+        self.counts[topic] = self.counts.get(topic, 0) + 1
+
+    def write_message(self, topic: str, msgtype: str, msg, timestamp_ns: int) -> None:
+        """Write any rosbags message object (e.g. a copy of the source image)."""
+        self._put(topic, msgtype, msg, timestamp_ns)
+
+    def write_image(self, topic: str, header: Header, image: np.ndarray, encoding: str,
+                    timestamp_ns: int) -> None:
+        """Write an (H, W[, C]) array as ``sensor_msgs/Image`` in ``encoding``."""
+        self._put(topic, IMAGE_TYPE, self._msg.image(header, image, encoding), timestamp_ns)
+
+    def write(self, result, header: Header, timestamp_ns: int, source_topic: str,
+              overlay_bgr: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None,
+              encoding: str = 'bgr8', camera_info: Optional[CameraInfo] = None) -> List[str]:
+        """Write one result (and its overlay) with the source image's header and timestamp.
+
+        :param result: a task result (dispatch on ``result.task``).
+        :param header: the source image's :class:`Header`, copied into every message.
+        :param timestamp_ns: the source message's bag timestamp in nanoseconds.
+        :param source_topic: the source image topic (gives the output namespace).
+        :param overlay_bgr: (H, W, 3) uint8 BGR overlay to write on ``ns/overlay``, or None.
+        :param image: the source image (for the colours of depth points), or None.
+        :param encoding: ``image``'s encoding.
+        :param camera_info: intrinsics for depth point clouds, or None.
+        :return: the topics written.
+        :raises ValueError: for a result of an unknown task.
+        """
+        ns = topic_namespace(source_topic)
+        written = []
+
+        def put(name, msgtype, msg):
+            self._put(f'{ns}/{name}', msgtype, msg, timestamp_ns)
+            written.append(f'{ns}/{name}')
+
+        if self.labels and ns not in self._label_info_done:
+            put('label_info', 'vision_msgs/msg/LabelInfo',
+                self._msg.label_info(header, self.labels, self.score_threshold))
+            self._label_info_done.add(ns)
+        task = getattr(result, 'task', None)
+        m = self._msg
+        if task == 'classification':
+            put('classification', 'vision_msgs/msg/Classification',
+                m.t['vision_msgs/msg/Classification'](
+                    header=m.header(header),
+                    results=[m.hypothesis(str(int(c)), s)
+                             for c, s in zip(result.class_ids, result.scores)]))
+        elif task == 'detection':
+            track = result.track_ids
+            dets = [m.detection(header, result.boxes[i],
+                                [m.hypothesis_with_pose(str(int(result.class_ids[i])),
+                                                        result.scores[i],
+                                                        *_center(result.boxes[i]))],
+                                str(int(track[i])) if track is not None else '')
+                    for i in range(len(result.scores))]
+            put('detections', 'vision_msgs/msg/Detection2DArray',
+                m.t['vision_msgs/msg/Detection2DArray'](header=m.header(header),
+                                                        detections=dets))
+        elif task == 'pose':
+            put('poses', 'vision_msgs/msg/Detection2DArray',
+                m.t['vision_msgs/msg/Detection2DArray'](
+                    header=m.header(header), detections=self._pose_detections(result, header)))
+        elif task == 'segmentation':
+            class_map = np.asarray(result.class_map)
+            enc = 'mono16' if class_map.dtype == np.uint16 else 'mono8'
+            put('segmentation', IMAGE_TYPE, m.image(header, class_map.astype(
+                np.uint16 if enc == 'mono16' else np.uint8, copy=False), enc))
+            if hasattr(result, 'color_mask') and self.palette is None:
+                mask = result.color_mask()  # the task's own palette (VOC, descriptor)
+            else:
+                lut = color_lut(int(class_map.max()) + 1 if class_map.size else 1, self.palette)
+                mask = lut[class_map]
+            put('color_mask', IMAGE_TYPE, m.image(header, mask, 'rgb8'))
+        elif task == 'depth':
+            depth = np.asarray(result.depth, np.float32)
+            put('depth', IMAGE_TYPE, m.image(header, depth, '32FC1'))
+            put('depth/colored', IMAGE_TYPE,
+                m.image(header, _colored_depth(depth, getattr(result, 'kind', 'metric')),
+                        'rgb8'))
+            if camera_info is not None and result.kind == 'metric':
+                cloud = self._point_cloud(depth, header, camera_info, image, encoding)
+                if cloud is not None:
+                    put('points', 'sensor_msgs/msg/PointCloud2', cloud)
+        else:
+            raise ValueError(f'cannot write a result of task {task!r} to a bag')
+        if overlay_bgr is not None:
+            put('overlay', IMAGE_TYPE, m.image(header, overlay_bgr, 'bgr8'))
+        return written
+
+    def _pose_detections(self, result, header: Header) -> list:
+        m = self._msg
+        names = tuple(result.keypoint_names)
+        dets = []
+        for person in result.persons:
+            kp = np.asarray(person.keypoints, np.float32).reshape(-1, 3)
+            results = [m.hypothesis_with_pose('person', person.score, *_center(person.box))]
+            results += [m.hypothesis_with_pose(names[j] if j < len(names) else str(j),
+                                               kp[j, 2], kp[j, 0], kp[j, 1])
+                        for j in range(kp.shape[0])]
+            dets.append(m.detection(header, person.box, results))
+        return dets
+
+    def _point_cloud(self, depth, header, camera_info: CameraInfo, image, encoding):
+        try:
+            from jetson_dnn_ros.tasks.depth import depth_to_points
+        except ImportError:
+            return None
+        colors = None
+        if image is not None:
+            colors = convert_color(image, encoding, 'rgb')
+        k = camera_info.scaled_k(*depth.shape[:2])
+        points, point_colors = depth_to_points(depth, k, stride=self.point_stride,
+                                               colors=colors)
+        data, offsets, step = pack_points(points, point_colors)
+        pf = self._msg.t['sensor_msgs/msg/PointField']
+        fields = [pf(name=n, offset=o, datatype=7, count=1) for n, o in offsets]  # 7 = FLOAT32
+        n = int(np.asarray(points).shape[0])
+        return self._msg.t['sensor_msgs/msg/PointCloud2'](
+            header=self._msg.header(header), height=1, width=n, fields=fields,
+            is_bigendian=False, point_step=step, row_step=step * n, data=data,
+            is_dense=bool(np.isfinite(points).all()))
+
+    def close(self) -> None:
+        """Finish the bag (writes metadata.yaml); safe to call more than once."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __enter__(self):
+        """Return self."""
+        return self
+
+    def __exit__(self, *exc_info):
+        """Close the bag."""
+        self.close()
+        return False
+
+
+def _center(xyxy) -> Tuple[float, float]:
+    x1, y1, x2, y2 = (float(v) for v in xyxy)
+    return (x1 + x2) / 2.0, (y1 + y2) / 2.0
+
+
+def _image_paths(source) -> List[Path]:
+    path = Path(str(source))
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if any(ch in str(source) for ch in '*?['):
+        return sorted(Path(p) for p in glob.glob(str(source)))
+    return [path]
+
+
+def _iter_sources(images) -> Iterator[np.ndarray]:
+    """Yield BGR frames from a video path, a folder/glob/file of images or arrays."""
+    if isinstance(images, np.ndarray):
+        images = [images]
+    if isinstance(images, (str, os.PathLike)):
+        path = Path(images)
+        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+            cap = cv2.VideoCapture(str(path))
+            if not cap.isOpened():
+                raise ImageEncodingError(f'OpenCV cannot open video {path}')
+            try:
+                while True:
+                    ok, frame = cap.read()
+                    if not ok:
+                        break
+                    yield frame
+            finally:
+                cap.release()
+            return
+        images = _image_paths(images)
+        if not images:
+            raise FileNotFoundError(f'no images found at {path}')
+    for item in images:
+        if isinstance(item, np.ndarray):
+            yield item
+            continue
+        frame = cv2.imread(str(item), cv2.IMREAD_COLOR)
+        if frame is None:
+            raise ImageEncodingError(f'cannot read image {item} (missing or corrupt)')
+        yield frame
+
+
+def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: float = 5.0,
+                     frame_id: str = 'camera_optical_frame', encoding: str = 'bgr8',
+                     compressed: bool = False, storage: str = 'sqlite3', start_ns: int = 0,
+                     camera_info: bool = True) -> int:
+    """Record images or a video into a new rosbag2, like a camera driver would.
+
+    Frame ``i`` gets header stamp and bag timestamp ``start_ns + round(i * 1e9 / fps)``.
+
+    :param out_path: bag folder to create (must not exist).
+    :param images: a video file (read with ``cv2.VideoCapture``), an image file, folder or
+        glob (sorted by name), or an iterable of paths or (H, W, 3) uint8 BGR arrays.
+    :param topic: the Image topic; with ``compressed`` the CompressedImage goes to
+        ``topic + '/compressed'`` instead (format ``bgr8; jpeg compressed bgr8``).
+    :param fps: frame rate in Hz that sets the stamps.
+    :param frame_id: header frame_id (the camera optical frame).
+    :param encoding: raw Image encoding: ``bgr8``, ``rgb8`` or ``mono8``.
+    :param compressed: write JPEG CompressedImage instead of raw Image.
+    :param storage: ``sqlite3`` or ``mcap``.
+    :param start_ns: stamp of the first frame in nanoseconds.
+    :param camera_info: also write ``<ns>/camera_info`` with nominal intrinsics fx = fy =
+        0.9 × width, (cx, cy) at the image centre (as the project's shared bags; not a
+        calibration).
+    :return: the number of frames written.
+    :raises ImageEncodingError: on an unreadable image or video, or an unsupported encoding.
+    :raises FileNotFoundError: if no image is found.
+    """
+    from rosbags.rosbag2 import Writer
+    if fps <= 0:
+        raise ValueError(f'fps must be > 0, got {fps}')
+    if encoding not in ('bgr8', 'rgb8', 'mono8'):
+        raise ImageEncodingError(f'write_images_bag writes bgr8, rgb8 or mono8, not {encoding!r}')
+    store = _typestore()
+    msg = _MsgFactory(store)
+    target = {'bgr8': 'bgr', 'rgb8': 'rgb', 'mono8': 'gray'}[encoding]
+    frames = _iter_sources(images)
+    first = next(frames, None)
+    if first is None:
+        raise FileNotFoundError(f'no frames in {images}')
+    writer = Writer(Path(out_path), version=BAG_VERSION, storage_plugin=_storage_plugin(storage))
+    writer.open()
+    count = 0
+    try:
+        img_topic = topic.rstrip('/') + '/compressed' if compressed else topic
+        img_type = COMPRESSED_TYPE if compressed else IMAGE_TYPE
+        conn = writer.add_connection(img_topic, img_type, typestore=store)
+        info_conn = writer.add_connection(topic_namespace(topic) + '/camera_info',
+                                          CAMERA_INFO_TYPE, typestore=store) \
+            if camera_info else None
+        for frame in _chain(first, frames):
+            stamp = int(start_ns) + int(round(count * 1e9 / fps))
+            header = Header(stamp, frame_id)
+            if compressed:
+                message = msg.compressed(header, frame)
+            else:
+                message = msg.image(header, convert_color(frame, 'bgr8', target), encoding)
+            writer.write(conn, stamp, store.serialize_cdr(message, img_type))
+            if info_conn is not None:
+                h, w = frame.shape[:2]
+                k = np.array([[0.9 * w, 0, w / 2.0], [0, 0.9 * w, h / 2.0], [0, 0, 1]])
+                writer.write(info_conn, stamp, store.serialize_cdr(
+                    msg.camera_info(header, w, h, k), CAMERA_INFO_TYPE))
+            count += 1
+    finally:
+        writer.close()
+    return count
+
+
+def _chain(first, rest: Iterable) -> Iterator:
+    yield first
+    yield from rest
+
+
+__all__ = ['BagImage', 'BagResultWriter', 'CameraInfo', 'Header', 'camera_info_for',
+           'color_lut', 'colorize_depth', 'count_images', 'decode_image_msg',
+           'default_image_topic', 'image_topics', 'is_bag', 'pack_points', 'read_camera_infos',
+           'read_image_records', 'read_images', 'topic_namespace', 'topic_types',
+           'write_images_bag']

@@ -1,0 +1,656 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""``jetson-dnn``: the offline tool (no ROS needed).
+
+Subcommands::
+
+    jetson-dnn run --task detection --model yolox_nano --input photos/ --output out/
+    jetson-dnn run --model yolox_nano --input recording_bag --output results_bag
+    jetson-dnn models list | models pull NAME
+    jetson-dnn bag from-images photos/ camera_bag --fps 5
+    jetson-dnn bench --tasks detection --iterations 50
+
+More subcommands register through :data:`SUBCOMMANDS` (``fn(subparsers) -> None`` adding a
+subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
+``jetson_dnn_ros.backends.cli_tensorrt.add_subcommands`` is added when it is importable.
+"""
+
+import argparse
+import json
+from pathlib import Path
+import platform
+import statistics
+import sys
+import time
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+
+from jetson_dnn_ros.errors import JetsonDnnError, ModelError
+from jetson_dnn_ros.models import TASKS
+
+PROG = 'jetson-dnn'
+BAG_SUFFIXES = {'.mcap': 'mcap', '.db3': 'sqlite3'}
+DEFAULT_MODELS = {'classification': 'mobilenet_v2_1001', 'detection': 'yolox_nano',
+                  'segmentation': 'deeplabv3_mobilenetv2_voc', 'pose': 'bodypix_mobilenetv1_050',
+                  'depth': 'fastdepth'}
+"""Preferred benchmark model per task; the first local model of the task is used otherwise."""
+
+SUBCOMMANDS: List[Callable] = []
+"""Functions ``fn(subparsers)`` that add subcommands; append yours before :func:`main`."""
+
+
+def _err(message: str) -> None:
+    """Write one error line to stderr without breaking a tqdm bar."""
+    try:
+        from tqdm import tqdm
+        tqdm.write(f'{PROG}: {message}', file=sys.stderr)
+    except ImportError:  # pragma: no cover - tqdm is a core dependency
+        print(f'{PROG}: {message}', file=sys.stderr)
+
+
+def subcommand(fn: Callable) -> Callable:
+    """Register ``fn(subparsers)`` in :data:`SUBCOMMANDS` (decorator)."""
+    SUBCOMMANDS.append(fn)
+    return fn
+
+
+# -- run -------------------------------------------------------------------------------------
+
+def bag_target(path, storage: Optional[str] = None):
+    """Return ``(bag folder, storage)`` for an output bag name.
+
+    ``out.mcap`` → (``out``, ``mcap``), ``out.db3`` → (``out``, ``sqlite3``); any other name
+    is the folder itself with ``storage`` (default ``sqlite3``).
+    """
+    path = Path(path)
+    if path.suffix in BAG_SUFFIXES:
+        return path.with_suffix(''), storage or BAG_SUFFIXES[path.suffix]
+    return path, storage or 'sqlite3'
+
+
+def _output_format(args, input_is_bag: bool) -> str:
+    if args.format != 'auto':
+        return args.format
+    out = Path(args.output)
+    if input_is_bag or out.suffix in BAG_SUFFIXES or out.name.endswith('_bag'):
+        return 'bag'
+    return 'dir'
+
+
+@subcommand
+def _add_run(subparsers) -> None:
+    p = subparsers.add_parser('run', help='run a model on images, a video or a bag',
+                              description='Run a model on an image, folder, glob, video or bag '
+                              'and write overlays + JSON (or a result bag for bag input).')
+    p.add_argument('--task', choices=TASKS, help='expected task (checked against the model)')
+    p.add_argument('--model', required=True, help='zoo name or descriptor .yaml')
+    p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
+    p.add_argument('--input', required=True,
+                   help='image, folder, glob, video, rosbag2 folder or .db3/.mcap')
+    p.add_argument('--output', required=True,
+                   help='output folder, or output bag (.mcap/.db3, name ending in _bag, or '
+                   'any name for bag input)')
+    p.add_argument('--format', choices=('auto', 'dir', 'jsonl', 'bag'), default='auto',
+                   help='dir: <name>.jpg + <name>.json; jsonl: <name>.jpg + results.jsonl; '
+                   'bag: result bag (bag input only); auto: bag for bag input, else dir')
+    p.add_argument('--storage', choices=('sqlite3', 'mcap'),
+                   help='result bag storage (default: from the suffix, else sqlite3)')
+    p.add_argument('--topic', help='bag image topic (default: the first raw Image topic)')
+    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
+    p.add_argument('--precision', choices=('fp32', 'fp16', 'int8'), default='fp16')
+    p.add_argument('--score-threshold', type=float, help='minimum score in [0, 1]')
+    p.add_argument('--iou-threshold', type=float, help='NMS IoU threshold in [0, 1]')
+    p.add_argument('--top-k', type=int, help='classes reported by a classifier')
+    p.add_argument('--overlay', default='',
+                   help='overlay flags, e.g. box,labels,conf (none = no overlay images)')
+    p.add_argument('--alpha', type=float, default=120.0,
+                   help='overlay fill opacity, 0..255 (or 0..1)')
+    p.add_argument('--download', action='store_true',
+                   help='download the model from its pinned url if it is not local')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.set_defaults(func=cmd_run)
+
+
+def _open_pipeline(args):
+    from jetson_dnn_ros.models import get_descriptor
+    from jetson_dnn_ros.pipeline import Pipeline
+    descriptor = get_descriptor(args.model)
+    if args.task and args.task != descriptor.task:
+        raise ModelError(f'--task {args.task} does not match model {descriptor.name!r}, which '
+                         f'is a {descriptor.task} model; pick a {args.task} model (see '
+                         f'`{PROG} models list`) or drop --task')
+    changes = {}
+    if args.score_threshold is not None:
+        changes['score_threshold'] = args.score_threshold
+    if args.iou_threshold is not None:
+        changes['iou_threshold'] = args.iou_threshold
+    if args.top_k is not None:
+        changes['top_k'] = args.top_k
+    try:
+        params = descriptor.params.replace(**changes)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from exc
+    return Pipeline.from_model(args.model, backend=args.backend, precision=args.precision,
+                               model_file=args.model_file, params=params,
+                               download=args.download)
+
+
+def _overlay(pipeline, image, encoding, result, options):
+    from jetson_dnn_ros.image import to_bgr8
+    from jetson_dnn_ros.overlay import draw
+    return draw(to_bgr8(image, encoding), result, options)
+
+
+def cmd_run(args) -> int:
+    """Run a model over the input and write overlays, JSON or a result bag."""
+    from tqdm import tqdm
+
+    from jetson_dnn_ros import bag, media
+    from jetson_dnn_ros.overlay import OverlayOptions
+
+    kind = media.input_kind(args.input)  # FileNotFoundError before loading the model
+    fmt = _output_format(args, kind == 'bag')
+    if fmt == 'bag' and kind != 'bag':
+        raise ModelError(f'a result bag needs a bag input; record one first with `{PROG} bag '
+                         f'from-images {args.input} <bag>` or write to a folder')
+    try:
+        options = OverlayOptions.parse(args.overlay, args.alpha)
+    except ValueError as exc:
+        raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
+    want_overlay = 'none' not in options.flags
+    pipeline = _open_pipeline(args)
+    stats = {'ok': 0, 'failed': 0}
+
+    def on_error(name, exc):
+        stats['failed'] += 1
+        _err(f'skipped {name}: {exc}')
+
+    try:
+        total = media.count_frames(args.input, args.topic)
+    except JetsonDnnError:
+        total = None
+    bar = tqdm(total=total, unit='frame', desc=pipeline.descriptor.name,
+               disable=args.quiet or (total is not None and total <= 1), file=sys.stderr)
+    out = Path(args.output)
+    try:
+        if fmt == 'bag':
+            path, storage = bag_target(out, args.storage)
+            topic = args.topic or bag.default_image_topic(args.input)
+            camera_info = bag.camera_info_for(args.input, topic) \
+                if pipeline.task == 'depth' else None
+            with bag.BagResultWriter(path, storage, labels=pipeline.labels,
+                                     score_threshold=pipeline.params.score_threshold,
+                                     palette=getattr(pipeline.decoder, 'palette', None)
+                                     ) as writer:
+                for rec in bag.read_image_records(args.input, topic, on_error):
+                    bar.update(1)
+                    try:
+                        result = pipeline.run(rec.image, rec.encoding)
+                        overlay = _overlay(pipeline, rec.image, rec.encoding, result,
+                                           options) if want_overlay else None
+                        writer.write(result, rec.header, rec.timestamp_ns, rec.topic,
+                                     overlay, rec.image, rec.encoding, camera_info)
+                    except (JetsonDnnError, ValueError) as exc:
+                        on_error(f'{rec.topic} @ {rec.timestamp_ns}', exc)
+                        continue
+                    stats['ok'] += 1
+            out = path
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            jsonl = open(out / 'results.jsonl', 'w', encoding='utf-8') \
+                if fmt == 'jsonl' else None
+            try:
+                for frame in media.iter_frames(args.input, args.topic, on_error):
+                    bar.update(1)
+                    try:
+                        inference = pipeline.process(frame.image, frame.encoding)
+                        record = {'name': frame.name,
+                                  'header': frame.header.to_dict() if frame.header else None,
+                                  'timings_ms': {
+                                      'preprocess': inference.timings.preprocess_ms,
+                                      'infer': inference.timings.infer_ms,
+                                      'decode': inference.timings.decode_ms},
+                                  **inference.result.to_dict()}
+                        if want_overlay:
+                            _write_jpeg(out / f'{frame.name}.jpg', _overlay(
+                                pipeline, frame.image, frame.encoding, inference.result,
+                                options))
+                    except (JetsonDnnError, ValueError) as exc:
+                        on_error(frame.name, exc)
+                        continue
+                    text = json.dumps(record)
+                    if jsonl is not None:
+                        jsonl.write(text + '\n')
+                    else:
+                        (out / f'{frame.name}.json').write_text(text + '\n', encoding='utf-8')
+                    stats['ok'] += 1
+            finally:
+                if jsonl is not None:
+                    jsonl.close()
+    finally:
+        bar.close()
+        pipeline.close()
+    print(f'{stats["ok"]} frame(s) processed, {stats["failed"]} skipped -> {out}',
+          file=sys.stderr)
+    return 0 if stats['ok'] > 0 else 1
+
+
+def _write_jpeg(path: Path, image_bgr: np.ndarray) -> None:
+    import cv2
+    from jetson_dnn_ros.errors import ImageEncodingError
+    if not cv2.imwrite(str(path), image_bgr):
+        raise ImageEncodingError(f'cannot write {path}')
+
+
+# -- models ----------------------------------------------------------------------------------
+
+@subcommand
+def _add_models(subparsers) -> None:
+    p = subparsers.add_parser('models', help='list or download zoo models')
+    sub = p.add_subparsers(dest='models_command', required=True)
+    ls = sub.add_parser('list', help='list the model descriptors and where their files are')
+    ls.set_defaults(func=cmd_models_list)
+    pull = sub.add_parser('pull', help='download a model into the cache (sha256-checked)')
+    pull.add_argument('name', help='zoo name or descriptor .yaml')
+    pull.add_argument('--force', action='store_true', help='download even if local')
+    pull.set_defaults(func=cmd_models_pull)
+
+
+def cmd_models_list(args) -> int:
+    """Print a table of the zoo: name, task, local file (or -), url (or -)."""
+    from jetson_dnn_ros.zoo import list_models
+    rows = [(e.name, e.task, str(e.path) if e.path else '-', e.url or '-')
+            for e in list_models()]
+    head = ('name', 'task', 'local file', 'url')
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(3)]
+    for row in [head] + rows:
+        print('  '.join(c.ljust(w) for c, w in zip(row[:3], widths)) + '  ' + row[3])
+    return 0
+
+
+def cmd_models_pull(args) -> int:
+    """Download (or find) a model and print its local path."""
+    from jetson_dnn_ros.zoo import pull
+    print(pull(args.name, force=args.force))
+    return 0
+
+
+# -- bag -------------------------------------------------------------------------------------
+
+@subcommand
+def _add_bag(subparsers) -> None:
+    p = subparsers.add_parser('bag', help='make test bags')
+    sub = p.add_subparsers(dest='bag_command', required=True)
+    fi = sub.add_parser('from-images', help='record images or a video into a rosbag2')
+    fi.add_argument('input', help='image, folder, glob or video')
+    fi.add_argument('out_bag', help='bag folder to create (.mcap/.db3 suffix picks storage)')
+    fi.add_argument('--fps', type=float, default=5.0, help='frame rate in Hz (sets stamps)')
+    fi.add_argument('--topic', default='/camera/image_raw')
+    fi.add_argument('--frame-id', default='camera_optical_frame')
+    fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8')
+    fi.add_argument('--compressed', action='store_true',
+                    help='write JPEG CompressedImage on <topic>/compressed')
+    fi.add_argument('--storage', choices=('sqlite3', 'mcap'))
+    fi.add_argument('--no-camera-info', action='store_true',
+                    help='do not write nominal CameraInfo')
+    fi.set_defaults(func=cmd_bag_from_images)
+
+
+def cmd_bag_from_images(args) -> int:
+    """Write images or a video into a new bag."""
+    from jetson_dnn_ros.bag import write_images_bag
+    path, storage = bag_target(args.out_bag, args.storage)
+    count = write_images_bag(path, args.input, topic=args.topic, fps=args.fps,
+                             frame_id=args.frame_id, encoding=args.encoding,
+                             compressed=args.compressed, storage=storage,
+                             camera_info=not args.no_camera_info)
+    print(f'{count} frame(s) written to {path} ({storage})', file=sys.stderr)
+    return 0
+
+
+# -- bench -----------------------------------------------------------------------------------
+
+@subcommand
+def _add_bench(subparsers) -> None:
+    p = subparsers.add_parser('bench', help='end-to-end vs engine-only timing per task')
+    add_bench_arguments(p)
+    p.set_defaults(func=cmd_bench)
+
+
+def add_bench_arguments(p) -> None:
+    """Add the benchmark options to an argparse parser (shared with benchmarks/)."""
+    p.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS))
+    p.add_argument('--iterations', type=int, default=30, help='timed runs per measurement')
+    p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
+    p.add_argument('--overlay', action='store_true', help='include drawing the overlay')
+    p.add_argument('--image', help='input image (default: the peds_0 photo of the data dir)')
+    p.add_argument('--no-peer', action='store_true', help='skip the YOLOX demo comparison')
+
+
+def cmd_bench(args) -> int:
+    """Run :func:`run_benchmark` and print its markdown report."""
+    return 0 if run_benchmark(args.tasks, args.iterations, args.backend, args.overlay,
+                              args.image, args.warmup, not args.no_peer) else 1
+
+
+def machine_description() -> str:
+    """Return 'CPU model, N cores, onnxruntime X, python Y' for benchmark reports."""
+    import os
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.lower().startswith(('model name', 'hardware')):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import onnxruntime
+        ort = onnxruntime.__version__
+    except ImportError:
+        ort = 'not installed'
+    return (f'{cpu}, {os.cpu_count()} cores, onnxruntime {ort}, numpy {np.__version__}, '
+            f'python {platform.python_version()}')
+
+
+def bench_image(path: Optional[str] = None, size=(1920, 1080)) -> np.ndarray:
+    """Return the benchmark input: a real photo resized to ``size`` (W, H), uint8 BGR.
+
+    :raises FileNotFoundError: if the photo is missing.
+    """
+    import cv2
+    from jetson_dnn_ros.paths import data_dir
+    path = Path(path) if path else data_dir() / 'images' / 'peds_0.jpg'
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f'benchmark image {path} not found (pass --image)')
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _task_model(task: str) -> Optional[str]:
+    from jetson_dnn_ros.models import list_descriptors
+    local = [d for d in list_descriptors() if d.task == task and d.model_path() is not None]
+    preferred = [d for d in local if d.name == DEFAULT_MODELS.get(task)]
+    candidates = preferred or local
+    return candidates[0].name if candidates else None
+
+
+def _median_ms(samples: Sequence[float]) -> float:
+    return statistics.median(samples) * 1e3
+
+
+def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bool = False,
+                  warmup: int = 3) -> dict:
+    """Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
+
+    End-to-end = ``pipeline.process`` (preprocess + infer + decode) plus drawing the overlay
+    when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs.
+
+    :param image: (H, W, 3) uint8 BGR input.
+    :return: dict with ``e2e_ms`` and ``engine_ms`` medians in milliseconds and ``ratio``.
+    """
+    from jetson_dnn_ros.overlay import draw, OverlayOptions
+    from jetson_dnn_ros.preprocessing import Preprocessor
+    prep = pipeline.backend.create_preprocessor(pipeline.spec) or Preprocessor(pipeline.spec)
+    tensor, transform = prep(image, 'bgr8')
+    inputs = {pipeline.input.name: tensor}
+    inputs.update(pipeline.decoder.extra_inputs(transform, pipeline.backend.input_specs))
+    options = OverlayOptions()
+    e2e, engine = [], []
+    for i in range(max(0, warmup) + max(1, iterations)):
+        t0 = time.perf_counter()
+        result = pipeline.run(image, 'bgr8')
+        if overlay:
+            draw(image, result, options)
+        t1 = time.perf_counter()
+        pipeline.backend.infer(inputs)
+        t2 = time.perf_counter()
+        if i >= warmup:
+            e2e.append(t1 - t0)
+            engine.append(t2 - t1)
+    e2e_ms, engine_ms = _median_ms(e2e), _median_ms(engine)
+    return {'e2e_ms': e2e_ms, 'engine_ms': engine_ms, 'ratio': e2e_ms / engine_ms}
+
+
+def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
+                  overlay: bool = False, image_path: Optional[str] = None, warmup: int = 3,
+                  peer: bool = True, out=None) -> List[dict]:
+    """Benchmark each task's default model at 1920×1080 and print a markdown table.
+
+    Prints median end-to-end and engine-only times and their ratio (target ≤ 1.05 without
+    overlay, ≤ 1.10 with), then — with ``peer`` — our YOLOX-nano pipeline against the
+    official YOLOX ONNX Runtime demo's pre/post-processing on the same file and backend.
+    Tasks whose model or decoder is unavailable are skipped with a note.
+
+    :return: one dict per measured row (empty if nothing could be measured).
+    """
+    from jetson_dnn_ros.pipeline import Pipeline
+    write = out or print
+    image = bench_image(image_path)
+    h, w = image.shape[:2]
+    write(f'Machine: {machine_description()}')
+    write(f'Input: {w}x{h} BGR, {iterations} iterations (median), overlay: {overlay}\n')
+    write('| task | model | backend | end-to-end ms | engine ms | ratio | target |')
+    write('|---|---|---|---|---|---|---|')
+    rows, notes = [], []
+    target = 1.10 if overlay else 1.05
+    for task in tasks:
+        name = _task_model(task)
+        if name is None:
+            notes.append(f'{task}: skipped, no model with a local file')
+            continue
+        try:
+            with Pipeline.from_model(name, backend=backend) as pipeline:
+                timing = time_pipeline(pipeline, image, iterations, overlay, warmup)
+                device = pipeline.backend.describe()
+        except Exception as exc:  # a benchmark reports a broken task and goes on
+            notes.append(f'{task}: skipped {name}: {type(exc).__name__}: {exc}')
+            continue
+        row = {'task': task, 'model': name, 'backend': f'{device["backend"]} '
+               f'({device["device"]})', **timing}
+        rows.append(row)
+        write(f'| {task} | {name} | {row["backend"]} | {timing["e2e_ms"]:.2f} | '
+              f'{timing["engine_ms"]:.2f} | {timing["ratio"]:.3f} | <= {target:.2f} |')
+    if peer and 'detection' in tasks:
+        try:
+            row = yolox_peer_comparison(image, iterations, backend, warmup)
+        except (JetsonDnnError, KeyError) as exc:
+            notes.append(f'YOLOX peer comparison skipped: {exc}')
+        else:
+            rows.append(row)
+            write('\n| YOLOX-nano | ours ms | official demo ms | ours / demo | detections '
+                  '(ours, demo) |')
+            write('|---|---|---|---|---|')
+            write(f'| {row["backend"]} | {row["ours_ms"]:.2f} | {row["peer_ms"]:.2f} | '
+                  f'{row["ratio"]:.3f} | {row["ours_count"]}, {row["peer_count"]} |')
+    for note in notes:
+        write(f'\nNote: {note}')
+    return rows
+
+
+# Re-implementation of the official YOLOX ONNX Runtime demo's processing
+# (Megvii-BaseDetection/YOLOX, demo/ONNXRuntime/onnx_inference.py and yolox/utils/demo_utils.py
+# and yolox/data/data_augment.py, Apache-2.0), kept as published so the comparison is fair.
+
+def _yolox_preproc(img, input_size, swap=(2, 0, 1)):
+    import cv2
+    padded_img = np.ones((input_size[0], input_size[1], 3), dtype=np.uint8) * 114
+    r = min(input_size[0] / img.shape[0], input_size[1] / img.shape[1])
+    resized_img = cv2.resize(img, (int(img.shape[1] * r), int(img.shape[0] * r)),
+                             interpolation=cv2.INTER_LINEAR).astype(np.uint8)
+    padded_img[: int(img.shape[0] * r), : int(img.shape[1] * r)] = resized_img
+    padded_img = padded_img.transpose(swap)
+    padded_img = np.ascontiguousarray(padded_img, dtype=np.float32)
+    return padded_img, r
+
+
+def _yolox_demo_postprocess(outputs, img_size, p6=False):
+    grids = []
+    expanded_strides = []
+    strides = [8, 16, 32] if not p6 else [8, 16, 32, 64]
+    hsizes = [img_size[0] // stride for stride in strides]
+    wsizes = [img_size[1] // stride for stride in strides]
+    for hsize, wsize, stride in zip(hsizes, wsizes, strides):
+        xv, yv = np.meshgrid(np.arange(wsize), np.arange(hsize))
+        grid = np.stack((xv, yv), 2).reshape(1, -1, 2)
+        grids.append(grid)
+        shape = grid.shape[:2]
+        expanded_strides.append(np.full((*shape, 1), stride))
+    grids = np.concatenate(grids, 1)
+    expanded_strides = np.concatenate(expanded_strides, 1)
+    outputs[..., :2] = (outputs[..., :2] + grids) * expanded_strides
+    outputs[..., 2:4] = np.exp(outputs[..., 2:4]) * expanded_strides
+    return outputs
+
+
+def _yolox_nms(boxes, scores, nms_thr):
+    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
+    order = scores.argsort()[::-1]
+    keep = []
+    while order.size > 0:
+        i = order[0]
+        keep.append(i)
+        xx1 = np.maximum(x1[i], x1[order[1:]])
+        yy1 = np.maximum(y1[i], y1[order[1:]])
+        xx2 = np.minimum(x2[i], x2[order[1:]])
+        yy2 = np.minimum(y2[i], y2[order[1:]])
+        w = np.maximum(0.0, xx2 - xx1 + 1)
+        h = np.maximum(0.0, yy2 - yy1 + 1)
+        inter = w * h
+        ovr = inter / (areas[i] + areas[order[1:]] - inter)
+        inds = np.where(ovr <= nms_thr)[0]
+        order = order[inds + 1]
+    return keep
+
+
+def _yolox_multiclass_nms(boxes, scores, nms_thr, score_thr):
+    cls_inds = scores.argmax(1)
+    cls_scores = scores[np.arange(len(cls_inds)), cls_inds]
+    valid_score_mask = cls_scores > score_thr
+    if valid_score_mask.sum() == 0:
+        return None
+    valid_scores = cls_scores[valid_score_mask]
+    valid_boxes = boxes[valid_score_mask]
+    valid_cls_inds = cls_inds[valid_score_mask]
+    keep = _yolox_nms(valid_boxes, valid_scores, nms_thr)
+    dets = None
+    if keep:
+        dets = np.concatenate([valid_boxes[keep], valid_scores[keep, None],
+                               valid_cls_inds[keep, None]], 1)
+    return dets
+
+
+def yolox_demo_infer(backend, input_name: str, image: np.ndarray, input_shape=(416, 416),
+                     nms_thr: float = 0.45, score_thr: float = 0.1):
+    """Run YOLOX the way the official ONNX Runtime demo does (its code, our backend).
+
+    :return: (N, 6) float detections (x1, y1, x2, y2, score, class) in source pixels, or None.
+    """
+    img, ratio = _yolox_preproc(image, input_shape)
+    output = backend.infer({input_name: img[None, :, :, :]})
+    predictions = _yolox_demo_postprocess(np.array(next(iter(output.values()))),
+                                          input_shape)[0]
+    boxes = predictions[:, :4]
+    scores = predictions[:, 4:5] * predictions[:, 5:]
+    boxes_xyxy = np.ones_like(boxes)
+    boxes_xyxy[:, 0] = boxes[:, 0] - boxes[:, 2] / 2.
+    boxes_xyxy[:, 1] = boxes[:, 1] - boxes[:, 3] / 2.
+    boxes_xyxy[:, 2] = boxes[:, 0] + boxes[:, 2] / 2.
+    boxes_xyxy[:, 3] = boxes[:, 1] + boxes[:, 3] / 2.
+    boxes_xyxy /= ratio
+    return _yolox_multiclass_nms(boxes_xyxy, scores, nms_thr=nms_thr, score_thr=score_thr)
+
+
+def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str = 'auto',
+                          warmup: int = 3, model: str = 'yolox_nano') -> dict:
+    """Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
+
+    Both use the same backend object; our pipeline runs with the demo's settings
+    (score 0.1, IoU 0.45, class-agnostic NMS).
+
+    :return: dict with ``ours_ms``, ``peer_ms`` (medians), ``ratio`` and detection counts.
+    :raises ModelError: if the model or its decoder is unavailable.
+    """
+    from jetson_dnn_ros.models import get_descriptor
+    from jetson_dnn_ros.pipeline import Pipeline
+    descriptor = get_descriptor(model)
+    params = descriptor.params.replace(score_threshold=0.1, iou_threshold=0.45,
+                                       class_agnostic=True)
+    with Pipeline.from_model(model, backend=backend, params=params) as pipeline:
+        spec = pipeline.spec
+        shape = (spec.height, spec.width)
+        ours, peer = [], []
+        for i in range(max(0, warmup) + max(1, iterations)):
+            t0 = time.perf_counter()
+            result = pipeline.run(image, 'bgr8')
+            t1 = time.perf_counter()
+            dets = yolox_demo_infer(pipeline.backend, pipeline.input.name, image, shape)
+            t2 = time.perf_counter()
+            if i >= warmup:
+                ours.append(t1 - t0)
+                peer.append(t2 - t1)
+        device = pipeline.backend.describe()
+    ours_ms, peer_ms = _median_ms(ours), _median_ms(peer)
+    return {'task': 'detection-peer', 'model': model,
+            'backend': f'{device["backend"]} ({device["device"]})', 'ours_ms': ours_ms,
+            'peer_ms': peer_ms, 'ratio': ours_ms / peer_ms, 'ours_count': len(result),
+            'peer_count': 0 if dets is None else int(dets.shape[0])}
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``jetson-dnn`` parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog=PROG, description='Offline DNN perception: run '
+                                     'models on images, videos and bags without ROS.')
+    subparsers = parser.add_subparsers(dest='command', required=True)
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    try:
+        from jetson_dnn_ros.backends.cli_tensorrt import add_subcommands
+    except ImportError:
+        pass
+    else:
+        add_subcommands(subparsers)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``jetson-dnn`` and return its exit code.
+
+    :param argv: arguments without the program name; None = ``sys.argv[1:]``.
+    :return: 0 on success (``run``: at least one frame processed), 1 on an error reported on
+        stderr, 2 on a usage error (argparse).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (JetsonDnnError, FileNotFoundError, ValueError) as exc:
+        _err(f'error: {exc}')
+        return 1
+    except KeyboardInterrupt:
+        _err('interrupted')
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())

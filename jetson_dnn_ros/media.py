@@ -1,0 +1,183 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Input discovery for the offline tools: image file, folder, glob, video or bag → frames.
+
+:func:`iter_frames` expands one ``--input`` value into :class:`Frame` tuples
+``(name, header or None, image, encoding)``. A bad item (corrupt JPEG, undecodable bag message)
+raises :class:`~jetson_dnn_ros.errors.ImageEncodingError` for that item only: with an
+``on_error`` callback the error is handed over and iteration goes on with the next item.
+"""
+
+import glob
+from pathlib import Path
+from typing import Callable, Iterator, List, NamedTuple, Optional
+
+import cv2
+import numpy as np
+
+from jetson_dnn_ros import bag
+from jetson_dnn_ros.errors import ImageEncodingError
+
+IMAGE_SUFFIXES = bag.IMAGE_SUFFIXES
+VIDEO_SUFFIXES = bag.VIDEO_SUFFIXES
+OnError = Optional[Callable[[str, Exception], None]]
+
+
+class Frame(NamedTuple):
+    """One input image.
+
+    :param name: a file-name-safe identifier (image stem, ``video_000012``,
+        ``camera_image_raw_000003``), unique within one input.
+    :param header: the source :class:`~jetson_dnn_ros.bag.Header` for bag frames, else None.
+    :param image: (H, W[, C]) array in ``encoding``.
+    :param encoding: ``sensor_msgs/image_encodings`` name (``bgr8`` for files and videos).
+    """
+
+    name: str
+    header: Optional[bag.Header]
+    image: np.ndarray
+    encoding: str
+
+
+def input_kind(spec) -> str:
+    """Classify an ``--input`` value as ``bag``, ``video``, ``image``, ``dir`` or ``glob``.
+
+    :raises FileNotFoundError: if it names nothing that exists (and is not a glob).
+    """
+    text = str(spec)
+    path = Path(text).expanduser()
+    if path.exists():
+        if bag.is_bag(path):
+            return 'bag'
+        if path.is_dir():
+            return 'dir'
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            return 'video'
+        return 'image'
+    if any(ch in text for ch in '*?['):
+        return 'glob'
+    raise FileNotFoundError(f'input {text} does not exist (give an image, a folder, a glob, a '
+                            'video or a bag)')
+
+
+def image_files(spec) -> List[Path]:
+    """Return the image files of a file, folder (not recursive) or glob, sorted by name."""
+    kind = input_kind(spec)
+    path = Path(str(spec)).expanduser()
+    if kind == 'image':
+        return [path]
+    if kind == 'dir':
+        return sorted(p for p in path.iterdir()
+                      if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if kind == 'glob':
+        return sorted(Path(p) for p in glob.glob(str(path)) if Path(p).is_file())
+    return []
+
+
+def read_image_file(path) -> Frame:
+    """Read one image file as a bgr8 (or mono16 for 16-bit grey PNG) :class:`Frame`.
+
+    :raises ImageEncodingError: if the file is missing, empty or does not decode.
+    """
+    path = Path(path)
+    try:
+        data = np.fromfile(str(path), np.uint8)
+    except OSError as exc:
+        raise ImageEncodingError(f'cannot read {path}: {exc}') from exc
+    image = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR) if data.size else None
+    if image is None:
+        raise ImageEncodingError(f'{path} is not a readable image (corrupt or unsupported '
+                                 'format)')
+    if image.ndim == 2:
+        return Frame(path.stem, None, image, 'mono16' if image.dtype == np.uint16 else 'mono8')
+    if image.dtype != np.uint8:
+        image = (image >> 8).astype(np.uint8)
+    if image.shape[2] == 4:
+        return Frame(path.stem, None, image, 'bgra8')
+    return Frame(path.stem, None, image, 'bgr8')
+
+
+def count_frames(spec, topic: Optional[str] = None) -> Optional[int]:
+    """Return the number of frames ``spec`` will give, or None when unknown (some videos)."""
+    kind = input_kind(spec)
+    if kind == 'bag':
+        return bag.count_images(spec, topic or bag.default_image_topic(spec))
+    if kind == 'video':
+        cap = cv2.VideoCapture(str(spec))
+        try:
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        finally:
+            cap.release()
+        return count if count > 0 else None
+    return len(image_files(spec))
+
+
+def _safe(text: str) -> str:
+    return ''.join(ch if ch.isalnum() or ch in '-_.' else '_' for ch in text).strip('_.')
+
+
+def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
+                ) -> Iterator[Frame]:
+    """Expand an ``--input`` value into frames.
+
+    :param spec: image file, folder (its images sorted by name), glob, video file
+        (``cv2.VideoCapture``), rosbag2 folder or ``.db3``/``.mcap`` file.
+    :param topic: bag image topic; None = :func:`jetson_dnn_ros.bag.default_image_topic`.
+    :param on_error: ``fn(name, exc)`` for an item that cannot be read; it is then skipped.
+        None = raise.
+    :return: iterator of :class:`Frame`.
+    :raises FileNotFoundError: if ``spec`` names nothing (or a glob/folder has no image).
+    :raises ImageEncodingError: for an unreadable item when ``on_error`` is None, or a video
+        OpenCV cannot open.
+    """
+    kind = input_kind(spec)
+    if kind == 'bag':
+        topic = topic or bag.default_image_topic(spec)
+        prefix = _safe(topic.replace('/', '_'))
+        for index, record in enumerate(bag.read_image_records(spec, topic, on_error)):
+            yield Frame(f'{prefix}_{index:06d}', record.header, record.image, record.encoding)
+        return
+    if kind == 'video':
+        cap = cv2.VideoCapture(str(spec))
+        if not cap.isOpened():
+            raise ImageEncodingError(f'OpenCV cannot open video {spec}')
+        stem = _safe(Path(str(spec)).stem)
+        try:
+            index = 0
+            while True:
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                yield Frame(f'{stem}_{index:06d}', None, frame, 'bgr8')
+                index += 1
+        finally:
+            cap.release()
+        return
+    files = image_files(spec)
+    if not files:
+        raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)}) found at {spec}')
+    for path in files:
+        try:
+            frame = read_image_file(path)
+        except ImageEncodingError as exc:
+            if on_error is None:
+                raise
+            on_error(path.name, exc)
+            continue
+        yield frame
+
+
+__all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'iter_frames',
+           'read_image_file']
