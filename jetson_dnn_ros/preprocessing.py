@@ -287,6 +287,8 @@ class Preprocessor:
     def __init__(self, spec: PreprocessSpec):
         self.spec = spec
         self._a, self._b = spec.affine()
+        self._identity_scale = bool(np.all(self._a == 1.0))
+        self._has_offset = bool(np.any(self._b != 0.0))
         self._out = np.empty(spec.input_shape, np.dtype(spec.dtype))
 
     def __call__(self, image: np.ndarray, encoding: str):
@@ -332,16 +334,21 @@ class Preprocessor:
                                   spec.width - new_w - ox, cv2.BORDER_CONSTANT, value=pad)
 
     def _normalise(self, pixels: np.ndarray) -> None:
-        out, a, b = self._out, self._a, self._b
+        """Write ``pixels * a + b`` into the output tensor in one or two vectorised passes."""
+        out = self._out[0]
         if pixels.ndim == 2:
             pixels = pixels[:, :, None]
         if self.spec.layout == 'NCHW':
-            for c in range(pixels.shape[2]):
-                np.multiply(pixels[:, :, c], a[c], out=out[0, c], casting='unsafe')
-                out[0, c] += b[c]
+            pixels = pixels.transpose(2, 0, 1)
+            a, b = self._a[:, None, None], self._b[:, None, None]
         else:
-            np.multiply(pixels, a, out=out[0], casting='unsafe')
-            out[0] += b
+            a, b = self._a, self._b
+        if self._identity_scale:
+            np.copyto(out, pixels, casting='unsafe')
+        else:
+            np.multiply(pixels, a, out=out, casting='unsafe')
+        if self._has_offset:
+            out += b
 
 
 def preprocess(image: np.ndarray, encoding: str, spec: PreprocessSpec):
