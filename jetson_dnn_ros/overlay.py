@@ -39,12 +39,20 @@ class OverlayOptions:
     :param line_width: outline width in pixels; 0 = scale with the image (≈ 1/400 of its
         diagonal, at least 1).
     :param font_scale: OpenCV font scale; 0 = scale with the image.
+    :param keypoint_scale: pose keypoint radius as a fraction of the image's largest side
+        (jetson-inference poseNet ``--keypoint-scale``, default 0.0052; at least 4 px).
+    :param link_scale: pose link width as a fraction of the image's largest side
+        (poseNet ``--link-scale``, default 0.0013; at least 1.5 px).
+    :param keypoint_threshold: pose keypoints (and links) below this confidence are not drawn.
     """
 
     flags: FrozenSet[str] = frozenset()
     alpha: float = 0.47
     line_width: int = 0
     font_scale: float = 0.0
+    keypoint_scale: float = 0.0052
+    link_scale: float = 0.0013
+    keypoint_threshold: float = 0.3
 
     @classmethod
     def parse(cls, flags: str = '', alpha: float = 120.0, **kwargs) -> 'OverlayOptions':
