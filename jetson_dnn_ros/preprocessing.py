@@ -203,52 +203,42 @@ class GeometricTransform:
                 min(nw, int(round(float(x1)))), min(nh, int(round(float(y1)))))
 
     def map_to_source(self, values: np.ndarray, interpolation: str = 'linear') -> np.ndarray:
-        """Resample a network-grid map (logits, labels, depth) to source resolution.
+        """Resample a map on the network grid (logits, labels, depth) to source pixels.
 
-        The map may be at any output stride: its grid is assumed to span the whole network
-        input. Source pixels outside what the network saw (centre crop) take the nearest edge.
+        The map may be at any output stride; its grid is taken to span the whole network
+        input, so grid point ``(i, j)`` of an (h, w) map sits at network pixel
+        ``((j + 0.5) * W_net / w, (i + 0.5) * H_net / h)``. Each source pixel centre is mapped
+        through this transform onto the grid and sampled there with one ``cv2.warpAffine``
+        (exact for letterbox offsets that are not multiples of the stride); source pixels
+        outside what the network saw (centre crop) take the nearest edge value.
 
-        :param values: (h, w) or (h, w, C) array over the network input (any dtype OpenCV
-            resizes: uint8, uint16, int16, float32, float64).
-        :param interpolation: ``linear`` (bilinear) or ``nearest`` (``point``).
+        :param values: (h, w) or (h, w, C) uint8, uint16, int16 or float32 map.
+        :param interpolation: ``linear`` (bilinear) or ``nearest``/``point``.
         :return: (H_src, W_src) or (H_src, W_src, C) array of the same dtype.
         """
         nh, nw = self.network_size
         mh, mw = values.shape[:2]
         fx, fy = mw / nw, mh / nh
-        x0, y0, x1, y1 = self.network_region()
-        cx0, cy0 = int(round(x0 * fx)), int(round(y0 * fy))
-        cx1, cy1 = max(cx0 + 1, int(round(x1 * fx))), max(cy0 + 1, int(round(y1 * fy)))
-        crop = values[cy0:cy1, cx0:cx1]
-        h, w = self.source_size
-        # source rectangle that the network region covers
-        sx0, sy0 = self.to_source(np.array([x0, y0], np.float32))
-        sx1, sy1 = self.to_source(np.array([x1, y1], np.float32))
-        sx0, sy0 = max(0, int(round(float(sx0)))), max(0, int(round(float(sy0))))
-        sx1, sy1 = min(w, int(round(float(sx1)))), min(h, int(round(float(sy1))))
+        matrix = np.array([
+            [self.scale_x * fx, 0.0, (0.5 * self.scale_x + self.offset_x) * fx - 0.5],
+            [0.0, self.scale_y * fy, (0.5 * self.scale_y + self.offset_y) * fy - 0.5]],
+            np.float64)
         flag = INTERPOLATIONS['nearest' if interpolation in ('nearest', 'point') else 'linear']
-        resized = _resize(crop, (sx1 - sx0, sy1 - sy0), flag)
-        if (sx0, sy0, sx1, sy1) == (0, 0, w, h):
-            return resized
-        return cv2.copyMakeBorder(resized, sy0, h - sy1, sx0, w - sx1, cv2.BORDER_REPLICATE) \
-            if resized.ndim == 2 or resized.shape[2] <= 4 else np.pad(
-                resized, ((sy0, h - sy1), (sx0, w - sx1), (0, 0)), mode='edge')
+        h, w = self.source_size
 
+        def warp(plane):
+            return cv2.warpAffine(np.ascontiguousarray(plane), matrix, (int(w), int(h)),
+                                  flags=flag | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_REPLICATE)
 
-def _resize(values: np.ndarray, size, flag) -> np.ndarray:
-    """Resize with OpenCV, splitting channel stacks wider than OpenCV's limit."""
-    if values.shape[1] == size[0] and values.shape[0] == size[1]:
-        return np.ascontiguousarray(values)
-    if values.ndim == 3 and values.shape[2] > 4:
-        out = np.empty((size[1], size[0], values.shape[2]), values.dtype)
-        for c in range(0, values.shape[2], 4):
-            out[:, :, c:c + 4] = cv2.resize(np.ascontiguousarray(values[:, :, c:c + 4]), size,
-                                            interpolation=flag).reshape(size[1], size[0], -1)
+        if values.ndim == 2:
+            return warp(values)
+        channels = values.shape[2]
+        out = np.empty((int(h), int(w), channels), values.dtype)
+        for c in range(0, channels, 4):  # OpenCV warps at most 4 channels at a time
+            part = warp(values[:, :, c:c + 4])
+            out[:, :, c:c + 4] = part[:, :, None] if part.ndim == 2 else part
         return out
-    out = cv2.resize(values, size, interpolation=flag)
-    if values.ndim == 3 and out.ndim == 2:
-        out = out[:, :, None]
-    return out
 
 
 def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> GeometricTransform:
