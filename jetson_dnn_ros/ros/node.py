@@ -1,0 +1,643 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""DnnNode: the lifecycle node every task node shares.
+
+The node is thin: the core :class:`~jetson_dnn_ros.pipeline.Pipeline` converts, runs and
+decodes; :mod:`jetson_dnn_ros.ros.conversions` builds the messages. A task node subclass sets
+:attr:`DnnNode.task`, creates its publishers in :meth:`DnnNode.create_outputs` and turns a
+result into messages in :meth:`DnnNode.publish_result`.
+
+Lifecycle (managed from outside: launch files, ``ros2 lifecycle set``; never by the node):
+
+- configure: read parameters, resolve the model descriptor, create the backend (build or load
+  the TensorRT engine), warm up, create the lifecycle publishers, publish ``label_info``
+  (reliable + transient local, depth 1: late subscribers still get it), start ``/diagnostics``.
+- activate: subscribe to ``image`` (or ``image/compressed``) and ``camera_info``, then
+  ``super().on_activate`` switches the lifecycle publishers on.
+- deactivate: destroy the subscriptions, then ``super().on_deactivate``.
+- cleanup / shutdown / error: close the pipeline (frees engine and GPU memory), destroy
+  publishers and timers.
+
+Every transition catches its exceptions, logs them once with their cause and returns FAILURE
+(rclpy would turn an exception into ERROR without a word); a failed configure leaves the node
+unconfigured, so fixing the parameter and configuring again works.
+
+QoS: images are subscribed best effort, keep last **1** by default ("latest frame wins";
+Humble's ``qos_profile_sensor_data`` keeps 5). Results are published reliable, keep last
+:data:`RESULT_DEPTH`: a reliable publisher matches both reliable (``ros2 bag record``) and
+best-effort (rviz) subscribers; image outputs keep only 1 because they are large.
+
+Dropped frames: with depth 1 the middleware silently replaces an unread frame by the newer one,
+which the node cannot see. What the node counts as ``dropped`` is every frame that arrived while
+the previous one was still being processed (the image callback is in a reentrant callback group,
+so with a multi-threaded executor a second callback starts and returns at once) plus frames
+skipped by ``max_rate``. With a single-threaded executor the first kind cannot be observed.
+"""
+
+import gc
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+from jetson_dnn_ros.errors import JetsonDnnError, ModelError
+from jetson_dnn_ros.ros import params as P
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
+import rclpy
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.qos import (DurabilityPolicy, HistoryPolicy, qos_profile_system_default, QoSProfile,
+                       ReliabilityPolicy)
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+
+RESULT_DEPTH = 5
+"""History depth of the (small) result publishers."""
+
+STAGES = ('convert', 'preprocess', 'infer', 'decode', 'publish')
+"""Pipeline stages reported in /diagnostics, in milliseconds."""
+
+
+def image_qos(kind: str) -> QoSProfile:
+    """Return the image subscription QoS for the ``image_qos`` parameter.
+
+    :param kind: ``sensor_data`` (best effort, volatile, keep last 1), ``reliable`` (reliable,
+        volatile, keep last 1) or ``system_default`` (the RMW defaults).
+    :raises ValueError: on another value.
+    """
+    if kind == 'system_default':
+        return qos_profile_system_default
+    if kind not in ('sensor_data', 'reliable'):
+        raise ValueError('image_qos must be sensor_data, reliable or system_default, '
+                         f'got {kind!r}')
+    return QoSProfile(
+        history=HistoryPolicy.KEEP_LAST, depth=1,
+        reliability=(ReliabilityPolicy.BEST_EFFORT if kind == 'sensor_data'
+                     else ReliabilityPolicy.RELIABLE),
+        durability=DurabilityPolicy.VOLATILE)
+
+
+def result_qos(depth: int = RESULT_DEPTH) -> QoSProfile:
+    """Return the QoS of result publishers: reliable, volatile, keep last ``depth``."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.VOLATILE)
+
+
+def latched_qos() -> QoSProfile:
+    """Return the ``label_info`` QoS: reliable, transient local, keep last 1 (like CameraInfo)."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+def descriptor_of(spec: P.ParamSpec) -> ParameterDescriptor:
+    """Return the ROS ParameterDescriptor of a :class:`~jetson_dnn_ros.ros.params.ParamSpec`."""
+    desc = ParameterDescriptor(name=spec.name, description=spec.description,
+                               additional_constraints=spec.constraints,
+                               read_only=spec.read_only)
+    if spec.float_range is not None:
+        desc.floating_point_range = [FloatingPointRange(
+            from_value=float(spec.float_range[0]), to_value=float(spec.float_range[1]),
+            step=0.0)]
+    if spec.int_range is not None:
+        desc.integer_range = [IntegerRange(from_value=int(spec.int_range[0]),
+                                           to_value=int(spec.int_range[1]), step=0)]
+    return desc
+
+
+class FrameStats:
+    """Frame counters and stage latencies between two diagnostics reports (thread-safe)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.received_total = 0
+        self.published_total = 0
+        self.dropped_total = 0
+        self.bad_input_total = 0
+        self.errors_total = 0
+        self.last_error = ''
+        self._reset_window(time.monotonic())
+
+    def _reset_window(self, now: float) -> None:
+        self._window_start = now
+        self._received = 0
+        self._published = 0
+        self._sums = dict.fromkeys(STAGES, 0.0)
+
+    def received(self) -> None:
+        """Count a frame that reached the image callback."""
+        with self._lock:
+            self.received_total += 1
+            self._received += 1
+
+    def dropped(self) -> None:
+        """Count a frame skipped because the node was busy or ``max_rate`` holds it back."""
+        with self._lock:
+            self.dropped_total += 1
+
+    def bad_input(self, reason: str) -> None:
+        """Count a malformed input frame."""
+        with self._lock:
+            self.bad_input_total += 1
+            self.last_error = reason
+
+    def error(self, reason: str) -> None:
+        """Count a frame that failed in inference or publishing."""
+        with self._lock:
+            self.errors_total += 1
+            self.last_error = reason
+
+    def published(self, stage_ms: Dict[str, float]) -> None:
+        """Count a processed frame and add its stage latencies in milliseconds."""
+        with self._lock:
+            self.published_total += 1
+            self._published += 1
+            for key, value in stage_ms.items():
+                self._sums[key] += float(value)
+
+    def report(self, now: Optional[float] = None) -> Dict[str, str]:
+        """Return the key/values for /diagnostics and start a new window.
+
+        :return: fps in/out (frames per second over the window), mean stage latencies (ms),
+            and the running totals.
+        """
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            dt = max(now - self._window_start, 1e-9)
+            n = max(self._published, 1)
+            values = {'fps_in': f'{self._received / dt:.2f}',
+                      'fps_out': f'{self._published / dt:.2f}'}
+            for key in STAGES:
+                values[f'{key}_ms'] = f'{self._sums[key] / n:.2f}'
+            values.update(frames_received=str(self.received_total),
+                          frames_published=str(self.published_total),
+                          frames_dropped=str(self.dropped_total),
+                          bad_input=str(self.bad_input_total),
+                          errors=str(self.errors_total), last_error=self.last_error)
+            self._reset_window(now)
+        return values
+
+
+class DnnNode(LifecycleNode):
+    """Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
+
+    Subclasses set :attr:`task` and override :meth:`create_outputs` and
+    :meth:`publish_result`; everything else (parameters, lifecycle, input, overlay,
+    diagnostics) is here.
+
+    :param node_name: node name; default ``<task>_node``.
+    :param kwargs: passed to :class:`rclpy.lifecycle.LifecycleNode` (``namespace``,
+        ``parameter_overrides``, ``context``, …).
+    """
+
+    task = ''
+    uses_camera_info = False
+
+    def __init__(self, node_name: Optional[str] = None, **kwargs):
+        if self.task not in P.TASKS:
+            raise TypeError(f'{type(self).__name__}.task must be one of {P.TASKS}')
+        super().__init__(node_name or P.node_name(self.task), **kwargs)
+        self.pipeline = None
+        self.stats = FrameStats()
+        self.overlay_options = None
+        self._params = P.param_table(self.task)
+        self._values: Dict[str, Any] = {}
+        self._configured = False
+        self._busy = threading.Lock()
+        self._last_start = 0.0
+        self._camera_info: Optional[CameraInfo] = None
+        self._image_sub = None
+        self._info_sub = None
+        self._lifecycle_pubs: List[Any] = []
+        self._label_pub = None
+        self._overlay_pub = None
+        self._diag_pub = None
+        self._diag_timer = None
+        self._image_group = ReentrantCallbackGroup()
+        self._timer_group = MutuallyExclusiveCallbackGroup()
+        for spec in self._params.values():
+            self.declare_parameter(spec.name, spec.default, descriptor_of(spec))
+        self._values = {name: self.get_parameter(name).value for name in self._params}
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+    # ---------------------------------------------------------------- task hooks
+    def create_outputs(self) -> None:
+        """Create the task's lifecycle publishers with :meth:`lifecycle_publisher`."""
+
+    def publish_result(self, result, header, image_bgr) -> None:
+        """Publish one result as the task's messages.
+
+        :param result: the task result dataclass (source-image pixels).
+        :param header: the input image's std_msgs/Header, copied into every output.
+        :param image_bgr: (H, W, 3) uint8 BGR source image when a visual output needs it
+            (see :meth:`needs_image`), else None.
+        """
+        raise NotImplementedError
+
+    def needs_image(self) -> bool:
+        """Return True if :meth:`publish_result` needs the BGR image (besides the overlay)."""
+        return False
+
+    def check_values(self, values: Dict[str, Any]) -> Optional[str]:
+        """Check task parameter values against the loaded model (labels, colour maps).
+
+        :param values: every parameter value of the node after the proposed change.
+        :return: None if acceptable, else the reason to reject the change.
+        """
+        return None
+
+    def overlay_options_for(self, values: Dict[str, Any]):
+        """Return the :class:`~jetson_dnn_ros.overlay.OverlayOptions` for ``values``.
+
+        :raises ValueError: on an invalid flag string or alpha.
+        """
+        from jetson_dnn_ros.overlay import OverlayOptions
+        return OverlayOptions.parse(values['overlay'], values['overlay_alpha'])
+
+    # ---------------------------------------------------------------- helpers
+    def lifecycle_publisher(self, msg_type, topic: str, qos: Optional[QoSProfile] = None):
+        """Create a lifecycle publisher that cleanup destroys (default QoS: results)."""
+        pub = self.create_lifecycle_publisher(msg_type, topic,
+                                              qos if qos is not None else result_qos())
+        self._lifecycle_pubs.append(pub)
+        return pub
+
+    def subscribed(self, publisher) -> bool:
+        """Return True if ``publisher``'s topic (after remapping) has subscribers."""
+        if publisher is None:
+            return False
+        return self.count_subscribers(publisher.topic_name) > 0
+
+    @property
+    def values(self) -> Dict[str, Any]:
+        """Return the current parameter values of this node's table (a copy)."""
+        return dict(self._values)
+
+    @property
+    def camera_info(self) -> Optional[CameraInfo]:
+        """Return the last sensor_msgs/CameraInfo received, or None."""
+        return self._camera_info
+
+    def _decode_changes(self, values: Dict[str, Any]) -> Dict[str, Any]:
+        """Map parameter values to ``Pipeline.update_params`` keywords (sentinels resolved)."""
+        defaults = self.pipeline.descriptor.params
+        changes = {}
+        for key in P.DECODE_KEYS:
+            if key not in values:
+                continue
+            value = values[key]
+            if key in ('score_threshold', 'iou_threshold') and value < 0:
+                value = getattr(defaults, key)
+            elif key in ('top_k', 'max_detections') and value == 0:
+                value = getattr(defaults, key)
+            changes[key] = value
+        for key, option in P.DECODE_OPTIONS.items():
+            if key in values:
+                value = values[key]
+                changes[option] = value if value != '' else None
+        return changes
+
+    # ---------------------------------------------------------------- parameters
+    def _on_set_parameters(self, parameters) -> SetParametersResult:
+        new = dict(self._values)
+        for param in parameters:
+            spec = self._params.get(param.name)
+            if spec is None:  # use_sim_time, QoS overrides, …
+                continue
+            reason = spec.validate(param.value)
+            if reason is None and not spec.runtime and self._configured \
+                    and param.value != self._values.get(param.name):
+                reason = (f'{param.name} is applied on configure; deactivate and clean up the '
+                          'node, set it, then configure again')
+            if reason is not None:
+                return SetParametersResult(successful=False, reason=reason)
+            new[param.name] = param.value
+        try:
+            overlay = self.overlay_options_for(new)
+            reason = self.check_values(new) if self.pipeline is not None else None
+            if reason is not None:
+                return SetParametersResult(successful=False, reason=reason)
+            if self.pipeline is not None:
+                self.pipeline.update_params(**self._decode_changes(new))
+        except ValueError as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        self._values = new
+        self.overlay_options = overlay
+        self.get_logger().debug(f'parameters changed: {[p.name for p in parameters]}')
+        return SetParametersResult(successful=True)
+
+    # ---------------------------------------------------------------- lifecycle
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Load the model, warm up, create publishers and publish label_info."""
+        try:
+            self._configure()
+        except Exception as exc:  # noqa: B902 - logged with its cause, node stays usable
+            self._release()
+            self.get_logger().error(f'configure failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        return TransitionCallbackReturn.SUCCESS
+
+    def _configure(self) -> None:
+        from jetson_dnn_ros.pipeline import Pipeline
+        values = {name: self.get_parameter(name).value for name in self._params}
+        self._values = values
+        model = values['model_config'] or values['model'] or P.DEFAULT_MODELS[self.task]
+        options = {}
+        if values['engine_cache_dir']:
+            options['engine_cache_dir'] = values['engine_cache_dir']
+        if values['engine_file_path']:
+            options['engine_file_path'] = values['engine_file_path']
+        if values['force_engine_update']:
+            options['force_engine_update'] = True
+        start = time.perf_counter()
+        pipeline = Pipeline.from_model(model, backend=values['backend'],
+                                       precision=values['precision'],
+                                       model_file=values['model_file_path'] or None, **options)
+        self.pipeline = pipeline
+        if pipeline.task != self.task:
+            raise ModelError(f'model {pipeline.descriptor.name!r} is a {pipeline.task} model; '
+                             f'the {self.task} node needs a {self.task} model')
+        reason = self.check_values(values)
+        if reason is not None:
+            raise ValueError(reason)
+        pipeline.update_params(**self._decode_changes(values))
+        self.overlay_options = self.overlay_options_for(values)
+        pipeline.warmup()
+        self._overlay_pub = self.lifecycle_publisher(Image, 'overlay', result_qos(1))
+        self.create_outputs()
+        self._diag_pub = self._create_diagnostics_publisher()
+        self._diag_timer = self.create_timer(values['diagnostics_period'],
+                                             self.publish_diagnostics,
+                                             callback_group=self._timer_group)
+        if pipeline.labels is not None:
+            from jetson_dnn_ros.ros.conversions import label_info_msg
+            self._label_pub = self.create_publisher(_label_info_type(), 'label_info',
+                                                    latched_qos())
+            self._label_pub.publish(label_info_msg(pipeline.labels, self._stamp_header(),
+                                                   pipeline.params.score_threshold))
+        self.stats = FrameStats()
+        self._configured = True
+        info = pipeline.backend.describe()
+        self.get_logger().info(
+            f'configured {pipeline.descriptor.name} ({self.task}) on {info.get("backend")} '
+            f'{info.get("device")} {info.get("precision")} in '
+            f'{time.perf_counter() - start:.1f} s')
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Subscribe to the image (and camera_info) input, then enable the publishers."""
+        try:
+            transport = self._values['image_transport']
+            qos = image_qos(self._values['image_qos'])
+            msg_type = CompressedImage if transport == 'compressed' else Image
+            self._image_sub = self.create_subscription(
+                msg_type, P.INPUT_TOPICS[transport], self.on_image, qos,
+                callback_group=self._image_group)
+            if self.uses_camera_info:
+                self._info_sub = self.create_subscription(
+                    CameraInfo, P.CAMERA_INFO_TOPIC, self._on_camera_info,
+                    image_qos('sensor_data'))
+        except Exception as exc:  # noqa: B902
+            self._destroy_subscriptions()
+            self.get_logger().error(f'activate failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        self.get_logger().info(f'active: subscribed to {self._image_sub.topic_name} '
+                               f'({transport}, {self._values["image_qos"]})')
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Destroy the subscriptions, then disable the publishers."""
+        try:
+            self._destroy_subscriptions()
+        except Exception as exc:  # noqa: B902
+            self.get_logger().error(f'deactivate failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        self.get_logger().info('inactive')
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Close the pipeline (engine and GPU memory) and destroy publishers and timers."""
+        try:
+            self._release()
+        except Exception as exc:  # noqa: B902
+            self.get_logger().error(f'cleanup failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        self.get_logger().info('cleaned up')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything (from any primary state)."""
+        try:
+            self._release()
+        except Exception as exc:  # noqa: B902
+            self.get_logger().error(f'shutdown failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything after a transition raised; SUCCESS returns to unconfigured."""
+        try:
+            self._release()
+        except Exception as exc:  # noqa: B902
+            self.get_logger().error(f'error processing failed: {_describe(exc)}')
+            return TransitionCallbackReturn.FAILURE
+        self.get_logger().error(f'recovered from an error in state {state.label!r}; '
+                                'the node is unconfigured')
+        return TransitionCallbackReturn.SUCCESS
+
+    def _destroy_subscriptions(self) -> None:
+        for sub in (self._image_sub, self._info_sub):
+            if sub is not None:
+                self.destroy_subscription(sub)
+        self._image_sub = self._info_sub = None
+
+    def _release(self) -> None:
+        """Undo configure/activate; safe on a partly configured node."""
+        self._configured = False
+        self._destroy_subscriptions()
+        if self._diag_timer is not None:
+            self.destroy_timer(self._diag_timer)
+            self._diag_timer = None
+        for pub in self._lifecycle_pubs:
+            self.destroy_lifecycle_publisher(pub)
+        self._lifecycle_pubs = []
+        self._overlay_pub = None
+        for attr in ('_label_pub', '_diag_pub'):
+            pub = getattr(self, attr)
+            if pub is not None:
+                self.destroy_publisher(pub)
+                setattr(self, attr, None)
+        self.release_outputs()
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            # wait for a frame in flight (at most 5 s) so the backend is not closed under it
+            acquired = self._busy.acquire(timeout=5.0)
+            try:
+                pipeline.close()
+            finally:
+                if acquired:
+                    self._busy.release()
+            del pipeline
+            gc.collect()
+        self._camera_info = None
+
+    def release_outputs(self) -> None:
+        """Forget the task's publisher handles (they are destroyed by the base class)."""
+
+    # ---------------------------------------------------------------- data path
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        self._camera_info = msg
+
+    def on_image(self, msg) -> None:
+        """Process one Image or CompressedImage; never raises (errors are logged and counted).
+
+        :param msg: sensor_msgs/Image or sensor_msgs/CompressedImage.
+        """
+        self.stats.received()
+        max_rate = self._values.get('max_rate', 0.0)
+        now = time.monotonic()
+        if max_rate > 0.0 and now - self._last_start < 1.0 / max_rate:
+            self.stats.dropped()
+            return
+        if not self._busy.acquire(blocking=False):
+            self.stats.dropped()
+            return
+        try:
+            self._last_start = now
+            if self.pipeline is not None:
+                self._process(msg)
+        finally:
+            self._busy.release()
+
+    def _process(self, msg) -> None:
+        from jetson_dnn_ros.image import to_bgr8
+        from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
+        t0 = time.perf_counter()
+        try:
+            if isinstance(msg, CompressedImage):
+                image, encoding = compressed_msg_to_array(msg)
+            else:
+                image, encoding = image_msg_to_array(msg)
+        except (JetsonDnnError, ValueError) as exc:
+            self.stats.bad_input(str(exc))
+            self.get_logger().warning(f'skipping bad input image: {exc}',
+                                      throttle_duration_sec=5.0)
+            return
+        t1 = time.perf_counter()
+        try:
+            inference = self.pipeline.process(image, encoding)
+            t2 = time.perf_counter()
+            want_overlay = self.subscribed(self._overlay_pub)
+            bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
+            self.publish_result(inference.result, msg.header, bgr)
+            if want_overlay:
+                self._publish_overlay(inference.result, msg.header, bgr)
+            t3 = time.perf_counter()
+        except (JetsonDnnError, ValueError) as exc:
+            self.stats.bad_input(str(exc))
+            self.get_logger().warning(f'skipping image: {exc}', throttle_duration_sec=5.0)
+            return
+        except Exception as exc:  # noqa: B902 - keep the node alive, report the cause
+            self.stats.error(_describe(exc))
+            self.get_logger().error(f'processing failed: {_describe(exc)}',
+                                    throttle_duration_sec=5.0)
+            return
+        timings = inference.timings
+        self.stats.published({'convert': (t1 - t0) * 1e3, 'preprocess': timings.preprocess_ms,
+                              'infer': timings.infer_ms, 'decode': timings.decode_ms,
+                              'publish': (t3 - t2) * 1e3})
+
+    def _publish_overlay(self, result, header, bgr) -> None:
+        from jetson_dnn_ros.overlay import draw
+        from jetson_dnn_ros.ros.conversions import array_to_image_msg
+        drawn = draw(bgr, result, self.overlay_options)
+        self._overlay_pub.publish(array_to_image_msg(drawn, 'bgr8', header))
+
+    # ---------------------------------------------------------------- diagnostics
+    def _create_diagnostics_publisher(self):
+        from diagnostic_msgs.msg import DiagnosticArray
+        return self.create_publisher(DiagnosticArray, '/diagnostics', result_qos(10))
+
+    def diagnostics_values(self) -> Dict[str, str]:
+        """Return the key/values of the next /diagnostics status (resets the fps window)."""
+        values = self.stats.report()
+        if self.pipeline is not None:
+            values.update({k: str(v) for k, v in self.pipeline.backend.describe().items()})
+            values['model'] = self.pipeline.descriptor.name
+        values['state'] = 'active' if self._image_sub is not None else (
+            'inactive' if self._configured else 'unconfigured')
+        return values
+
+    def publish_diagnostics(self) -> None:
+        """Publish one diagnostic_msgs/DiagnosticArray on /diagnostics."""
+        from jetson_dnn_ros.ros.conversions import diagnostics_msg
+        if self._diag_pub is None:
+            return
+        values = self.diagnostics_values()
+        level, message = _diagnostic_level(values)
+        name = f'{self.get_fully_qualified_name()}: {self.task}'
+        self._diag_pub.publish(diagnostics_msg(name, level, message, values,
+                                               self._stamp_header().stamp,
+                                               hardware_id=values.get('device', '')))
+
+    def _stamp_header(self):
+        from std_msgs.msg import Header
+        return Header(stamp=self.get_clock().now().to_msg(), frame_id='')
+
+
+def _describe(exc: BaseException) -> str:
+    """Return ``Type: message`` of an exception and its cause."""
+    text = f'{type(exc).__name__}: {exc}'
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) not in text:
+        text += f' (caused by {type(cause).__name__}: {cause})'
+    return text
+
+
+def _diagnostic_level(values: Dict[str, str]):
+    """Return (level name, message): ``OK``, or ``WARN`` with the last error."""
+    if values.get('last_error') and (values.get('errors') != '0'
+                                     or values.get('bad_input') != '0'):
+        return 'WARN', f'last error: {values["last_error"]}'
+    return 'OK', f'{values.get("state", "")}, {values.get("fps_out", "0")} fps'
+
+
+def _label_info_type():
+    from vision_msgs.msg import LabelInfo
+    return LabelInfo
+
+
+def run_node(node_class, args=None) -> None:
+    """Init rclpy, spin one node in a multi-threaded executor, shut down; no transitions.
+
+    :param node_class: a :class:`DnnNode` subclass.
+    :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).
+    """
+    from rclpy.executors import MultiThreadedExecutor
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = node_class()
+        executor = MultiThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # noqa: B902 - ExternalShutdownException on Humble
+        if type(exc).__name__ != 'ExternalShutdownException':
+            raise
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()

@@ -1,0 +1,268 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The parameters, topics and names of the DNN nodes, as plain Python (no rclpy).
+
+The nodes declare their parameters from :data:`COMMON_PARAMS` and :data:`TASK_PARAMS`, and the
+launch files, the rviz config and the static tests read the same tables, so the three cannot
+drift apart. Nothing here imports ROS.
+
+Two kinds of parameters:
+
+- **configure-time** (``runtime=False``: model, files, backend, precision, image transport and
+  QoS): read in ``on_configure``/``on_activate``. Changing one is accepted only while the node is
+  unconfigured; otherwise the change is rejected with a reason telling to deactivate and clean
+  up first. They are not ``read_only`` in the ROS sense, so that a node whose configure failed
+  (e.g. a wrong ``model``) can be fixed with ``ros2 param set`` and configured again.
+- **run-time** (``runtime=True``: thresholds, overlay and rendering settings): validated in the
+  node's set-parameters callback and applied to the running pipeline at once.
+
+Sentinels: ``score_threshold``/``iou_threshold`` < 0 and ``top_k``/``max_detections`` = 0 mean
+"the model descriptor's default" (``thresholds:``, ``top_k:``, ``max_detections:`` keys).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth')
+"""The five tasks, in the order the launch files and rviz list them."""
+
+DEFAULT_MODELS = {
+    'classification': 'mobilenet_v2_1001',
+    'detection': 'yolox_nano',
+    'segmentation': 'deeplabv3_mobilenetv2_voc',
+    'pose': 'bodypix_mobilenetv1_050',
+    'depth': 'fastdepth',
+}
+"""Default model descriptor name of each task (``config/models/<name>.yaml``)."""
+
+
+def node_name(task: str) -> str:
+    """Return the default node name of ``task`` (``detection`` -> ``detection_node``)."""
+    return f'{task}_node'
+
+
+def node_namespace(task: str, namespace: str = '') -> str:
+    """Return the absolute namespace the launch files put ``task``'s node in.
+
+    Each node runs in its own sub-namespace named after its task, so the relative outputs
+    that several nodes share (``overlay``, ``label_info``) never collide:
+    ``/<namespace>/<task>/overlay``.
+
+    :param task: one of :data:`TASKS`.
+    :param namespace: the launch file's ``namespace`` argument ('' = root).
+    """
+    parts = [p for p in (namespace.strip('/'), task) if p]
+    return '/' + '/'.join(parts)
+
+
+OUTPUTS = {
+    'classification': ('classification', 'overlay'),
+    'detection': ('detections', 'label_info', 'overlay'),
+    'segmentation': ('segmentation', 'color_mask', 'label_info', 'overlay'),
+    'pose': ('poses', 'overlay'),
+    'depth': ('depth', 'depth/colored', 'points', 'overlay'),
+}
+"""Relative output topics of each task node (plus the absolute ``/diagnostics``)."""
+
+VISUAL_OUTPUTS = ('overlay', 'color_mask', 'depth/colored', 'points')
+"""Outputs rendered only while they have subscribers."""
+
+INPUT_TOPICS = {'raw': 'image', 'compressed': 'image/compressed'}
+"""Relative image input topic per ``image_transport`` value."""
+
+CAMERA_INFO_TOPIC = 'camera_info'
+"""Relative camera_info input topic (used by the depth node for ``points``)."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One node parameter.
+
+    :param name: parameter name.
+    :param default: default value; its Python type is the ROS parameter type
+        (``float`` -> double, ``int`` -> integer, ``bool``, ``str``).
+    :param description: description with units, shown by ``ros2 param describe``.
+    :param float_range: inclusive (from, to) of a double, or None.
+    :param int_range: inclusive (from, to) of an integer, or None.
+    :param choices: allowed string values, or None for free text.
+    :param runtime: True if it may change while the node is configured or active.
+    :param read_only: declare it read-only (settable only at node start).
+    """
+
+    name: str
+    default: Any
+    description: str
+    float_range: Optional[Tuple[float, float]] = None
+    int_range: Optional[Tuple[int, int]] = None
+    choices: Optional[Tuple[str, ...]] = None
+    runtime: bool = False
+    read_only: bool = False
+
+    @property
+    def constraints(self) -> str:
+        """Return the human-readable constraint text (``additional_constraints``)."""
+        parts = []
+        if self.choices:
+            parts.append('one of: ' + ', '.join(self.choices))
+        parts.append('changeable at run time' if self.runtime else
+                     'applied on configure; change it only while unconfigured')
+        return '; '.join(parts)
+
+    def validate(self, value: Any) -> Optional[str]:
+        """Check a new value against type, range and choices.
+
+        :param value: the proposed value.
+        :return: None if valid, else the reason it is rejected.
+        """
+        expected = type(self.default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            return (f'{self.name} must be a {expected.__name__}, got '
+                    f'{type(value).__name__} {value!r}')
+        rng = self.float_range or self.int_range
+        if rng is not None and not rng[0] <= value <= rng[1]:
+            return f'{self.name} must be in [{rng[0]}, {rng[1]}], got {value}'
+        if self.choices and value not in self.choices:
+            return f'{self.name} must be one of {", ".join(self.choices)}, got {value!r}'
+        return None
+
+
+def _spec(name, default, description, **kwargs) -> ParamSpec:
+    return ParamSpec(name, default, description, **kwargs)
+
+
+COMMON_PARAMS: Tuple[ParamSpec, ...] = (
+    _spec('model', '', 'Model descriptor: a zoo name from config/models (e.g. yolox_nano) or a '
+          'descriptor .yaml path; empty = the task default'),
+    _spec('model_config', '', 'Model descriptor .yaml path; overrides model when set'),
+    _spec('model_file_path', '', 'ONNX file to run instead of the descriptor file (same model '
+          'family, your weights); empty = the descriptor file'),
+    _spec('engine_file_path', '', 'TensorRT engine file to load or write; empty = the engine '
+          'cache (engine_cache_dir)'),
+    _spec('backend', 'auto', 'Inference backend: auto picks TensorRT when it imports and a CUDA '
+          'GPU exists, else ONNX Runtime', choices=('auto', 'tensorrt', 'onnxruntime')),
+    _spec('precision', 'fp16', 'TensorRT engine precision (ONNX Runtime on CPU runs fp32)',
+          choices=('fp32', 'fp16', 'int8')),
+    _spec('engine_cache_dir', '', 'Folder of cached TensorRT engines; empty = '
+          '$JETSON_DNN_CACHE/engines (default ~/.cache/jetson_dnn_ros/engines)'),
+    _spec('force_engine_update', False, 'Rebuild the TensorRT engine even if a cached one fits'),
+    _spec('score_threshold', -1.0, 'Minimum score in [0, 1] of a reported class, detection, '
+          'person or keypoint; negative = the model default', float_range=(-1.0, 1.0),
+          runtime=True),
+    _spec('iou_threshold', -1.0, 'NMS intersection-over-union threshold in [0, 1]; negative = '
+          'the model default', float_range=(-1.0, 1.0), runtime=True),
+    _spec('top_k', 0, 'Classes reported by a classifier; 0 = the model default',
+          int_range=(0, 1000), runtime=True),
+    _spec('max_detections', 0, 'Detections (or persons) kept per image, highest scores first; '
+          '0 = the model default', int_range=(0, 10000), runtime=True),
+    _spec('overlay', '', 'Overlay flags as jetson-inference --overlay (detection box,lines,'
+          'labels,conf; segmentation overlay,mask; pose links,keypoints,box; depth input,depth); '
+          'empty = the task default, none = draw nothing', runtime=True),
+    _spec('overlay_alpha', 120.0, 'Overlay fill opacity, 0..255 as jetson-inference (values '
+          '<= 1 are read as 0..1)', float_range=(0.0, 255.0), runtime=True),
+    _spec('image_transport', 'raw', 'Input: raw subscribes to image (sensor_msgs/Image), '
+          'compressed to image/compressed (sensor_msgs/CompressedImage)',
+          choices=('raw', 'compressed')),
+    _spec('image_qos', 'sensor_data', 'Image subscription QoS: sensor_data = best effort, keep '
+          'last 1; reliable = reliable, keep last 1; system_default = the RMW default',
+          choices=('sensor_data', 'reliable', 'system_default')),
+    _spec('max_rate', 0.0, 'Process at most this many frames per second; frames arriving sooner '
+          'are skipped and counted; 0 = no limit (Hz)', float_range=(0.0, 1000.0), runtime=True),
+    _spec('diagnostics_period', 1.0, 'Period of /diagnostics in seconds',
+          float_range=(0.1, 60.0)),
+)
+"""Parameters every task node declares."""
+
+TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
+    'classification': (),
+    'detection': (
+        _spec('class_agnostic', False, 'Non-maximum suppression across classes instead of per '
+              'class', runtime=True),
+    ),
+    'segmentation': (
+        _spec('filter_mode', 'linear', 'Upsampling of the class map to source resolution: point '
+              '(nearest) or linear (bilinear logits), as jetson-inference --filter-mode',
+              choices=('point', 'linear'), runtime=True),
+        _spec('ignore_class', '', 'Class name left out of color_mask and the overlay (e.g. '
+              'background); empty = none', runtime=True),
+    ),
+    'pose': (
+        _spec('keypoint_scale', 0.0052, 'Keypoint circle radius as a fraction of the image '
+              'diagonal (jetson-inference poseNet default 0.0052)',
+              float_range=(0.0, 1.0), runtime=True),
+        _spec('link_scale', 0.0013, 'Skeleton line width as a fraction of the image diagonal '
+              '(jetson-inference poseNet default 0.0013)', float_range=(0.0, 1.0),
+              runtime=True),
+    ),
+    'depth': (
+        _spec('filter_mode', 'linear', 'Upsampling of the depth map to source resolution: point '
+              '(nearest) or linear (bilinear)', choices=('point', 'linear'), runtime=True),
+        _spec('colormap', 'viridis_inverted', 'Colour map of depth/colored and the overlay '
+              '(a jetson_dnn_ros.colormaps name, optionally with _inverted; the default is '
+              "jetson-inference depthNet's: near yellow, far dark purple)", runtime=True),
+        _spec('depth_scale', 1.0, 'Resolution of the published depth map as a fraction of the '
+              'source image size (decoder option depth_size, as jetson-inference depthNet '
+              '--depth-size); 1.0 = source resolution', float_range=(0.05, 1.0),
+              runtime=True),
+        _spec('depth_equalize', False, 'Histogram-equalise depth before colouring '
+              '(depth/colored and the overlay only, never the depth topic)', runtime=True),
+        _spec('point_stride', 4, 'Publish every n-th pixel in x and y on points',
+              int_range=(1, 64), runtime=True),
+    ),
+}
+"""Task-specific parameters, by task."""
+
+DECODE_KEYS = ('score_threshold', 'iou_threshold', 'top_k', 'max_detections',
+               'class_agnostic', 'filter_mode')
+"""Parameters that are :class:`~jetson_dnn_ros.models.DecodeParams` fields."""
+
+DECODE_OPTIONS = {'ignore_class': 'ignore_class', 'depth_scale': 'depth_size',
+                  'colormap': 'colormap', 'depth_equalize': 'depth_equalize'}
+"""Parameters passed to the decoder as ``DecodeParams.options``: {parameter: option key}."""
+
+
+def params_for(task: str) -> Tuple[ParamSpec, ...]:
+    """Return every parameter the node of ``task`` declares (common first).
+
+    :raises ValueError: on an unknown task.
+    """
+    if task not in TASK_PARAMS:
+        raise ValueError(f'unknown task {task!r}; choose one of {", ".join(TASKS)}')
+    return COMMON_PARAMS + TASK_PARAMS[task]
+
+
+def param_table(task: str) -> Dict[str, ParamSpec]:
+    """Return ``{name: ParamSpec}`` of ``task``'s node."""
+    return {p.name: p for p in params_for(task)}
+
+
+def parse_tasks(text: str) -> Tuple[str, ...]:
+    """Parse a comma-separated task list (``detection,depth``), keeping order, no duplicates.
+
+    :raises ValueError: naming an unknown task, or when the list is empty.
+    """
+    tasks = []
+    for part in str(text).replace(' ', ',').split(','):
+        part = part.strip()
+        if not part:
+            continue
+        if part not in TASKS:
+            raise ValueError(f'unknown task {part!r}; choose from {", ".join(TASKS)}')
+        if part not in tasks:
+            tasks.append(part)
+    if not tasks:
+        raise ValueError(f'no task given; choose from {", ".join(TASKS)}')
+    return tuple(tasks)

@@ -1,0 +1,48 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Launch several task nodes (one process each), chosen by the ``tasks`` argument.
+
+Example: ``ros2 launch jetson_dnn_ros perception.launch.py tasks:=detection,depth rviz:=true``.
+Each node reads its own ``config/<task>.yaml`` unless ``params_file`` names one file with a
+block per node. For one process with one executor, run the ``perception`` executable instead
+(``ros2 run jetson_dnn_ros perception --tasks detection,depth``) and manage the nodes with
+``ros2 lifecycle set``.
+"""
+
+from jetson_dnn_ros.launch_helpers import PACKAGE, task_launch_description
+from launch.conditions import IfCondition
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+EXECUTABLES = ('classification_node', 'detection_node', 'segmentation_node', 'pose_node',
+               'depth_node')
+RVIZ_CONFIG = 'config/jetson_dnn.rviz'
+
+
+def generate_launch_description():
+    """Return the launch description of the chosen task nodes (and rviz on request)."""
+    rviz = LaunchConfiguration('rviz')
+    rviz_node = Node(
+        package='rviz2', executable='rviz2', name='rviz2', output='screen',
+        arguments=['-d', PathJoinSubstitution([FindPackageShare(PACKAGE), RVIZ_CONFIG])],
+        condition=IfCondition(rviz))
+    return task_launch_description(
+        '$(tasks)',
+        extra_arguments=[('tasks', 'detection,segmentation,depth',
+                          'Comma-separated tasks: classification, detection, segmentation, '
+                          'pose, depth'),
+                         ('rviz', 'false', 'Start rviz2 with config/jetson_dnn.rviz')],
+        extra_actions=[rviz_node])
