@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
-import numpy as np
-
 from jetson_dnn_ros.errors import ImageEncodingError
-from jetson_dnn_ros.image import check_image, convert_color, image_from_buffer
+from jetson_dnn_ros.image import check_image
+from jetson_dnn_ros.image import convert_color
+from jetson_dnn_ros.image import image_from_buffer
+import numpy as np
 
 IMAGE_TYPE = 'sensor_msgs/msg/Image'
 COMPRESSED_TYPE = 'sensor_msgs/msg/CompressedImage'

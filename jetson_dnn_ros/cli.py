@@ -36,10 +36,10 @@ import sys
 import time
 from typing import Callable, List, Optional, Sequence
 
-import numpy as np
-
-from jetson_dnn_ros.errors import JetsonDnnError, ModelError
+from jetson_dnn_ros.errors import JetsonDnnError
+from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import TASKS
+import numpy as np
 
 PROG = 'jetson-dnn'
 BAG_SUFFIXES = {'.mcap': 'mcap', '.db3': 'sqlite3'}
@@ -156,10 +156,10 @@ def _overlay(pipeline, image, encoding, result, options):
 
 def cmd_run(args) -> int:
     """Run a model over the input and write overlays, JSON or a result bag."""
-    from tqdm import tqdm
-
-    from jetson_dnn_ros import bag, media
+    from jetson_dnn_ros import bag
+    from jetson_dnn_ros import media
     from jetson_dnn_ros.overlay import OverlayOptions
+    from tqdm import tqdm
 
     kind = media.input_kind(args.input)  # FileNotFoundError before loading the model
     fmt = _output_format(args, kind == 'bag')
@@ -403,7 +403,8 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
     :param image: (H, W, 3) uint8 BGR input.
     :return: dict with ``e2e_ms`` and ``engine_ms`` medians in milliseconds and ``ratio``.
     """
-    from jetson_dnn_ros.overlay import draw, OverlayOptions
+    from jetson_dnn_ros.overlay import draw
+    from jetson_dnn_ros.overlay import OverlayOptions
     from jetson_dnn_ros.preprocessing import Preprocessor
     prep = pipeline.backend.create_preprocessor(pipeline.spec) or Preprocessor(pipeline.spec)
     tensor, transform = prep(image, 'bgr8')

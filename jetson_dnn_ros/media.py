@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Callable, Iterator, List, NamedTuple, Optional
 
 import cv2
-import numpy as np
-
 from jetson_dnn_ros import bag
 from jetson_dnn_ros.errors import ImageEncodingError
+import numpy as np
 
 IMAGE_SUFFIXES = bag.IMAGE_SUFFIXES
 VIDEO_SUFFIXES = bag.VIDEO_SUFFIXES

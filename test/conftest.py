@@ -48,7 +48,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope='session')
 def photo(data_dir):
-    """Return a loader ``photo(name) -> (H, W, 3) uint8 BGR`` of the shared photos."""
+    """Return a loader of the shared photos: name -> (H, W, 3) uint8 BGR image."""
     import cv2
 
     def load(name: str):

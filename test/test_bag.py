@@ -16,11 +16,11 @@
 
 from types import SimpleNamespace
 
+from jetson_dnn_ros import bag
+from jetson_dnn_ros import cli
+from jetson_dnn_ros.msgdefs import make_typestore
 import numpy as np
 import pytest
-
-from jetson_dnn_ros import bag, cli
-from jetson_dnn_ros.msgdefs import make_typestore
 
 PHOTOS = ('dog_0', 'peds_0', 'humans_0')
 FPS = 4.0

@@ -18,11 +18,12 @@ import json
 import shutil
 
 import cv2
+from jetson_dnn_ros import bag
+from jetson_dnn_ros import cli
+from jetson_dnn_ros import media
+from jetson_dnn_ros.errors import ImageEncodingError
 import numpy as np
 import pytest
-
-from jetson_dnn_ros import bag, cli, media
-from jetson_dnn_ros.errors import ImageEncodingError
 
 GOOD = ('dog_0', 'peds_0')
 
@@ -147,8 +148,8 @@ def test_bag_from_images_then_run_detection(photo_dir, tmp_path, capsys):
     out = tmp_path / 'dets_bag'
     assert cli.main(['run', '--task', 'detection', '--model', 'yolox_nano', '--input',
                      str(folder), '--output', str(out), '--quiet']) == 0
-    from rosbags.rosbag2 import Reader
     from jetson_dnn_ros.msgdefs import make_typestore
+    from rosbags.rosbag2 import Reader
     store = make_typestore()
     with Reader(out) as reader:
         msgs = {c.topic: store.deserialize_cdr(raw, c.msgtype)

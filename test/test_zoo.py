@@ -20,12 +20,11 @@ import http.server
 import socket
 import threading
 
-from onnxgen import identity_model
-import pytest
-
 from jetson_dnn_ros import zoo
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import descriptor_from_dict
+from onnxgen import identity_model
+import pytest
 
 
 @pytest.fixture(scope='module')

@@ -85,8 +85,9 @@ class ClassificationDecoder(Decoder):
     def check_outputs(self, outputs) -> None:
         """Check that the chosen output is (N, C) or (C,)."""
         if self.config.get('activation', 'softmax') not in ('softmax', 'sigmoid', 'none'):
-            raise ModelError(f"classification activation must be softmax, sigmoid or none, "
-                             f"got {self.config.get('activation')!r}")
+            activation = self.config.get('activation')
+            raise ModelError('classification activation must be softmax, sigmoid or none, '
+                             f'got {activation!r}')
         name = self.config.get('output')
         spec = next((o for o in outputs if o.name == name), None) if name else outputs[0]
         if spec is None:
