@@ -29,6 +29,11 @@ TEST_DIR = Path(__file__).resolve().parent
 if str(TEST_DIR) not in sys.path:
     sys.path.insert(0, str(TEST_DIR))
 
+# ROS 2 stand-ins (rclpy, message packages) when the real rclpy is not importable
+from standins.install import install as install_ros_standins  # noqa: E402, I100
+
+install_ros_standins()
+
 os.environ.setdefault('JETSON_DNN_DATA', str((ROOT / '..' / 'shared' / 'data').resolve()))
 
 

@@ -1,0 +1,375 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Convert between numpy arrays / pipeline results and ROS 2 messages.
+
+This is the only module besides the node modules that touches message types. It follows the
+fast paths measured on a real Humble install:
+
+- receive: ``np.frombuffer(msg.data, np.uint8)`` is a zero-copy view of the message's
+  ``array.array('B')``; row padding (``step``) is skipped with strides, not copied;
+- publish: one copy of the pixels into an ``array.array('B')`` (``frombytes`` of a byte view of
+  a C-contiguous array), handed to the message *constructor*. Never ``msg.data = bytes`` /
+  memoryview / ndarray: the generated setter checks every byte in Python (or rejects the
+  ndarray).
+
+Result messages carry the input image header unchanged (stamp and frame_id) and coordinates in
+source-image pixels. The result objects are duck-typed on the attributes of
+``jetson_dnn_ros.tasks`` results (see each function).
+"""
+
+import array
+import math
+import sys
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+from jetson_dnn_ros.errors import ImageEncodingError
+from jetson_dnn_ros.image import check_image, image_from_buffer
+import numpy as np
+
+_BIG_ENDIAN = 1 if sys.byteorder == 'big' else 0
+_DIAGNOSTIC_LEVELS = {'OK': 0, 'WARN': 1, 'ERROR': 2, 'STALE': 3}
+
+
+def _byte_array(values: np.ndarray) -> array.array:
+    """Copy a C-contiguous array's bytes into a new ``array.array('B')`` (the one copy)."""
+    data = array.array('B')
+    data.frombytes(memoryview(values.reshape(-1).view(np.uint8)))
+    return data
+
+
+# ---------------------------------------------------------------------------------- images
+def image_msg_to_array(msg) -> Tuple[np.ndarray, str]:
+    """View a ``sensor_msgs/Image`` as an array, without copying.
+
+    :param msg: the image; ``encoding``, ``step`` (row padding allowed) and ``is_bigendian``
+        are honoured.
+    :return: ``(image, encoding)``: (H, W) or (H, W, C) array of the encoding's dtype, a view
+        into ``msg.data`` (a native-order copy only for big-endian multi-byte data), and the
+        message's encoding.
+    :raises ImageEncodingError: on an unsupported encoding, a zero size, a step smaller than a
+        row or data shorter than ``step × height``.
+    """
+    image = image_from_buffer(msg.data, msg.height, msg.width, msg.encoding, msg.step,
+                              bool(msg.is_bigendian))
+    return image, msg.encoding
+
+
+def compressed_msg_to_array(msg) -> Tuple[np.ndarray, str]:
+    """Decode a ``sensor_msgs/CompressedImage`` (JPEG, PNG, ...) to BGR.
+
+    :param msg: the compressed image; ``format`` is informative only (OpenCV detects the
+        codec), except that ``compressedDepth`` data is refused.
+    :return: ``(image, 'bgr8')`` with image (H, W, 3) uint8 BGR.
+    :raises ImageEncodingError: if the data is empty, corrupt, or compressed depth.
+    """
+    import cv2
+
+    fmt = str(msg.format)
+    if 'compresseddepth' in fmt.replace(' ', '').lower():
+        raise ImageEncodingError(f'compressedDepth images are not supported (format {fmt!r})')
+    buf = np.frombuffer(msg.data, dtype=np.uint8)
+    if buf.size == 0:
+        raise ImageEncodingError(f'empty compressed image (format {fmt!r})')
+    try:
+        image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise ImageEncodingError(
+            f'cannot decode compressed image (format {fmt!r}, {buf.size} bytes): {exc}'
+        ) from exc
+    if image is None or image.size == 0:
+        raise ImageEncodingError(
+            f'cannot decode compressed image (format {fmt!r}, {buf.size} bytes)')
+    return image, 'bgr8'
+
+
+def array_to_image_msg(image: np.ndarray, encoding: str, header):
+    """Build a ``sensor_msgs/Image`` from an array with one copy of the pixels.
+
+    :param image: (H, W) or (H, W, C) array matching ``encoding``: uint8 for ``rgb8``,
+        ``bgr8``, ``mono8`` …, uint16 for ``mono16``/``16UC1``, float32 for ``32FC1`` (depth in
+        metres or relative inverse depth). Non-contiguous arrays are made contiguous first.
+    :param encoding: a ``sensor_msgs/image_encodings`` name supported by
+        :mod:`jetson_dnn_ros.image`.
+    :param header: ``std_msgs/Header`` to publish with (normally the input image's).
+    :return: the message; rows are packed (``step`` = width × bytes per pixel) and
+        ``is_bigendian`` is the host byte order.
+    :raises ImageEncodingError: if the array's shape or dtype does not match ``encoding``.
+    """
+    from sensor_msgs.msg import Image
+
+    info = check_image(image, encoding)
+    contiguous = np.ascontiguousarray(image)
+    height, width = int(contiguous.shape[0]), int(contiguous.shape[1])
+    return Image(header=header, height=height, width=width, encoding=encoding,
+                 is_bigendian=_BIG_ENDIAN if np.dtype(info.dtype).itemsize > 1 else 0,
+                 step=width * info.bytes_per_pixel, data=_byte_array(contiguous))
+
+
+def camera_info_to_matrix(msg) -> np.ndarray:
+    """Return the intrinsic matrix of a ``sensor_msgs/CameraInfo``.
+
+    :param msg: the camera info.
+    :return: (3, 3) float64 K (fx, fy, cx, cy in pixels of ``msg.width`` × ``msg.height``).
+    :raises ValueError: if K is all zeros (an uncalibrated camera).
+    """
+    k = np.asarray(msg.k, dtype=np.float64).reshape(3, 3).copy()
+    if not np.any(k):
+        raise ValueError('CameraInfo.k is all zeros: the camera is not calibrated')
+    return k
+
+
+# ---------------------------------------------------------------------------------- results
+def _class_names(class_ids: Sequence[int], labels: Optional[Sequence[str]]) -> list:
+    names = []
+    for i, class_id in enumerate(class_ids):
+        label = labels[i] if labels is not None and i < len(labels) else ''
+        names.append(str(label) if label else str(class_id))
+    return names
+
+
+def classification_to_msg(result, header):
+    """Build a ``vision_msgs/Classification`` from a classification result.
+
+    :param result: has ``class_ids`` (K,) int, ``scores`` (K,) float in [0, 1] and ``labels``
+        (K names, or empty/None).
+    :param header: the input image's ``std_msgs/Header``.
+    :return: the message; ``results[i].class_id`` is the label (the class id as text where
+        there is none), ``score`` the probability, in the result's order.
+    """
+    from vision_msgs.msg import Classification, ObjectHypothesis
+
+    class_ids = np.asarray(result.class_ids).reshape(-1).tolist()
+    scores = np.asarray(result.scores, dtype=np.float64).reshape(-1).tolist()
+    names = _class_names(class_ids, getattr(result, 'labels', None))
+    return Classification(header=header, results=[
+        ObjectHypothesis(class_id=name, score=score) for name, score in zip(names, scores)])
+
+
+def _boxes_to_center_size(boxes) -> list:
+    """Return rows ``[cx, cy, w, h]`` (Python floats) of (N, 4) xyxy boxes."""
+    xyxy = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    centers = (xyxy[:, :2] + xyxy[:, 2:]) * 0.5
+    sizes = xyxy[:, 2:] - xyxy[:, :2]
+    return np.concatenate([centers, sizes], axis=1).tolist()
+
+
+def _bbox(cx: float, cy: float, w: float, h: float):
+    from vision_msgs.msg import BoundingBox2D, Point2D, Pose2D
+    return BoundingBox2D(center=Pose2D(position=Point2D(x=cx, y=cy), theta=0.0),
+                         size_x=w, size_y=h)
+
+
+def _track_id_text(track_id) -> str:
+    if track_id is None:
+        return ''
+    track_id = int(track_id)
+    return str(track_id) if track_id >= 0 else ''
+
+
+def detections_to_msg(result, header):
+    """Build a ``vision_msgs/Detection2DArray`` from a detection result.
+
+    The array is built (and should be published) also when there are no detections.
+
+    :param result: has ``boxes`` (N, 4) xyxy in source-image pixels, ``scores`` (N,),
+        ``class_ids`` (N,), ``labels`` (N names, or empty/None) and optionally ``track_ids``
+        (N,) int or None.
+    :param header: the input image's ``std_msgs/Header``; copied into every Detection2D.
+    :return: the message: per detection ``bbox`` center/size in pixels (theta 0),
+        ``results[0].hypothesis`` = (label or class id as text, score), ``id`` = track id as
+        text (empty without tracking or for a negative id).
+    """
+    from vision_msgs.msg import (Detection2D, Detection2DArray, ObjectHypothesis,
+                                 ObjectHypothesisWithPose)
+
+    rows = _boxes_to_center_size(result.boxes)
+    scores = np.asarray(result.scores, dtype=np.float64).reshape(-1).tolist()
+    class_ids = np.asarray(result.class_ids).reshape(-1).tolist()
+    names = _class_names(class_ids, getattr(result, 'labels', None))
+    track_ids = getattr(result, 'track_ids', None)
+    tracks = ([None] * len(rows) if track_ids is None
+              else np.asarray(track_ids).reshape(-1).tolist())
+    detections = []
+    for (cx, cy, w, h), score, name, track in zip(rows, scores, names, tracks):
+        detections.append(Detection2D(
+            header=header,
+            results=[ObjectHypothesisWithPose(
+                hypothesis=ObjectHypothesis(class_id=name, score=score))],
+            bbox=_bbox(cx, cy, w, h),
+            id=_track_id_text(track)))
+    return Detection2DArray(header=header, detections=detections)
+
+
+def pose_to_msg(result, header):
+    """Build a ``vision_msgs/Detection2DArray`` from a pose result (DESIGN.md §3 convention).
+
+    One Detection2D per person: ``bbox`` = the person box; ``results[0]`` = ``('person',
+    person score)``; ``results[1..K]`` = one per keypoint in ``keypoint_names`` order, with
+    ``hypothesis.class_id`` = keypoint name, ``hypothesis.score`` = keypoint confidence (0 for
+    keypoints that were not found: every person has all K entries) and
+    ``pose.pose.position.x/y`` = keypoint pixel coordinates (z 0).
+
+    :param result: has ``persons`` (each with ``box`` (4,) xyxy, ``score`` and ``keypoints``
+        (K, 3) rows x, y, confidence; optional ``track_id``) and ``keypoint_names`` (K names).
+    :param header: the input image's ``std_msgs/Header``; copied into every Detection2D.
+    :return: the message (empty ``detections`` when nobody was found).
+    """
+    from vision_msgs.msg import (Detection2D, Detection2DArray, ObjectHypothesis,
+                                 ObjectHypothesisWithPose)
+
+    names = [str(name) for name in result.keypoint_names]
+    detections = []
+    for person in result.persons:
+        (cx, cy, w, h), = _boxes_to_center_size(person.box)
+        keypoints = np.asarray(person.keypoints, dtype=np.float64).reshape(-1, 3)
+        if keypoints.shape[0] != len(names):
+            raise ValueError(f'person has {keypoints.shape[0]} keypoints, '
+                             f'{len(names)} keypoint names')
+        results = [ObjectHypothesisWithPose(
+            hypothesis=ObjectHypothesis(class_id='person', score=float(person.score)))]
+        for name, (x, y, confidence) in zip(names, keypoints.tolist()):
+            hypothesis = ObjectHypothesisWithPose(
+                hypothesis=ObjectHypothesis(class_id=name, score=confidence))
+            hypothesis.pose.pose.position.x = x
+            hypothesis.pose.pose.position.y = y
+            results.append(hypothesis)
+        detections.append(Detection2D(
+            header=header, results=results, bbox=_bbox(cx, cy, w, h),
+            id=_track_id_text(getattr(person, 'track_id', None))))
+    return Detection2DArray(header=header, detections=detections)
+
+
+def label_info_msg(labels: Optional[Union[Sequence[str], Mapping[int, str]]], header,
+                   threshold: float = 0.0):
+    """Build a ``vision_msgs/LabelInfo`` (publish it transient local, like CameraInfo).
+
+    :param labels: class names with index = class id, or a ``{class_id: name}`` mapping, or
+        None (empty class map).
+    :param header: a ``std_msgs/Header`` (stamp of configuration time, empty frame_id).
+    :param threshold: score threshold applied by the pipeline, in [0, 1].
+    :return: the message, classes in ascending id order.
+    :raises ValueError: if a class id does not fit uint16 (0..65535).
+    """
+    from vision_msgs.msg import LabelInfo, VisionClass
+
+    if labels is None:
+        items = []
+    elif isinstance(labels, Mapping):
+        items = sorted((int(k), str(v)) for k, v in labels.items())
+    else:
+        items = [(i, str(name)) for i, name in enumerate(labels)]
+    if items and not (0 <= items[0][0] and items[-1][0] <= 0xFFFF):
+        raise ValueError('LabelInfo class ids must be in 0..65535')
+    return LabelInfo(header=header, threshold=float(threshold), class_map=[
+        VisionClass(class_id=class_id, class_name=name) for class_id, name in items])
+
+
+# ---------------------------------------------------------------------------------- points
+def pointcloud_to_msg(points: np.ndarray, header, colors: Optional[np.ndarray] = None):
+    """Build a ``sensor_msgs/PointCloud2`` of x, y, z (and packed rgb) float32 fields.
+
+    Layout as PCL's ``PointXYZ``/``PointXYZRGB`` and rviz expect: fields ``x`` (offset 0),
+    ``y`` (4), ``z`` (8) FLOAT32 and, with colours, ``rgb`` (12) FLOAT32 whose four bytes are
+    the uint32 ``0x00RRGGBB``; ``point_step`` 12 or 16, little-endian host order.
+
+    :param points: (N, 3) or organised (H, W, 3) float x, y, z in metres (optical frame of
+        ``header.frame_id``); NaN/inf points make the cloud not dense.
+    :param header: ``std_msgs/Header`` (normally the depth image's).
+    :param colors: None, or (N, 3) / (H, W, 3) uint8 **RGB** colours of the points.
+    :return: the message (height 1 and width N for (N, 3) input, H × W when organised).
+    :raises ValueError: on malformed shapes or dtypes.
+    """
+    from sensor_msgs.msg import PointCloud2, PointField
+
+    pts = np.asarray(points)
+    if pts.ndim not in (2, 3) or pts.shape[-1] != 3:
+        raise ValueError(f'points must be (N, 3) or (H, W, 3), got shape {pts.shape}')
+    height, width = (1, pts.shape[0]) if pts.ndim == 2 else pts.shape[:2]
+    count = int(height) * int(width)
+    names = ['x', 'y', 'z']
+    formats = ['<f4', '<f4', '<f4']
+    if colors is not None:
+        rgb = np.asarray(colors)
+        if rgb.shape != pts.shape or rgb.dtype != np.uint8:
+            raise ValueError(f'colors must be uint8 of shape {pts.shape}, got '
+                             f'{rgb.dtype} {rgb.shape}')
+        names.append('rgb')
+        formats.append('<u4')
+    point_step = 4 * len(names)
+    cloud = np.empty(count, dtype=np.dtype({'names': names, 'formats': formats,
+                                            'offsets': [0, 4, 8, 12][:len(names)],
+                                            'itemsize': point_step}))
+    flat = pts.reshape(count, 3)
+    for i, axis in enumerate('xyz'):
+        cloud[axis] = flat[:, i]
+    if colors is not None:
+        c = rgb.reshape(count, 3).astype(np.uint32)
+        cloud['rgb'] = (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
+    fields = [PointField(name=name, offset=4 * i, datatype=PointField.FLOAT32, count=1)
+              for i, name in enumerate(names)]
+    return PointCloud2(header=header, height=int(height), width=int(width), fields=fields,
+                       is_bigendian=False, point_step=point_step,
+                       row_step=point_step * int(width),
+                       data=_byte_array(cloud.view(np.uint8)),
+                       is_dense=bool(np.isfinite(flat).all()))
+
+
+# ---------------------------------------------------------------------------------- diagnostics
+def _diagnostic_level(level: Union[str, int, bytes]) -> bytes:
+    if isinstance(level, (bytes, bytearray)):
+        value = level[0] if len(level) == 1 else -1
+    elif isinstance(level, str):
+        value = _DIAGNOSTIC_LEVELS.get(level.upper(), -1)
+    else:
+        value = int(level)
+    if value not in (0, 1, 2, 3):
+        raise ValueError(f'diagnostic level must be OK, WARN, ERROR or STALE, got {level!r}')
+    return bytes([value])
+
+
+def _diagnostic_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (float, np.floating)):
+        return f'{float(value):.6g}' if math.isfinite(value) else str(float(value))
+    return str(value)
+
+
+def diagnostics_msg(name: str, level: Union[str, int, bytes], message: str,
+                    values: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]], stamp=None,
+                    *, hardware_id: str = ''):
+    """Build a ``diagnostic_msgs/DiagnosticArray`` holding one status.
+
+    :param name: status name, e.g. ``'/camera/detection_node: detection'``.
+    :param level: ``'OK'``, ``'WARN'``, ``'ERROR'``, ``'STALE'`` (any case), 0..3, or the
+        ``DiagnosticStatus`` byte constant.
+    :param message: one-line summary.
+    :param values: key/value pairs (a mapping keeps its order); values are converted to text
+        (floats with 6 significant digits, bools as ``true``/``false``).
+    :param stamp: ``builtin_interfaces/Time`` of the array header, or None (zero).
+    :param hardware_id: e.g. the inference device.
+    :return: the message.
+    :raises ValueError: on an unknown level.
+    """
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+    from std_msgs.msg import Header
+
+    items = values.items() if isinstance(values, Mapping) else values
+    status = DiagnosticStatus(
+        level=_diagnostic_level(level), name=str(name), message=str(message),
+        hardware_id=str(hardware_id),
+        values=[KeyValue(key=str(key), value=_diagnostic_text(value)) for key, value in items])
+    header = Header() if stamp is None else Header(stamp=stamp)
+    return DiagnosticArray(header=header, status=[status])

@@ -1,0 +1,233 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Stand-in for ``rclpy/rclpy/executors.py`` (branch humble).
+
+``spin_once(timeout_sec)`` executes at most one ready callback, as upstream: pending tasks
+first, then per node (in the order nodes were added) due timers, then subscriptions with a
+queued message (one message per call). With nothing ready it waits up to ``timeout_sec``
+(``None`` or negative: forever; ``0``: no wait) for a publish, a timer to fall due or a clock
+change. An exception raised by a callback propagates out of ``spin_once``, as upstream.
+
+``MultiThreadedExecutor`` runs callbacks one at a time in the calling thread (the stand-in has
+no thread pool); ordering guarantees are those of the single-threaded executor.
+"""
+
+import inspect
+import threading
+import time
+
+from rclpy import _graph
+from rclpy.task import Task
+from rclpy.utilities import get_default_context
+from rclpy.utilities import timeout_sec_to_nsec
+
+
+class ExternalShutdownException(Exception):
+    """Context has been shutdown."""
+
+
+class ShutdownException(Exception):
+    """Signal that executor was shut down."""
+
+
+class TimeoutException(Exception):
+    """Signal that a timeout occurred."""
+
+
+class ConditionReachedException(Exception):
+    """Future has been completed."""
+
+
+def _run(callback, *args):
+    result = callback(*args)
+    if inspect.iscoroutine(result):
+        try:
+            while True:
+                result.send(None)
+        except StopIteration as stop:
+            return stop.value
+    return result
+
+
+class Executor:
+    """Run callbacks of the nodes added to it."""
+
+    def __init__(self, *, context=None):
+        self._context = get_default_context() if context is None else context
+        self._nodes = []
+        self._nodes_lock = threading.RLock()
+        self._tasks = []
+        self._is_shutdown = False
+
+    @property
+    def context(self):
+        """Return the context the executor runs in."""
+        return self._context
+
+    def create_task(self, callback, *args, **kwargs):
+        """Schedule ``callback(*args, **kwargs)`` (or a coroutine) to run when spinning."""
+        task = Task(callback, args, kwargs, executor=self)
+        self._tasks.append(task)
+        _graph.GRAPH.notify()
+        return task
+
+    def shutdown(self, timeout_sec=None):
+        """Stop the executor and remove its nodes; return True."""
+        self._is_shutdown = True
+        with self._nodes_lock:
+            for node in list(self._nodes):
+                self.remove_node(node)
+        _graph.GRAPH.notify()
+        return True
+
+    def add_node(self, node):
+        """Add a node; return False if it was added before."""
+        with self._nodes_lock:
+            if node not in self._nodes:
+                self._nodes.append(node)
+                node.executor = self
+                _graph.GRAPH.notify()
+                return True
+            return False
+
+    def remove_node(self, node):
+        """Remove a node (no error if it is not there)."""
+        with self._nodes_lock:
+            if node in self._nodes:
+                self._nodes.remove(node)
+                node.executor = None
+                _graph.GRAPH.notify()
+
+    def wake(self):
+        """Wake the executor from a wait."""
+        _graph.GRAPH.notify()
+
+    def get_nodes(self):
+        """Return the nodes of this executor."""
+        with self._nodes_lock:
+            return list(self._nodes)
+
+    def spin(self):
+        """Execute callbacks until the context or the executor is shut down."""
+        while self._context.ok() and not self._is_shutdown:
+            self.spin_once()
+
+    def spin_until_future_complete(self, future, timeout_sec=None):
+        """Execute callbacks until ``future`` is done or ``timeout_sec`` passed."""
+        future.add_done_callback(lambda x: self.wake())
+        if timeout_sec is None or timeout_sec < 0:
+            while self._context.ok() and not future.done() and not self._is_shutdown:
+                self.spin_once_until_future_complete(future, timeout_sec)
+            return
+        end = time.monotonic() + timeout_sec
+        remaining = timeout_sec
+        while self._context.ok() and not future.done() and not self._is_shutdown:
+            self.spin_once_until_future_complete(future, remaining)
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+
+    def spin_once_until_future_complete(self, future, timeout_sec=None):
+        """Execute one callback, or wait until ``future`` is done or the timeout."""
+        self._spin_once(timeout_sec, future)
+
+    def spin_once(self, timeout_sec=None):
+        """Execute one ready callback, waiting up to ``timeout_sec`` for one."""
+        self._spin_once(timeout_sec, None)
+
+    def _spin_once(self, timeout_sec, future):
+        try:
+            handler, entity, node = self.wait_for_ready_callbacks(
+                timeout_sec=timeout_sec, condition=(future.done if future else None))
+        except (ShutdownException, TimeoutException, ConditionReachedException):
+            return
+        handler()
+
+    def _ready(self):
+        """Return ``(handler, entity, node)`` of the first ready callback, or None."""
+        for task in list(self._tasks):
+            if task.done():
+                self._tasks.remove(task)
+                continue
+            return task, task, None
+        for node in self.get_nodes():
+            if node._destroyed:
+                continue
+            for timer in list(node.timers):
+                if timer.is_ready():
+                    def run_timer(timer=timer):
+                        timer._call()
+                        _run(timer.callback)
+                    return run_timer, timer, node
+            for sub in list(node.subscriptions):
+                if sub.handle.queue:
+                    def run_subscription(sub=sub):
+                        msg = sub.handle.take_message()
+                        if msg is not None:
+                            _run(sub.callback, msg)
+                    return run_subscription, sub, node
+        return None
+
+    def _next_timer_wait(self):
+        """Return seconds until the earliest timer on a real clock is due, or None."""
+        waits = []
+        for node in self.get_nodes():
+            if node._destroyed:
+                continue
+            for timer in node.timers:
+                if timer.is_canceled() or getattr(timer.clock, '_ros_time_is_active', False):
+                    continue
+                waits.append(max(timer.time_until_next_call(), 0) / 1e9)
+        return min(waits) if waits else None
+
+    def wait_for_ready_callbacks(self, timeout_sec=None, nodes=None, condition=None):
+        """Return ``(handler, entity, node)`` of the next ready callback.
+
+        :raises ShutdownException: if the context or the executor is shut down.
+        :raises TimeoutException: if nothing became ready within ``timeout_sec``.
+        :raises ConditionReachedException: if ``condition()`` became true.
+        """
+        timeout_nsec = timeout_sec_to_nsec(timeout_sec)
+        deadline = None if timeout_nsec < 0 else time.monotonic() + timeout_nsec / 1e9
+        while True:
+            if not self._context.ok() or self._is_shutdown:
+                raise ShutdownException()
+            if condition is not None and condition():
+                raise ConditionReachedException()
+            generation = _graph.GRAPH.generation
+            ready = self._ready()
+            if ready is not None:
+                return ready
+            wait = None
+            if deadline is not None:
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    raise TimeoutException()
+            timer_wait = self._next_timer_wait()
+            if timer_wait is not None:
+                wait = timer_wait if wait is None else min(wait, timer_wait)
+            _graph.GRAPH.wait(generation, wait)
+
+
+class SingleThreadedExecutor(Executor):
+    """Runs callbacks in the thread that calls spin."""
+
+
+class MultiThreadedExecutor(Executor):
+    """Accepts ``num_threads`` but runs callbacks one at a time (stand-in)."""
+
+    def __init__(self, num_threads=None, *, context=None):
+        super().__init__(context=context)
+        self._num_threads = num_threads or 2
