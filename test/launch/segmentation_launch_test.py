@@ -12,97 +12,19 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Launch test: segmentation.launch.py autostarts the node, which answers a photo on segmentation.
+"""Launch test of launch/segmentation.launch.py: a photo in, the segmentation output out.
 
-Needs a real ROS 2 (launch_testing, launch_testing_ros, rclpy) and the project data
-(``$JETSON_DNN_DATA``); skipped elsewhere. Run with ``launch_test`` or ``colcon test``.
+Needs a real ROS 2 and the project data; skipped elsewhere (see launch_test_common.py).
+Run with ``launch_test`` or ``colcon test``.
 """
 
 import os
-from pathlib import Path
-import threading
-import unittest
+import sys
 
-import pytest
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-launch_testing = pytest.importorskip('launch_testing')
-launch_testing_ros = pytest.importorskip('launch_testing_ros')
-rclpy = pytest.importorskip('rclpy')
+from launch_test_common import make_launch_test  # noqa: E402, I100
 
-from launch import LaunchDescription  # noqa: E402, I100
-from launch.actions import IncludeLaunchDescription  # noqa: E402
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from sensor_msgs.msg import Image  # noqa: E402
-
-TASK = 'segmentation'
-PHOTO = 'dog_0.jpg'
-OUTPUT = '/segmentation/segmentation'
-DATA = Path(os.environ.get('JETSON_DNN_DATA',
-                           Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data'))
-LAUNCH = Path(__file__).resolve().parents[2] / 'launch' / f'{TASK}.launch.py'
-
-if not (DATA / 'images' / PHOTO).is_file():
-    pytest.skip(f'project data not found at {DATA}', allow_module_level=True)
-
-
-@pytest.mark.launch_test
-@pytest.mark.ros
-def generate_test_description():
-    """Launch the task with autostart, the ONNX Runtime backend and a private image topic."""
-    include = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(LAUNCH)),
-        launch_arguments={'image': '/launch_test/image', 'backend': 'onnxruntime',
-                          'autostart': 'true', 'log_level': 'info'}.items())
-    return LaunchDescription([include, launch_testing.actions.ReadyToTest()])
-
-
-class TestOutputs(unittest.TestCase):
-    """Publish the photo until the node's output arrives."""
-
-    @classmethod
-    def setUpClass(cls):
-        """Start rclpy and a publisher of the photo."""
-        import cv2
-        from sensor_msgs.msg import Image
-        rclpy.init()
-        cls.node = rclpy.create_node('launch_test_camera')
-        image = cv2.imread(str(DATA / 'images' / PHOTO), cv2.IMREAD_COLOR)
-        cls.msg = Image(height=image.shape[0], width=image.shape[1], encoding='bgr8',
-                        step=image.shape[1] * 3, data=image.tobytes())
-        cls.msg.header.frame_id = 'camera_optical_frame'
-        cls.pub = cls.node.create_publisher(Image, '/launch_test/image', 1)
-        cls.stop = threading.Event()
-        cls.thread = threading.Thread(target=cls._publish, daemon=True)
-        cls.thread.start()
-
-    @classmethod
-    def _publish(cls):
-        while not cls.stop.wait(0.2):
-            cls.msg.header.stamp = cls.node.get_clock().now().to_msg()
-            cls.pub.publish(cls.msg)
-
-    @classmethod
-    def tearDownClass(cls):
-        """Stop publishing and shut rclpy down."""
-        cls.stop.set()
-        cls.thread.join(timeout=2.0)
-        cls.node.destroy_node()
-        rclpy.shutdown()
-
-    def test_output_arrives(self):
-        """The node configures, activates and publishes on its output (model load <= 120 s)."""
-        wait = launch_testing_ros.WaitForTopics([(OUTPUT, Image)], timeout=120.0)
-        try:
-            # Humble's WaitForTopics has wait()/shutdown() only (no received_messages)
-            self.assertTrue(wait.wait(), f'nothing received on {OUTPUT}')
-        finally:
-            wait.shutdown()
-
-
-@launch_testing.post_shutdown_test()
-class TestShutdown(unittest.TestCase):
-    """Check the processes exit cleanly."""
-
-    def test_exit_codes(self, proc_info):
-        """Every launched process exits with 0, SIGINT (-2) or SIGTERM (-15)."""
-        launch_testing.asserts.assertExitCodes(proc_info, allowable_exit_codes=[0, -2, -15])
+generate_test_description, TestOutputs, TestShutdown = make_launch_test(
+    'segmentation', 'dog_0.jpg', '/segmentation/segmentation',
+    'sensor_msgs.msg.Image')
