@@ -200,10 +200,10 @@ TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
               'background); empty = none', runtime=True),
     ),
     'pose': (
-        _spec('keypoint_scale', 0.0052, 'Keypoint circle radius as a fraction of the image '
-              'diagonal (jetson-inference poseNet default 0.0052)',
+        _spec('keypoint_scale', 0.0052, 'Keypoint circle radius as a fraction of the larger '
+              'image side (jetson-inference poseNet default 0.0052)',
               float_range=(0.0, 1.0), runtime=True),
-        _spec('link_scale', 0.0013, 'Skeleton line width as a fraction of the image diagonal '
+        _spec('link_scale', 0.0013, 'Skeleton line width as a fraction of the larger image side '
               '(jetson-inference poseNet default 0.0013)', float_range=(0.0, 1.0),
               runtime=True),
     ),
