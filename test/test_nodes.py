@@ -365,6 +365,26 @@ def test_detection_threshold_applies_at_run_time(detector, photo):
     assert strict < len(out[-1].detections)
 
 
+def test_detection_tracking_ids_are_stable_across_frames(detector, photo):
+    out = detector.listen(Detection2DArray, 'detections')
+    image = photo('peds_0')
+    detector.clear()
+    detector.send(image)
+    assert all(d.id == '' for d in out[-1].detections), 'no ids while tracking is off'
+    assert detector.node.set_parameters([Parameter('tracking', value=True)])[0].successful
+    detector.send(image)
+    first = {d.id: (d.bbox.center.position.x, d.bbox.center.position.y)
+             for d in out[-1].detections}
+    detector.send(image)
+    second = {d.id: (d.bbox.center.position.x, d.bbox.center.position.y)
+              for d in out[-1].detections}
+    assert '' not in first and len(first) == len(out[-1].detections) > 0
+    assert first == second, 'the same objects in the same places keep their ids'
+    assert detector.node.set_parameters([Parameter('tracking', value=False)])[0].successful
+    detector.send(image)
+    assert all(d.id == '' for d in out[-1].detections)
+
+
 # ------------------------------------------------------------------ segmentation, pose, depth
 @pytest.fixture(scope='module')
 def segmenter(ros, data_dir):

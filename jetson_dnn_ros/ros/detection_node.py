@@ -30,12 +30,27 @@ class DetectionNode(DnnNode):
     task = 'detection'
 
     def create_outputs(self) -> None:
-        """Create the ``detections`` publisher."""
+        """Create the ``detections`` publisher and a fresh tracker."""
+        from jetson_dnn_ros.tasks.tracking import IouTracker
         self._detections_pub = self.lifecycle_publisher(Detection2DArray, 'detections')
+        self._tracker = IouTracker()
+        self._tracking = False
 
     def release_outputs(self) -> None:
-        """Forget the publisher handle."""
+        """Forget the publisher handle and the tracks."""
         self._detections_pub = None
+        self._tracker = None
+
+    def postprocess(self, result):
+        """Add IoU-tracker ids while the ``tracking`` parameter is on (switching restarts ids)."""
+        tracker = self._tracker
+        enabled = bool(self._values.get('tracking', False))
+        if tracker is None:
+            return result
+        if enabled != self._tracking:
+            tracker.reset()
+            self._tracking = enabled
+        return tracker.update(result) if enabled else result
 
     def publish_result(self, result, header, image_bgr) -> None:
         """Publish the DetectionResult with the input header."""

@@ -246,6 +246,10 @@ class DnnNode(LifecycleNode):
         """
         raise NotImplementedError
 
+    def postprocess(self, result):
+        """Return the result to publish and draw (hook for stateful steps such as tracking)."""
+        return result
+
     def needs_image(self) -> bool:
         """Return True if :meth:`publish_result` needs the BGR image (besides the overlay)."""
         return False
@@ -537,12 +541,13 @@ class DnnNode(LifecycleNode):
         t1 = time.perf_counter()
         try:
             inference = self.pipeline.process(image, encoding)
+            result = self.postprocess(inference.result)
             t2 = time.perf_counter()
             want_overlay = self.subscribed(self._overlay_pub)
             bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
-            self.publish_result(inference.result, msg.header, bgr)
+            self.publish_result(result, msg.header, bgr)
             if want_overlay:
-                self._publish_overlay(inference.result, msg.header, bgr)
+                self._publish_overlay(result, msg.header, bgr)
             t3 = time.perf_counter()
         except (JetsonDnnError, ValueError) as exc:
             self.stats.bad_input(str(exc))

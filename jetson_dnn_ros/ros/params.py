@@ -191,6 +191,8 @@ TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
     'detection': (
         _spec('class_agnostic', False, 'Non-maximum suppression across classes instead of per '
               'class', runtime=True),
+        _spec('tracking', False, 'Give detections IoU-tracker ids (Detection2D.id and the '
+              'overlay); turning it off or on restarts the ids', runtime=True),
     ),
     'segmentation': (
         _spec('filter_mode', 'linear', 'Upsampling of the class map to source resolution: point '
