@@ -279,6 +279,10 @@ class Preprocessor:
         self._a, self._b = spec.affine()
         self._identity_scale = bool(np.all(self._a == 1.0))
         self._has_offset = bool(np.any(self._b != 0.0))
+        # NHWC: per-channel factors tiled along a row, so the arithmetic runs on plain
+        # (H, W*C) rows (broadcasting a length-3 axis is several times slower)
+        self._a_row = np.tile(self._a, spec.width)
+        self._b_row = np.tile(self._b, spec.width)
         self._out = np.empty(spec.input_shape, np.dtype(spec.dtype))
 
     def __call__(self, image: np.ndarray, encoding: str):
@@ -332,7 +336,9 @@ class Preprocessor:
             pixels = pixels.transpose(2, 0, 1)
             a, b = self._a[:, None, None], self._b[:, None, None]
         else:
-            a, b = self._a, self._b
+            rows = self.spec.height
+            pixels, out = pixels.reshape(rows, -1), out.reshape(rows, -1)
+            a, b = self._a_row, self._b_row
         if self._identity_scale:
             np.copyto(out, pixels, casting='unsafe')
         else:
