@@ -57,7 +57,7 @@ class SegmentationResult:
         model has more than 255 classes.
     :param confidence: (H, W) float32 probability in [0, 1] of the chosen class (softmax of the
         logits, or the model's own probabilities), bilinearly resampled; None when the model
-        outputs label maps.
+        outputs label maps or the decoder's ``confidence`` option is off (the default).
     :param class_fractions: (C,) float32 fraction of the source pixels assigned to each class
         (sums to 1).
     :param labels: C class names (the id as text where the model has no labels).
@@ -261,7 +261,8 @@ class SegmentationLogitsDecoder(_SegmentationDecoder):
       by which axes have the network input's aspect ratio).
     - ``activation``: ``softmax`` (default, the output is logits) or ``none`` (the output is
       already probabilities, e.g. road-segmentation-adas-0001); only affects ``confidence``.
-    - ``confidence``: compute the confidence map (default true).
+    - ``confidence``: also return the per-pixel confidence map at source resolution (default
+      false: it costs a softmax over the grid and one more full-resolution resample per frame).
 
     Run-time options (``params.options``): ``ignore_class`` (id or name) is left undrawn in
     colour masks and overlays; it still counts in the class map and fractions.
@@ -307,13 +308,16 @@ class SegmentationLogitsDecoder(_SegmentationDecoder):
             scores = scores.astype(np.float32)
         num_classes = scores.shape[2]
         dtype = _label_dtype(num_classes)
-        grid, top = argmax_channels(scores)
-        if params.filter_mode == 'point' or num_classes == 1:
+        want_confidence = bool(self.config.get('confidence', False))
+        point = params.filter_mode == 'point' or num_classes == 1
+        if point or want_confidence:
+            grid, top = argmax_channels(scores)
+        if point:
             class_map = resample_to_source(grid.astype(dtype), transform, 'nearest')
         else:
             class_map = linear_argmax(scores, transform)
         confidence = None
-        if self.config.get('confidence', True):
+        if want_confidence:
             if self.config.get('activation', 'softmax') == 'softmax':
                 # max softmax probability = 1 / sum(exp(l - max l))
                 top = 1.0 / np.exp(scores - top[:, :, None]).sum(axis=2)
