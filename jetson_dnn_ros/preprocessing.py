@@ -208,9 +208,11 @@ class GeometricTransform:
         The map may be at any output stride; its grid is taken to span the whole network
         input, so grid point ``(i, j)`` of an (h, w) map sits at network pixel
         ``((j + 0.5) * W_net / w, (i + 0.5) * H_net / h)``. Each source pixel centre is mapped
-        through this transform onto the grid and sampled there with one ``cv2.warpAffine``
-        (exact for letterbox offsets that are not multiples of the stride); source pixels
-        outside what the network saw (centre crop) take the nearest edge value.
+        through this transform onto the grid and sampled there. When the source image covers
+        whole grid cells (stretch, or a letterbox whose padding is a multiple of the stride)
+        that is a crop plus ``cv2.resize`` (same half-pixel grid, exact float weights, fastest);
+        otherwise one ``cv2.warpAffine`` (sub-pixel offsets; source pixels outside what the
+        network saw, as with a centre crop, take the nearest edge value).
 
         :param values: (h, w) or (h, w, C) uint8, uint16, int16 or float32 map.
         :param interpolation: ``linear`` (bilinear) or ``nearest``/``point``.
@@ -223,8 +225,16 @@ class GeometricTransform:
             [self.scale_x * fx, 0.0, (0.5 * self.scale_x + self.offset_x) * fx - 0.5],
             [0.0, self.scale_y * fy, (0.5 * self.scale_y + self.offset_y) * fy - 0.5]],
             np.float64)
-        flag = INTERPOLATIONS['nearest' if interpolation in ('nearest', 'point') else 'linear']
+        nearest = interpolation in ('nearest', 'point')
+        flag = INTERPOLATIONS['nearest' if nearest else 'linear']
         h, w = self.source_size
+        fast = self._grid_crop(fx, fy, mw, mh)
+        resize_flag = getattr(cv2, 'INTER_NEAREST_EXACT', None) if nearest else cv2.INTER_LINEAR
+        channels = 1 if values.ndim == 2 else values.shape[2]
+        if fast is not None and resize_flag is not None and channels <= 512:
+            x0, y0, x1, y1 = fast
+            out = cv2.resize(values[y0:y1, x0:x1], (int(w), int(h)), interpolation=resize_flag)
+            return out[:, :, None] if values.ndim == 3 and out.ndim == 2 else out
 
         def warp(plane):
             return cv2.warpAffine(np.ascontiguousarray(plane), matrix, (int(w), int(h)),
@@ -233,12 +243,27 @@ class GeometricTransform:
 
         if values.ndim == 2:
             return warp(values)
-        channels = values.shape[2]
         out = np.empty((int(h), int(w), channels), values.dtype)
         for c in range(0, channels, 4):  # OpenCV warps at most 4 channels at a time
             part = warp(values[:, :, c:c + 4])
             out[:, :, c:c + 4] = part[:, :, None] if part.ndim == 2 else part
         return out
+
+    def _grid_crop(self, fx: float, fy: float, mw: int, mh: int):
+        """Return the (x0, y0, x1, y1) grid cells the source covers exactly, or None."""
+        h, w = self.source_size
+        edges = (self.offset_x * fx, self.offset_y * fy,
+                 (self.offset_x + w * self.scale_x) * fx, (self.offset_y + h * self.scale_y) * fy)
+        if not all(_is_whole(e) for e in edges):
+            return None
+        x0, y0, x1, y1 = (int(round(e)) for e in edges)
+        if 0 <= x0 < x1 <= mw and 0 <= y0 < y1 <= mh:
+            return x0, y0, x1, y1
+        return None
+
+
+def _is_whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-6
 
 
 def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> GeometricTransform:

@@ -29,6 +29,7 @@ averages aligned 2×2 blocks), so a 4×4 white square on a dark background becom
 import cv2
 from jetson_dnn_ros.errors import ImageEncodingError
 from jetson_dnn_ros.image import image_from_buffer
+from jetson_dnn_ros.preprocessing import compute_transform
 from jetson_dnn_ros.preprocessing import preprocess
 from jetson_dnn_ros.preprocessing import Preprocessor
 from jetson_dnn_ros.preprocessing import PreprocessSpec
@@ -235,3 +236,22 @@ def test_gray_network_input_has_one_channel():
 def test_bad_input_raises_image_encoding_error(call, match):
     with pytest.raises(ImageEncodingError, match=match):
         call()
+
+
+@pytest.mark.parametrize('spec, tolerance', [
+    (PreprocessSpec(64, 32), 1e-4),  # stretch: whole grid cells -> crop + cv2.resize
+    (PreprocessSpec(64, 64, resize='letterbox', pad_value=0), 1.0 / 32),  # sub-cell -> warp
+])
+def test_map_to_source_samples_a_ramp_at_source_pixel_centres(spec, tolerance):
+    """Bilinear resampling of a linear ramp is exact: each source pixel gets its grid x."""
+    t = compute_transform(spec, (48, 80))
+    grid_w = spec.width // 4  # an output stride of 4
+    ramp = np.tile(np.arange(grid_w, dtype=np.float32), (spec.height // 4, 1))
+    out = t.map_to_source(ramp, 'linear')
+    assert out.shape == (48, 80)
+    x = np.arange(80) + 0.5  # source pixel centres
+    grid_x = (x * t.scale_x + t.offset_x) * grid_w / spec.width - 0.5
+    expected = np.clip(grid_x, 0, grid_w - 1)
+    np.testing.assert_allclose(out[24], expected, atol=tolerance)
+    nearest = t.map_to_source(ramp, 'nearest')
+    assert np.abs(nearest[24] - expected).max() <= 0.5 + tolerance
