@@ -47,8 +47,10 @@ setup(
     extras_require={
         'onnxruntime': core + ['onnxruntime>=1.14'],
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
+        # flake8 plugins: the ones ament_flake8's configuration relies on
         'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7', 'flake8>=5',
-                        'pydocstyle>=6'],
+                        'flake8-import-order', 'flake8-quotes', 'flake8-builtins',
+                        'flake8-comprehensions', 'pydocstyle>=6'],
     },
     python_requires='>=3.10',
     zip_safe=True,

@@ -38,7 +38,7 @@ from dataclasses import fields
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.paths import find_file
@@ -152,6 +152,23 @@ class ModelDescriptor:
         """
         from jetson_dnn_ros.labels import load_labels
         return load_labels(self.labels, self.search_dirs())
+
+    def tensorrt_options(self) -> Dict[str, Any]:
+        """Return the TensorRT backend options this descriptor implies.
+
+        ``default_input_shapes`` (the preprocessing shape, used for dynamic inputs such as
+        BodyPix's H × W), ``calibration_spec`` (INT8 calibration runs the model's own
+        preprocessing) and the optional ``tensorrt:`` section (``profile``, ``input_shapes``,
+        ``workspace_mib``, ``dla_core``). ONNX Runtime ignores them.
+        """
+        options: Dict[str, Any] = {
+            'default_input_shapes': {self.input_name: self.preprocess.input_shape},
+            'calibration_spec': self.preprocess}
+        section = dict(self.extras.get('tensorrt', None) or {})
+        for key in ('profile', 'input_shapes', 'workspace_mib', 'dla_core'):
+            if key in section:
+                options[key] = section[key]
+        return options
 
     def with_file(self, path: str) -> 'ModelDescriptor':
         """Return a copy that runs another ONNX file (same family, user's weights)."""

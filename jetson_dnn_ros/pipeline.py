@@ -127,6 +127,9 @@ class Pipeline:
         if model_file:
             descriptor = descriptor.with_file(model_file)
         path = resolve_model_file(descriptor, download=download)
+        # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
+        # explicit keyword arguments win; create_backend passes them to TensorRT only
+        backend_options = {**descriptor.tensorrt_options(), **backend_options}
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
             return cls(descriptor, instance, params=params)
