@@ -892,7 +892,7 @@ def _draw_detection(image, result: DetectionResult, options):
     the outline; ``labels``/``conf`` put the class name and confidence (and the track id when
     the result has one) above the box.
     """
-    from jetson_dnn_ros.overlay import blend, class_color, put_label
+    from jetson_dnn_ros.overlay import class_color, put_label
     n = len(result)
     if n == 0 or 'none' in options.flags:
         return image
@@ -902,12 +902,15 @@ def _draw_detection(image, result: DetectionResult, options):
     boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, h - 1)
     colors = [class_color(int(c)) for c in result.class_ids]
     if options.has('box', DEFAULT_FLAGS):
-        layer = np.empty_like(image)
-        mask = np.zeros((h, w), np.uint8)
+        # blend each box in place, as detectNet does (overlaps are blended twice): the work is
+        # proportional to the box areas, not to the image
+        alpha = float(options.alpha)
         for (x1, y1, x2, y2), color in zip(boxes.tolist(), colors):
-            layer[y1:y2 + 1, x1:x2 + 1] = color
-            mask[y1:y2 + 1, x1:x2 + 1] = 1
-        blend(image, layer, mask.astype(bool), float(options.alpha))
+            roi = image[y1:y2 + 1, x1:x2 + 1]
+            if roi.size:
+                fill = np.empty_like(roi)
+                fill[:] = color
+                cv2.addWeighted(roi, 1.0 - alpha, fill, alpha, 0.0, dst=roi)
     if options.has('lines', DEFAULT_FLAGS):
         thickness = options.line_width_for(image)
         for (x1, y1, x2, y2), color in zip(boxes.tolist(), colors):
