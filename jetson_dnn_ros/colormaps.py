@@ -152,15 +152,16 @@ def apply_colormap(order: np.ndarray, colormap: str = 'viridis_inverted',
     :raises ValueError: on an unknown colour map name.
     """
     code, inverted = _colormap_code(colormap)
-    lut_in = np.arange(256, dtype=np.uint8)
     if inverted:
-        lut_in = lut_in[::-1].copy()
-    # one 256-entry RGB table, then a table lookup per pixel (cv2.LUT is vectorised)
-    table = cv2.applyColorMap(lut_in.reshape(256, 1), code)[:, 0, ::-1]
-    rgb = table[order]
+        order = cv2.LUT(order, _REVERSED)
+    # OpenCV's colour maps are BGR tables applied per pixel with SIMD
+    rgb = cv2.cvtColor(cv2.applyColorMap(order, code), cv2.COLOR_BGR2RGB)
     if valid is not None:
-        rgb[~valid] = 0
+        cv2.copyTo(np.zeros_like(rgb), (~valid).view(np.uint8), rgb)
     return rgb
+
+
+_REVERSED = np.arange(255, -1, -1, dtype=np.uint8)
 
 
 __all__ = ['COLORMAPS', 'voc_palette', 'parse_palette_lines', 'load_palette', 'extend_palette',

@@ -151,4 +151,4 @@ def blend(image: np.ndarray, layer: np.ndarray, mask: np.ndarray, alpha: float) 
     if not mask.any():
         return
     mixed = cv2.addWeighted(image, 1.0 - alpha, layer, alpha, 0.0)
-    np.copyto(image, mixed, where=mask[:, :, None])
+    cv2.copyTo(mixed, mask.view(np.uint8) if mask.dtype == bool else mask, image)
