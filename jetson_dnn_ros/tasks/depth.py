@@ -283,10 +283,10 @@ def _draw_depth(image, result: DepthResult, options):
     if not want_depth:
         return image
     h, w = image.shape[:2]
-    colored = colorize_depth(result.depth, result.kind, colormap, equalize)[:, :, ::-1]
+    colored = cv2.cvtColor(colorize_depth(result.depth, result.kind, colormap, equalize),
+                           cv2.COLOR_RGB2BGR)
     if colored.shape[:2] != (h, w):
         colored = cv2.resize(colored, (w, h), interpolation=cv2.INTER_NEAREST)
-    colored = np.ascontiguousarray(colored)
     return np.hstack([image, colored]) if want_input else colored
 
 
