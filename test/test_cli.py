@@ -77,7 +77,7 @@ def test_corrupt_jpeg_is_reported_and_skipped(photo_dir, tmp_path, capsys):
     assert not list((tmp_path / 'o').glob('*.jpg'))
 
 
-def test_only_bad_inputs_fail(tmp_path, capsys):
+def test_only_bad_inputs_fail(tmp_path, capsys, data_dir):
     (tmp_path / 'bad.jpg').write_bytes(b'junk')
     code = cli.main(['run', '--model', 'mobilenet_v2_1001', '--input',
                      str(tmp_path / 'bad.jpg'), '--output', str(tmp_path / 'o'), '--quiet'])
