@@ -299,3 +299,18 @@ def test_road_model_finds_road(road, photo):
     assert np.median(rows) > image.shape[0] / 2
     assert result.ignore_class == 0  # descriptor option: BG undrawn
     assert result.confidence is None  # per-pixel confidence is opt-in (decoder confidence: true)
+
+
+@pytest.mark.parametrize('resize', ['stretch', 'letterbox'])
+@pytest.mark.parametrize('seed', range(4))
+def test_pruned_linear_argmax_equals_brute_force_on_random_logits(resize, seed):
+    """Candidate pruning (pure cells skipped) never changes the bilinear argmax."""
+    import cv2
+    from jetson_dnn_ros.preprocessing import compute_transform, PreprocessSpec
+    from jetson_dnn_ros.tasks.segmentation import linear_argmax
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((17, 23, 7)).astype(np.float32) * 3
+    logits = cv2.GaussianBlur(logits, (3, 3), 0)  # smooth regions, like real logits
+    transform = compute_transform(PreprocessSpec(92, 68, resize=resize), (101, 157))
+    brute = np.argmax(transform.map_to_source(logits, 'linear'), axis=2)
+    np.testing.assert_array_equal(linear_argmax(logits, transform), brute)

@@ -310,12 +310,11 @@ class SegmentationLogitsDecoder(_SegmentationDecoder):
         dtype = _label_dtype(num_classes)
         want_confidence = bool(self.config.get('confidence', False))
         point = params.filter_mode == 'point' or num_classes == 1
-        if point or want_confidence:
-            grid, top = argmax_channels(scores)
+        grid, top = argmax_channels(scores)
         if point:
             class_map = resample_to_source(grid.astype(dtype), transform, 'nearest')
         else:
-            class_map = linear_argmax(scores, transform)
+            class_map = linear_argmax(scores, transform, grid)
         confidence = None
         if want_confidence:
             if self.config.get('activation', 'softmax') == 'softmax':
@@ -326,56 +325,80 @@ class SegmentationLogitsDecoder(_SegmentationDecoder):
         return self.make_result(class_map, confidence, num_classes, transform, params)
 
 
-def candidate_classes(scores: np.ndarray) -> np.ndarray:
+def candidate_classes(scores: np.ndarray, grid: Optional[np.ndarray] = None) -> np.ndarray:
     """Return the classes that can be the argmax of bilinearly interpolated scores.
 
-    Within a cell of 2x2 neighbouring grid points, bilinear interpolation of class ``c`` stays
-    within [min, max] of its four corner values, so ``c`` can only win where its corner maximum
-    reaches the largest corner minimum of any class. A superset of the possible winners is
-    returned (exact pruning, never a wrong answer).
+    Inside a cell of 2x2 neighbouring grid points, bilinear interpolation is a convex
+    combination of the corners. Where all four corners have the same argmax ``g``,
+    ``score_g - score_c >= 0`` at every corner and so everywhere inside: only ``g`` can win
+    (ties go to the lower id, as ``np.argmax`` breaks them). Only cells whose corners disagree
+    need the bound test: class ``c`` can win there only if its largest corner value reaches
+    the largest smallest-corner value of any class. The result is a superset of the possible
+    winners (exact pruning, never a wrong answer), found in time proportional to the cells on
+    class boundaries.
 
     :param scores: (h, w, C) float32 scores on the network grid.
+    :param grid: (h, w) argmax of ``scores`` over classes if already known.
     :return: (K,) int64 class ids, ascending.
     """
-    h, w, _ = scores.shape
+    h, w, num_classes = scores.shape
+    if grid is None:
+        grid = np.argmax(scores, axis=2)
+    keep = np.bincount(grid.ravel(), minlength=num_classes) > 0
     if h > 1 and w > 1:
-        hi = np.maximum(np.maximum(scores[:-1, :-1], scores[1:, :-1]),
-                        np.maximum(scores[:-1, 1:], scores[1:, 1:]))
-        lo = np.minimum(np.minimum(scores[:-1, :-1], scores[1:, :-1]),
-                        np.minimum(scores[:-1, 1:], scores[1:, 1:]))
+        corner_sets = ((slice(None, -1), slice(None, -1)), (slice(1, None), slice(None, -1)),
+                       (slice(None, -1), slice(1, None)), (slice(1, None), slice(1, None)))
     elif h > 1 or w > 1:
-        a, b = (scores[:-1], scores[1:]) if h > 1 else (scores[:, :-1], scores[:, 1:])
-        hi, lo = np.maximum(a, b), np.minimum(a, b)
+        first, rest = (slice(None, -1), slice(1, None))
+        corner_sets = (((first, slice(None)), (rest, slice(None))) if h > 1 else
+                       ((slice(None), first), (slice(None), rest)))
     else:
-        hi = lo = scores
-    floor = lo.max(axis=2, keepdims=True)
-    return np.flatnonzero((hi >= floor).any(axis=(0, 1)))
+        return np.flatnonzero(keep)
+    labels = [grid[c] for c in corner_sets]
+    mixed = np.zeros(labels[0].shape, bool)
+    for other in labels[1:]:
+        mixed |= labels[0] != other
+    iy, ix = np.nonzero(mixed)
+    if iy.size:
+        corners = [scores[c][iy, ix] for c in corner_sets]  # each (N, C)
+        hi = corners[0].copy()
+        lo = corners[0].copy()
+        for corner in corners[1:]:
+            np.maximum(hi, corner, out=hi)
+            np.minimum(lo, corner, out=lo)
+        keep |= (hi >= lo.max(axis=1, keepdims=True)).any(axis=0)
+    return np.flatnonzero(keep)
 
 
-def linear_argmax(scores: np.ndarray, transform) -> np.ndarray:
+def linear_argmax(scores: np.ndarray, transform, grid: Optional[np.ndarray] = None
+                  ) -> np.ndarray:
     """Return the argmax of the bilinearly upsampled scores at source resolution.
 
-    Candidate classes (see :func:`candidate_classes`) are upsampled one plane at a time
-    (``cv2.warpAffine`` writes a contiguous source-size plane) and folded into a running
-    maximum and argmax; ties keep the lower class id, as ``np.argmax`` does.
+    Candidate classes (see :func:`candidate_classes`) are upsampled one plane at a time and
+    folded into a running maximum and argmax with OpenCV's vectorised compare/max/masked copy;
+    ties keep the lower class id, as ``np.argmax`` does.
 
     :param scores: (h, w, C) float32 scores on the network grid (any output stride).
     :param transform: the image's :class:`~jetson_dnn_ros.preprocessing.GeometricTransform`.
+    :param grid: (h, w) argmax of ``scores`` if already known.
     :return: (H, W) uint8 (uint16 when C > 255) class ids, H, W = the source size.
     """
+    import cv2
     dtype = _label_dtype(scores.shape[2])
-    classes = candidate_classes(scores) if scores.shape[2] > 4 else np.arange(scores.shape[2])
+    classes = candidate_classes(scores, grid)
     h, w = transform.source_size
     best_class = np.full((int(h), int(w)), classes[0], dtype)
     if classes.size == 1:
         return best_class
-    best = resample_to_source(scores[:, :, classes[0]], transform, 'linear')
-    better = np.empty(best.shape, bool)
+    best = np.ascontiguousarray(resample_to_source(scores[:, :, classes[0]], transform,
+                                                   'linear'))
+    fill = np.empty_like(best_class)
     for c in classes[1:]:
         plane = resample_to_source(scores[:, :, c], transform, 'linear')
-        np.greater(plane, best, out=better)
-        np.copyto(best, plane, where=better)
-        np.copyto(best_class, dtype(c), where=better)
+        better = cv2.compare(plane, best, cv2.CMP_GT)  # uint8 0/255 mask
+        cv2.max(plane, best, dst=best)
+        fill.fill(c)
+        cv2.copyTo(fill, better, best_class)
     return best_class
 
 
