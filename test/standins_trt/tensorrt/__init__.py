@@ -14,7 +14,12 @@
 
 """Stand-in for the TensorRT 10 Python bindings (``import tensorrt``) used by CI tests.
 
-Mirrors the names and semantics of the TensorRT 10 Python API documentation (``Logger``,
+Mirrors the bindings' sources in NVIDIA/TensorRT ``python/src/infer/pyCore.cpp`` (Logger,
+Builder, IBuilderConfig, Runtime, ICudaEngine, IExecutionContext, IProgressMonitor),
+``python/src/infer/pyGraph.cpp`` (INetworkDefinition, ITensor), ``python/src/infer/pyInt8.cpp``
+(calibrators) and ``python/src/parsers/pyOnnx.cpp`` (OnnxParser, ParserError; TensorRT 10
+adds ``node_name``/``node_operator``), plus the sample ``samples/python/common_runtime.py``
+for the buffer protocol, and the TensorRT 10 Python API documentation (``Logger``,
 ``Builder``, ``NetworkDefinitionCreationFlag``, ``BuilderFlag``, ``MemoryPoolType``,
 ``OnnxParser``, ``IBuilderConfig``, ``IOptimizationProfile``, ``ITimingCache``,
 ``IHostMemory``, ``Runtime``, ``ICudaEngine`` with the tensor-name API,
