@@ -551,3 +551,16 @@ def test_class_aware_matching_and_greedy_best_iou():
 def test_bad_settings_raise(kwargs):
     with pytest.raises(ValueError):
         IouTracker(**kwargs)
+
+
+@pytest.mark.parametrize('class_agnostic', [False, True])
+def test_nms_limits_detections_after_suppression_not_before(class_agnostic):
+    """Many candidates on one object must not push a lower-scored object out (OpenCV top_k)."""
+    rng = np.random.default_rng(0)
+    crowd = np.array([100.0, 100.0, 200.0, 200.0]) + rng.uniform(-2, 2, (20, 4))
+    boxes = np.vstack([crowd, [[400.0, 400.0, 450.0, 450.0]]])
+    scores = np.concatenate([np.linspace(0.9, 0.8, 20), [0.15]])
+    classes = np.zeros(21, np.int64)
+    keep = nms(boxes, scores, classes, iou_threshold=0.5, max_detections=5,
+               class_agnostic=class_agnostic)
+    assert keep.tolist() == [0, 20]

@@ -95,7 +95,7 @@ def make_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray
 
 
 def _nms_batched_fallback(xywh: list, scores: list, class_ids: np.ndarray,
-                          iou_threshold: float, top_k: int) -> np.ndarray:
+                          iou_threshold: float) -> np.ndarray:
     """Class-aware NMS for OpenCV < 4.7 (no ``NMSBoxesBatched``): offset boxes per class.
 
     Shifting every box by ``class_id × (largest coordinate + 1)`` on both axes puts the
@@ -107,8 +107,8 @@ def _nms_batched_fallback(xywh: list, scores: list, class_ids: np.ndarray,
     shift = np.asarray(class_ids, np.float64).reshape(-1, 1) * extent
     shifted = boxes.copy()
     shifted[:, :2] += shift
-    return np.asarray(cv2.dnn.NMSBoxes(shifted.tolist(), scores, 0.0, float(iou_threshold),
-                                       top_k=int(top_k)), np.int64).reshape(-1)
+    return np.asarray(cv2.dnn.NMSBoxes(shifted.tolist(), scores, 0.0, float(iou_threshold)),
+                      np.int64).reshape(-1)
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float,
@@ -122,7 +122,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_thresh
     :param scores: (N,) scores (already thresholded).
     :param class_ids: (N,) class indices; ignored when ``class_agnostic``.
     :param iou_threshold: IoU above which the lower-scored box is dropped.
-    :param max_detections: boxes kept at most.
+    :param max_detections: boxes kept at most, after suppression (OpenCV's own ``top_k``
+        would cut the candidates before suppression, dropping boxes that survive it).
     :return: (M,) int64 indices of kept boxes, highest score first.
     """
     n = int(np.asarray(scores).shape[0])
@@ -134,15 +135,14 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_thresh
     xywh[:, 2:] = boxes[:, 2:] - boxes[:, :2]
     score_list = np.asarray(scores, np.float64)
     if class_agnostic:
-        keep = cv2.dnn.NMSBoxes(xywh.tolist(), score_list.tolist(), 0.0, float(iou_threshold),
-                                top_k=int(max_detections))
+        keep = cv2.dnn.NMSBoxes(xywh.tolist(), score_list.tolist(), 0.0, float(iou_threshold))
     elif hasattr(cv2.dnn, 'NMSBoxesBatched'):
         keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), score_list.tolist(),
                                        np.asarray(class_ids, np.int64).tolist(), 0.0,
-                                       float(iou_threshold), top_k=int(max_detections))
+                                       float(iou_threshold))
     else:
         keep = _nms_batched_fallback(xywh.tolist(), score_list.tolist(), class_ids,
-                                     iou_threshold, max_detections)
+                                     iou_threshold)
     keep = np.asarray(keep, np.int64).reshape(-1)
     keep = keep[np.argsort(-score_list[keep], kind='stable')]
     return keep[:int(max_detections)]
