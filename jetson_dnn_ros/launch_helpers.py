@@ -82,9 +82,9 @@ def lifecycle_actions(node, autostart) -> List:
     from launch_ros.events.lifecycle import ChangeState
     from lifecycle_msgs.msg import Transition
 
-    def change(transition_id):
+    def change(transition_id, **kwargs):
         return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
-                                           transition_id=transition_id))
+                                           transition_id=transition_id), **kwargs)
 
     # activate only after *configuring* ended in inactive, not after a later deactivate
     activate = RegisterEventHandler(
@@ -92,8 +92,8 @@ def lifecycle_actions(node, autostart) -> List:
                           goal_state='inactive',
                           entities=[change(Transition.TRANSITION_ACTIVATE)]),
         condition=IfCondition(autostart))
-    configure = change(Transition.TRANSITION_CONFIGURE)
-    configure.condition = IfCondition(autostart)
+    # launch's Action.condition is read-only: pass the condition to the constructor
+    configure = change(Transition.TRANSITION_CONFIGURE, condition=IfCondition(autostart))
     return [activate, configure]
 
 

@@ -167,6 +167,7 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
     files = image_files(spec)
     if not files:
         raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)}) found at {spec}')
+    used = set()
     for path in files:
         try:
             frame = read_image_file(path)
@@ -175,7 +176,11 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
                 raise
             on_error(path.name, exc)
             continue
-        yield frame
+        name, index = frame.name, 1
+        while name in used:  # a.jpg and a.png, or one stem in two folders of a glob
+            name, index = f'{frame.name}_{index}', index + 1
+        used.add(name)
+        yield frame._replace(name=name)
 
 
 __all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'iter_frames',

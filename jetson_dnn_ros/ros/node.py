@@ -470,6 +470,15 @@ class DnnNode(LifecycleNode):
         """Undo configure/activate; safe on a partly configured node."""
         self._configured = False
         self._destroy_subscriptions()
+        # wait for a frame in flight (at most 5 s): it still uses the publishers and the backend
+        acquired = self._busy.acquire(timeout=5.0)
+        try:
+            self._teardown()
+        finally:
+            if acquired:
+                self._busy.release()
+
+    def _teardown(self) -> None:
         if self._diag_timer is not None:
             self.destroy_timer(self._diag_timer)
             self._diag_timer = None
@@ -485,13 +494,7 @@ class DnnNode(LifecycleNode):
         self.release_outputs()
         pipeline, self.pipeline = self.pipeline, None
         if pipeline is not None:
-            # wait for a frame in flight (at most 5 s) so the backend is not closed under it
-            acquired = self._busy.acquire(timeout=5.0)
-            try:
-                pipeline.close()
-            finally:
-                if acquired:
-                    self._busy.release()
+            pipeline.close()
             del pipeline
             gc.collect()
         self._camera_info = None
