@@ -352,6 +352,23 @@ def _storage_plugin(storage: str):
     return StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3
 
 
+def _open_writer(path: Path, storage: str):
+    """Create and open a rosbags ``Writer``.
+
+    :raises ValueError: on an unknown storage.
+    :raises ImageEncodingError: if the bag cannot be created (rosbags' ``WriterError``, raised
+        by the constructor when the path exists, or by ``open``).
+    """
+    from rosbags.rosbag2 import Writer
+    plugin = _storage_plugin(storage)
+    try:
+        writer = Writer(path, version=BAG_VERSION, storage_plugin=plugin)
+        writer.open()
+    except Exception as exc:  # rosbags raises WriterError, OSError, …
+        raise ImageEncodingError(f'cannot create bag {path}: {exc}') from exc
+    return writer
+
+
 class _MsgFactory:
     """Build rosbags message objects of the Humble (+ vision_msgs) type store."""
 
@@ -520,7 +537,6 @@ class BagResultWriter:
 
     def __init__(self, out_path, storage: str = 'sqlite3', labels: Optional[Sequence[str]] = None,
                  score_threshold: float = 0.0, palette=None, point_stride: int = 1):
-        from rosbags.rosbag2 import Writer
         self.path = Path(out_path)
         self.storage = storage
         self.labels = tuple(labels) if labels is not None else None
@@ -529,12 +545,7 @@ class BagResultWriter:
         self.point_stride = max(1, int(point_stride))
         self._store = _typestore()
         self._msg = _MsgFactory(self._store)
-        self._writer = Writer(self.path, version=BAG_VERSION,
-                              storage_plugin=_storage_plugin(storage))
-        try:
-            self._writer.open()
-        except Exception as exc:
-            raise ImageEncodingError(f'cannot create bag {self.path}: {exc}') from exc
+        self._writer = _open_writer(self.path, storage)
         self._conns: Dict[str, object] = {}
         self._label_info_done = set()
         self.counts: Dict[str, int] = {}
@@ -589,15 +600,15 @@ class BagResultWriter:
             put('classification', 'vision_msgs/msg/Classification',
                 m.t['vision_msgs/msg/Classification'](
                     header=m.header(header),
-                    results=[m.hypothesis(str(int(c)), s)
-                             for c, s in zip(result.class_ids, result.scores)]))
+                    results=[m.hypothesis(name, s)
+                             for name, s in zip(result.labels, result.scores)]))
         elif task == 'detection':
             track = result.track_ids
+            # the live detection node's convention: class_id = label, id = track id or ''
             dets = [m.detection(header, result.boxes[i],
-                                [m.hypothesis_with_pose(str(int(result.class_ids[i])),
-                                                        result.scores[i],
-                                                        *_center(result.boxes[i]))],
-                                str(int(track[i])) if track is not None else '')
+                                [m.hypothesis_with_pose(result.labels[i], result.scores[i])],
+                                str(int(track[i])) if track is not None and track[i] >= 0
+                                else '')
                     for i in range(len(result.scores))]
             put('detections', 'vision_msgs/msg/Detection2DArray',
                 m.t['vision_msgs/msg/Detection2DArray'](header=m.header(header),
@@ -639,7 +650,7 @@ class BagResultWriter:
         dets = []
         for person in result.persons:
             kp = np.asarray(person.keypoints, np.float32).reshape(-1, 3)
-            results = [m.hypothesis_with_pose('person', person.score, *_center(person.box))]
+            results = [m.hypothesis_with_pose('person', person.score)]
             results += [m.hypothesis_with_pose(names[j] if j < len(names) else str(j),
                                                kp[j, 2], kp[j, 0], kp[j, 1])
                         for j in range(kp.shape[0])]
@@ -680,11 +691,6 @@ class BagResultWriter:
         """Close the bag."""
         self.close()
         return False
-
-
-def _center(xyxy) -> Tuple[float, float]:
-    x1, y1, x2, y2 = (float(v) for v in xyxy)
-    return (x1 + x2) / 2.0, (y1 + y2) / 2.0
 
 
 def _image_paths(source) -> List[Path]:
@@ -751,10 +757,10 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
         0.9 × width, (cx, cy) at the image centre (as the project's shared bags; not a
         calibration).
     :return: the number of frames written.
-    :raises ImageEncodingError: on an unreadable image or video, or an unsupported encoding.
+    :raises ImageEncodingError: on an unreadable image or video, an unsupported encoding, or
+        a bag that cannot be created (e.g. ``out_path`` exists).
     :raises FileNotFoundError: if no image is found.
     """
-    from rosbags.rosbag2 import Writer
     if fps <= 0:
         raise ValueError(f'fps must be > 0, got {fps}')
     if encoding not in ('bgr8', 'rgb8', 'mono8'):
@@ -766,8 +772,7 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
     first = next(frames, None)
     if first is None:
         raise FileNotFoundError(f'no frames in {images}')
-    writer = Writer(Path(out_path), version=BAG_VERSION, storage_plugin=_storage_plugin(storage))
-    writer.open()
+    writer = _open_writer(Path(out_path), storage)
     count = 0
     try:
         img_topic = topic.rstrip('/') + '/compressed' if compressed else topic

@@ -141,7 +141,7 @@ def test_cli_run_bag_to_bag_copies_headers(camera_bag, tmp_path, data_dir):
             src = source[timestamp]
             image = np.frombuffer(src.data, np.uint8).reshape(src.height, src.width, 3)
             result = pipeline.run(image, 'bgr8')
-            assert [h.class_id for h in msg.results] == [str(int(c)) for c in result.class_ids]
+            assert [h.class_id for h in msg.results] == list(result.labels)
             np.testing.assert_allclose([h.score for h in msg.results], result.scores,
                                        rtol=1e-5)
     for topic, _, timestamp, msg in written:
