@@ -390,6 +390,7 @@ class TensorRTBackend(InferenceBackend):
         self._runtime = self._engine = self._context = None
         self._stream = None
         self._buffers: Dict[str, _Buffer] = {}
+        self._bound = False  # the context's shapes and addresses match the buffers
         self._preprocessors = []
         self._calibrator = None
         self.engine_path: Optional[Path] = None
@@ -432,7 +433,12 @@ class TensorRTBackend(InferenceBackend):
 
     @contextmanager
     def _ctx_scope(self):
-        """Make the backend's CUDA context current on the calling thread for the block."""
+        """Make the backend's CUDA context current on the calling thread for the block.
+
+        :raises BackendError: if the backend was closed (by another thread) in the meantime.
+        """
+        if self._ctx is None:
+            raise BackendError('tensorrt backend is closed')
         self._ctx.push()
         try:
             yield
@@ -560,25 +566,32 @@ class TensorRTBackend(InferenceBackend):
     # -- buffers ---------------------------------------------------------------------------
 
     def _prepare(self, shapes: Mapping[str, Shape]) -> None:
-        """Set input shapes and make every buffer fit them (context must be current)."""
+        """Set input shapes and make every buffer fit them (context must be current).
+
+        Every shape is checked before anything changes, and the output buffers and tensor
+        addresses are refreshed until one call completes, so a failure half-way (a shape
+        TensorRT rejects, an allocation that fails) never leaves the context pointing at freed
+        memory or at outputs sized for other input shapes.
+        """
         ctx = self._context
-        changed = False
+        todo = {}
         for name, shape in shapes.items():
             shape = _shape(shape)
-            buf = self._buffers[name]
-            if buf.shape == shape:
+            if self._buffers[name].shape == shape:
                 continue
             lo, hi = self._profile[name]
             if len(shape) != len(lo) or any(not a <= s <= b for a, s, b in zip(lo, shape, hi)):
                 raise BackendError(f'input {name!r} shape {shape} is outside the engine '
                                    f'optimisation profile (min {lo}, max {hi}); rebuild with '
                                    'a profile that covers it (profile=/--profile)')
+            todo[name] = shape
+        if not todo and self._bound:
+            return
+        self._bound = False
+        for name, shape in todo.items():
             if not ctx.set_input_shape(name, shape):
                 raise BackendError(f'TensorRT rejected shape {shape} for input {name!r}')
-            self._allocate(buf, shape)
-            changed = True
-        if not changed:
-            return
+            self._allocate(self._buffers[name], shape)
         for spec in self._outputs:
             shape = _shape(ctx.get_tensor_shape(spec.name))
             if any(d < 0 for d in shape):
@@ -588,13 +601,15 @@ class TensorRTBackend(InferenceBackend):
         for name, buf in self._buffers.items():
             if buf.shape is not None:
                 ctx.set_tensor_address(name, buf.ptr)
+        self._bound = True
 
     def _allocate(self, buf: _Buffer, shape: Shape) -> None:
         cuda = self._cuda
         count = int(np.prod(shape, dtype=np.int64))
-        buf.shape = shape
         if count <= buf.capacity:
+            buf.shape = shape
             return
+        buf.shape = None  # until the new memory exists
         self._free(buf)
         flags = cuda.host_alloc_flags.DEVICEMAP if self._mapped else 0
         buf.host = cuda.pagelocked_empty(max(1, count), buf.dtype, mem_flags=flags)
@@ -603,7 +618,7 @@ class TensorRTBackend(InferenceBackend):
         else:
             buf.device = cuda.mem_alloc(max(1, count) * buf.dtype.itemsize)
             buf.ptr = int(buf.device)
-        buf.capacity = count
+        buf.capacity, buf.shape = count, shape
 
     @staticmethod
     def _free(buf: _Buffer) -> None:
@@ -710,7 +725,9 @@ class TensorRTBackend(InferenceBackend):
                 self._runtime = None
                 self._stream = None
             finally:
-                self._cuda.Context.pop()
+                # detach while current: pycuda then releases the primary context from any
+                # thread and pops it; detaching a non-current context on a thread other
+                # than the one that retained it (a ROS executor's) silently releases nothing
                 self._ctx.detach()
                 self._ctx = None
 

@@ -160,11 +160,23 @@ def fast_fp16(builder, compute_capability: Tuple[int, int]) -> bool:
 
 
 def create_timing_cache(config, data: bytes):
-    """Return an ``ITimingCache`` from ``data`` (empty if invalid) and attach it to ``config``."""
-    cache = config.create_timing_cache(data) if data else None
+    """Return an ``ITimingCache`` from ``data`` and attach it to ``config``.
+
+    An invalid cache, or one TensorRT refuses to attach (``set_timing_cache`` returns False
+    when it was made on a device with other properties), is replaced by an empty one, so the
+    file is rewritten with timings of this device instead of being kept unused forever.
+    """
+    cache = None
+    if data:
+        try:
+            cache = config.create_timing_cache(data)
+        except Exception:  # noqa: B902 - TensorRT raises plain RuntimeError on bad blobs
+            cache = None
+        if cache is not None and not config.set_timing_cache(cache, False):
+            cache = None  # ignore_mismatch=False: made on another device
     if cache is None:
         cache = config.create_timing_cache(b'')
-    config.set_timing_cache(cache, False)  # ignore_mismatch=False
+        config.set_timing_cache(cache, False)
     return cache
 
 

@@ -22,7 +22,8 @@ array, as on an integrated GPU. Module-level counters (:func:`live_allocations`)
 tests check that every allocation is freed, and :data:`context_log` records pushes and pops.
 
 Knobs for tests (monkeypatch them): :data:`INTEGRATED`, :data:`CAN_MAP_HOST_MEMORY`,
-:data:`DEVICE_NAME`, :data:`COMPUTE_CAPABILITY`, :data:`DEVICE_COUNT`.
+:data:`DEVICE_NAME`, :data:`COMPUTE_CAPABILITY`, :data:`MULTIPROCESSOR_COUNT`,
+:data:`DEVICE_COUNT`.
 """
 
 import bisect
@@ -33,6 +34,7 @@ import numpy as np
 
 DEVICE_NAME = 'Stand-in Orin (simulated)'
 COMPUTE_CAPABILITY = (8, 7)
+MULTIPROCESSOR_COUNT = 16
 DEVICE_COUNT = 1
 INTEGRATED = 0
 CAN_MAP_HOST_MEMORY = 1
@@ -198,7 +200,7 @@ class Device:
         """Return one ``device_attribute``."""
         values = {device_attribute.INTEGRATED: INTEGRATED,
                   device_attribute.CAN_MAP_HOST_MEMORY: CAN_MAP_HOST_MEMORY,
-                  device_attribute.MULTIPROCESSOR_COUNT: 16,
+                  device_attribute.MULTIPROCESSOR_COUNT: MULTIPROCESSOR_COUNT,
                   device_attribute.COMPUTE_CAPABILITY_MAJOR: COMPUTE_CAPABILITY[0],
                   device_attribute.COMPUTE_CAPABILITY_MINOR: COMPUTE_CAPABILITY[1]}
         return values[attr]
@@ -260,15 +262,22 @@ class Context:
         _require_context('cuCtxSynchronize')
 
     def detach(self):
-        """Release this context (pops it first if it is current)."""
+        """Release this context (pops it first if it is current).
+
+        As pycuda's ``context::detach`` (``src/cpp/cuda.hpp``): a context that is neither
+        current nor owned by the calling thread is only marked invalid, never released
+        ("leaked out-of-thread context").
+        """
         if not self._valid:
             return
         stack = _stack()
-        if stack and stack[-1] is self:
+        current = bool(stack) and stack[-1] is self
+        if current:
             Context.pop()
         self._valid = False
-        with _lock:
-            Context._live -= 1
+        if current or threading.get_ident() == self._thread:
+            with _lock:
+                Context._live -= 1
 
 
 class DeviceAllocation:

@@ -414,15 +414,28 @@ class IOptimizationProfile:
         return list(self._shapes.get(input, ()))
 
 
-class ITimingCache:
-    """Tactic timing cache."""
+def _current_device():
+    """Return the device properties a timing cache is verified against (name, cc, SMs)."""
+    import pycuda.driver as cuda
+    return [cuda.DEVICE_NAME, list(cuda.COMPUTE_CAPABILITY), cuda.MULTIPROCESSOR_COUNT]
 
-    def __init__(self, entries=None):
+
+def _timing_cache_device(data):
+    """Return the device recorded in serialized timing-cache bytes (stand-in only)."""
+    return json.loads(bytes(data)[len(_CACHE_MAGIC):].decode())['device']
+
+
+class ITimingCache:
+    """Tactic timing cache; its header records the CUDA device properties it was made on."""
+
+    def __init__(self, entries=None, device=None):
         self.entries = dict(entries or {})
+        self.device = device if device is not None else _current_device()
 
     def serialize(self):
         """Return the cache bytes."""
-        return IHostMemory(_CACHE_MAGIC + json.dumps(self.entries).encode())
+        body = {'device': self.device, 'entries': self.entries}
+        return IHostMemory(_CACHE_MAGIC + json.dumps(body).encode())
 
     def combine(self, input_cache, ignore_mismatch):
         """Merge another cache into this one."""
@@ -481,11 +494,15 @@ class IBuilderConfig:
         if not data.startswith(_CACHE_MAGIC):
             return None
         try:
-            return ITimingCache(json.loads(data[len(_CACHE_MAGIC):].decode()))
-        except ValueError:
+            body = json.loads(data[len(_CACHE_MAGIC):].decode())
+            return ITimingCache(body['entries'], body['device'])
+        except (ValueError, KeyError, TypeError):
             return None
 
     def set_timing_cache(self, cache, ignore_mismatch):
+        """Attach ``cache``; False if it was made on a device with other properties."""
+        if not ignore_mismatch and cache.device != _current_device():
+            return False
         self._timing_cache = cache
         return True
 
