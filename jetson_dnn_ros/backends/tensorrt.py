@@ -253,12 +253,9 @@ def build_serialized_engine(trt, onnx_path: str, onnx_bytes: bytes, precision: s
     builder = trt.Builder(logger)
     network = builder.create_network(trt_compat.network_flags(trt, strongly_typed))
     parser = trt.OnnxParser(network, logger)
-    cwd = os.getcwd()
-    try:  # external weights are resolved relative to the working directory
-        os.chdir(os.path.dirname(os.path.abspath(onnx_path)))
-        parsed = parser.parse(onnx_bytes, os.path.abspath(onnx_path))
-    finally:
-        os.chdir(cwd)
+    # the path lets the parser resolve external weight files next to the model (pyOnnx.cpp
+    # ``parse(model, path)``); no chdir, which would race with other executor threads
+    parsed = parser.parse(onnx_bytes, os.path.abspath(onnx_path))
     if not parsed:
         errors = trt_compat.parser_errors(parser)
         raise EngineBuildError(f'TensorRT {trt.__version__} cannot parse {onnx_path} '
