@@ -132,7 +132,11 @@ def test_entries_and_clean(tmp_path):
     foreign = cache.store(replace(BASE, gpu_name='Xavier'), b'elsewhere', 'b')
     broken = cache.store(replace(BASE, precision='fp32'), b'broken', 'c')
     broken.write_bytes(b'BROKEN')
-    (tmp_path / '.a.engine.123.tmp').write_bytes(b'partial')
+    stale = tmp_path / '.a.engine.123.tmp'
+    stale.write_bytes(b'partial')
+    os.utime(stale, (1.0, 1.0))  # left by a build that died long ago
+    building = tmp_path / '.b.engine.456.tmp'
+    building.write_bytes(b'being written by another process right now')
     here = ('10.3.0', 'Orin', (8, 7))
     status = {e.path: e.status for e in cache.entries(here)}
     assert status == {good: 'ok', foreign: 'foreign', broken: 'corrupt'}
@@ -140,7 +144,7 @@ def test_entries_and_clean(tmp_path):
     removed = cache.clean(here)
     assert sorted(removed) == sorted([foreign, broken])
     assert [e.path for e in cache.entries(here)] == [good]
-    assert not list(tmp_path.glob('.*.tmp'))
+    assert list(tmp_path.glob('.*.tmp')) == [building], 'only stale temporary files go'
     assert cache.clean(here, everything=True) == [good]
     assert not list(tmp_path.glob('*.engine*'))
 

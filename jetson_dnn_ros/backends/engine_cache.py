@@ -42,6 +42,9 @@ from jetson_dnn_ros.paths import cache_dir
 
 LOG = logging.getLogger(__name__)
 ENGINE_SUFFIX = '.engine'
+TMP_STALE_S = 3600.0
+"""Age in seconds after which ``clean`` treats a temporary file as left by a dead build."""
+
 META_SUFFIX = '.engine.json'
 FORMAT = 1
 """Metadata format version; a different one makes the entry stale."""
@@ -308,7 +311,7 @@ class EngineCache:
 
     def clean(self, current: Optional[Tuple[str, str, Tuple[int, int]]] = None,
               everything: bool = False, older_than_s: Optional[float] = None) -> List[Path]:
-        """Delete unusable engines (and leftover temporary files).
+        """Delete unusable engines (and temporary files left for over an hour by dead builds).
 
         :param current: as in :meth:`entries`; foreign entries are deleted when given.
         :param everything: delete every entry, timing caches included.
@@ -327,7 +330,9 @@ class EngineCache:
                 if not Path(str(meta)[:-len('.json')]).exists():
                     meta.unlink()
             for tmp in self.directory.rglob('.*.tmp'):
-                tmp.unlink()
+                # a build in another process may be writing it right now: only stale ones
+                if now - tmp.stat().st_mtime > TMP_STALE_S:
+                    tmp.unlink()
             if everything:
                 for cache in (self.directory / 'timing').glob('*.cache'):
                     cache.unlink()
