@@ -91,6 +91,7 @@ class Pipeline:
         self.labels = descriptor.load_labels()
         self.params = params or descriptor.params
         self._lock = threading.Lock()
+        self._params_lock = threading.Lock()   # read-modify-write of params, not inference
         spec = descriptor.preprocess
         self.input = _input_spec(descriptor, backend)
         if not self.input.matches(spec.input_shape):
@@ -147,8 +148,8 @@ class Pipeline:
 
         :raises ValueError: if a value is out of range; the old settings stay.
         """
-        params = self.params.replace(**changes)
-        with self._lock:
+        with self._params_lock:   # two concurrent updates must not drop each other's change
+            params = self.params.replace(**changes)
             self.params = params
         return params
 

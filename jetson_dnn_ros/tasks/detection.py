@@ -118,7 +118,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_thresh
     On OpenCV < 4.7, which lacks ``NMSBoxesBatched``, class-aware NMS falls back to
     ``cv2.dnn.NMSBoxes`` on boxes offset per class (same result).
 
-    :param boxes: (N, 4) xyxy in any pixel frame.
+    :param boxes: (N, 4) xyxy in any pixel frame (negative coordinates allowed).
     :param scores: (N,) scores (already thresholded).
     :param class_ids: (N,) class indices; ignored when ``class_agnostic``.
     :param iou_threshold: IoU above which the lower-scored box is dropped.
@@ -131,7 +131,11 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_thresh
         return np.zeros((0,), np.int64)
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     xywh = np.empty_like(boxes)
-    xywh[:, :2] = boxes[:, :2]
+    # class-aware NMS offsets boxes by class_id × (largest coordinate + 1), which keeps the
+    # classes apart only for coordinates >= 0; unclipped boxes can be negative, so move them
+    # (IoU does not change under a translation)
+    shift = np.minimum(np.minimum(boxes[:, 0:2].min(axis=0), boxes[:, 2:4].min(axis=0)), 0.0)
+    xywh[:, :2] = boxes[:, :2] - shift
     xywh[:, 2:] = boxes[:, 2:] - boxes[:, :2]
     score_list = np.asarray(scores, np.float64)
     if class_agnostic:
@@ -634,15 +638,17 @@ class EfficientNmsDecoder(DetectionDecoder):
     threshold and ``max_detections`` still apply.
 
     Config: ``num_dets``, ``boxes``, ``scores``, ``classes`` (output names; defaults
-    ``num_dets``, ``det_boxes``/``boxes``, ``det_scores``/``scores``,
-    ``det_classes``/``classes``/``labels``), ``normalized`` (boxes in 0..1 of the network
+    ``num_dets``/``num_detections``, ``det_boxes``/``detection_boxes``/``boxes``/``bboxes``,
+    ``det_scores``/``detection_scores``/``scores``,
+    ``det_classes``/``detection_classes``/``classes``/``labels``: the plugin's own output
+    names and the common export names), ``normalized`` (boxes in 0..1 of the network
     input, default False), ``box_format`` (``xyxy`` default, or ``cxcywh``).
     """
 
     _DEFAULTS = {'num_dets': ('num_dets', 'num_detections'),
-                 'boxes': ('det_boxes', 'boxes', 'bboxes'),
-                 'scores': ('det_scores', 'scores'),
-                 'classes': ('det_classes', 'classes', 'labels')}
+                 'boxes': ('det_boxes', 'detection_boxes', 'boxes', 'bboxes'),
+                 'scores': ('det_scores', 'detection_scores', 'scores'),
+                 'classes': ('det_classes', 'detection_classes', 'classes', 'labels')}
 
     def _names(self, available) -> Dict[str, Optional[str]]:
         names = {}
@@ -765,8 +771,11 @@ class DetrDecoder(DetectionDecoder):
 
     - raw: ``pred_logits`` (1, Q, C + 1) and ``pred_boxes`` (1, Q, 4) normalised
       (cx, cy, w, h) of the network input. ``activation: softmax`` (DETR, default) drops the
-      last ("no object") class after the softmax; ``activation: sigmoid`` (focal-loss models:
-      Deformable DETR, RT-DETR without its postprocessor) scores C classes independently.
+      last ("no object") class after the softmax and keeps the best class of each query;
+      ``activation: sigmoid`` (focal-loss models: Deformable DETR, RT-DETR without its
+      postprocessor) scores C classes independently and, as their postprocessors' top-k over
+      the flattened query × class scores, reports every class of a query that passes the
+      threshold (``multi_label: false`` keeps only the best one).
     - postprocessed (lyuwenyu RT-DETR ``export_onnx.py``): inputs ``images`` and
       ``orig_target_sizes`` (1, 2) int64, outputs ``labels`` (1, Q), ``boxes`` (1, Q, 4) xyxy
       scaled by the target size, ``scores`` (1, Q). RT-DETR's postprocessor multiplies the
@@ -774,7 +783,8 @@ class DetrDecoder(DetectionDecoder):
       network input size, so boxes come back in network pixels.
 
     Config: ``logits``, ``boxes``, ``labels``, ``scores`` (output names), ``activation``,
-    ``target_sizes_input`` (default ``orig_target_sizes``).
+    ``multi_label`` (sigmoid only, default True), ``target_sizes_input`` (default
+    ``orig_target_sizes``).
     """
 
     default_activation = 'softmax'
@@ -835,17 +845,19 @@ class DetrDecoder(DetectionDecoder):
                             self.decoder_name)
             if self.config.get('activation', self.default_activation) == 'softmax':
                 probs = _softmax(logits, axis=-1)[:, :-1]
+                multi_label = False   # DETR PostProcess: best class per query
             else:
                 probs = sigmoid(logits)
-            class_id = np.argmax(probs, axis=1) if probs.shape[1] else np.zeros(0, np.int64)
-            score = np.take_along_axis(probs, class_id[:, None], axis=1)[:, 0]
+                # RT-DETR / Deformable DETR postprocessors: top-k over query × class
+                multi_label = bool(self.config.get('multi_label', True))
+            index, class_id, score = self.select(probs, params.score_threshold, multi_label)
             nh, nw = transform.network_size
-            xyxy = cxcywh_to_xyxy(boxes) * np.array([nw, nh, nw, nh], np.float32)
-        else:
-            class_id = np.asarray(outputs[self.config.get('labels', 'labels')]).reshape(-1)
-            score = np.asarray(outputs[self.config.get('scores', 'scores')],
-                               np.float32).reshape(-1)
-            xyxy = _batch1(outputs[self.config.get('boxes', 'boxes')], 3, self.decoder_name)
+            scale = np.array([nw, nh, nw, nh], np.float32)
+            xyxy = cxcywh_to_xyxy(np.asarray(boxes)[index]) * scale
+            return self.finish(xyxy, score, class_id, transform, params, apply_nms=False)
+        class_id = np.asarray(outputs[self.config.get('labels', 'labels')]).reshape(-1)
+        score = np.asarray(outputs[self.config.get('scores', 'scores')], np.float32).reshape(-1)
+        xyxy = _batch1(outputs[self.config.get('boxes', 'boxes')], 3, self.decoder_name)
         keep = score >= params.score_threshold
         return self.finish(np.asarray(xyxy, np.float32)[keep], score[keep],
                            class_id[keep].astype(np.int64), transform, params, apply_nms=False)
