@@ -483,100 +483,6 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
     return rows
 
 
-# Re-implementation of the official YOLOX ONNX Runtime demo's processing
-# (Megvii-BaseDetection/YOLOX, demo/ONNXRuntime/onnx_inference.py and yolox/utils/demo_utils.py
-# and yolox/data/data_augment.py, Apache-2.0), kept as published so the comparison is fair.
-
-def _yolox_preproc(img, input_size, swap=(2, 0, 1)):
-    import cv2
-    padded_img = np.ones((input_size[0], input_size[1], 3), dtype=np.uint8) * 114
-    r = min(input_size[0] / img.shape[0], input_size[1] / img.shape[1])
-    resized_img = cv2.resize(img, (int(img.shape[1] * r), int(img.shape[0] * r)),
-                             interpolation=cv2.INTER_LINEAR).astype(np.uint8)
-    padded_img[: int(img.shape[0] * r), : int(img.shape[1] * r)] = resized_img
-    padded_img = padded_img.transpose(swap)
-    padded_img = np.ascontiguousarray(padded_img, dtype=np.float32)
-    return padded_img, r
-
-
-def _yolox_demo_postprocess(outputs, img_size, p6=False):
-    grids = []
-    expanded_strides = []
-    strides = [8, 16, 32] if not p6 else [8, 16, 32, 64]
-    hsizes = [img_size[0] // stride for stride in strides]
-    wsizes = [img_size[1] // stride for stride in strides]
-    for hsize, wsize, stride in zip(hsizes, wsizes, strides):
-        xv, yv = np.meshgrid(np.arange(wsize), np.arange(hsize))
-        grid = np.stack((xv, yv), 2).reshape(1, -1, 2)
-        grids.append(grid)
-        shape = grid.shape[:2]
-        expanded_strides.append(np.full((*shape, 1), stride))
-    grids = np.concatenate(grids, 1)
-    expanded_strides = np.concatenate(expanded_strides, 1)
-    outputs[..., :2] = (outputs[..., :2] + grids) * expanded_strides
-    outputs[..., 2:4] = np.exp(outputs[..., 2:4]) * expanded_strides
-    return outputs
-
-
-def _yolox_nms(boxes, scores, nms_thr):
-    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
-    order = scores.argsort()[::-1]
-    keep = []
-    while order.size > 0:
-        i = order[0]
-        keep.append(i)
-        xx1 = np.maximum(x1[i], x1[order[1:]])
-        yy1 = np.maximum(y1[i], y1[order[1:]])
-        xx2 = np.minimum(x2[i], x2[order[1:]])
-        yy2 = np.minimum(y2[i], y2[order[1:]])
-        w = np.maximum(0.0, xx2 - xx1 + 1)
-        h = np.maximum(0.0, yy2 - yy1 + 1)
-        inter = w * h
-        ovr = inter / (areas[i] + areas[order[1:]] - inter)
-        inds = np.where(ovr <= nms_thr)[0]
-        order = order[inds + 1]
-    return keep
-
-
-def _yolox_multiclass_nms(boxes, scores, nms_thr, score_thr):
-    cls_inds = scores.argmax(1)
-    cls_scores = scores[np.arange(len(cls_inds)), cls_inds]
-    valid_score_mask = cls_scores > score_thr
-    if valid_score_mask.sum() == 0:
-        return None
-    valid_scores = cls_scores[valid_score_mask]
-    valid_boxes = boxes[valid_score_mask]
-    valid_cls_inds = cls_inds[valid_score_mask]
-    keep = _yolox_nms(valid_boxes, valid_scores, nms_thr)
-    dets = None
-    if keep:
-        dets = np.concatenate([valid_boxes[keep], valid_scores[keep, None],
-                               valid_cls_inds[keep, None]], 1)
-    return dets
-
-
-def yolox_demo_infer(backend, input_name: str, image: np.ndarray, input_shape=(416, 416),
-                     nms_thr: float = 0.45, score_thr: float = 0.1):
-    """Run YOLOX the way the official ONNX Runtime demo does (its code, our backend).
-
-    :return: (N, 6) float detections (x1, y1, x2, y2, score, class) in source pixels, or None.
-    """
-    img, ratio = _yolox_preproc(image, input_shape)
-    output = backend.infer({input_name: img[None, :, :, :]})
-    predictions = _yolox_demo_postprocess(np.array(next(iter(output.values()))),
-                                          input_shape)[0]
-    boxes = predictions[:, :4]
-    scores = predictions[:, 4:5] * predictions[:, 5:]
-    boxes_xyxy = np.ones_like(boxes)
-    boxes_xyxy[:, 0] = boxes[:, 0] - boxes[:, 2] / 2.
-    boxes_xyxy[:, 1] = boxes[:, 1] - boxes[:, 3] / 2.
-    boxes_xyxy[:, 2] = boxes[:, 0] + boxes[:, 2] / 2.
-    boxes_xyxy[:, 3] = boxes[:, 1] + boxes[:, 3] / 2.
-    boxes_xyxy /= ratio
-    return _yolox_multiclass_nms(boxes_xyxy, scores, nms_thr=nms_thr, score_thr=score_thr)
-
-
 def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str = 'auto',
                           warmup: int = 3, model: str = 'yolox_nano') -> dict:
     """Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
@@ -588,6 +494,7 @@ def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str 
     :raises ModelError: if the model or its decoder is unavailable.
     """
     from jetson_dnn_ros.models import get_descriptor
+    from jetson_dnn_ros.peers import yolox_demo_infer
     from jetson_dnn_ros.pipeline import Pipeline
     descriptor = get_descriptor(model)
     params = descriptor.params.replace(score_threshold=0.1, iou_threshold=0.45,

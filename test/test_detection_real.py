@@ -22,7 +22,7 @@ re-implementation of the official ONNX Runtime demo (Megvii YOLOX
 ``yolox/utils/demo_utils.py`` ``demo_postprocess``/``multiclass_nms_class_aware``).
 """
 
-import cv2
+from jetson_dnn_ros.peers import yolox_decode, yolox_multiclass_nms, yolox_preproc
 from jetson_dnn_ros.pipeline import Pipeline
 from jetson_dnn_ros.preprocessing import preprocess
 from jetson_dnn_ros.tasks.detection import box_iou
@@ -83,79 +83,18 @@ def test_light_person_detector_agrees_with_yolox(yolox, light, peds):
     assert np.all(iou.max(axis=1) >= 0.5)
 
 
-# ---------------------------------------------------------------- official demo, independently
-
-def demo_preproc(img, size):
-    """YOLOX ``preproc``: top-left letterbox with int() sizes, pad 114, BGR, CHW float32."""
-    padded = np.ones((size[0], size[1], 3), np.uint8) * 114
-    r = min(size[0] / img.shape[0], size[1] / img.shape[1])
-    resized = cv2.resize(img, (int(img.shape[1] * r), int(img.shape[0] * r)),
-                         interpolation=cv2.INTER_LINEAR).astype(np.uint8)
-    padded[:int(img.shape[0] * r), :int(img.shape[1] * r)] = resized
-    return np.ascontiguousarray(padded.transpose(2, 0, 1), np.float32), r
-
-
-def demo_postprocess(outputs, img_size, strides=(8, 16, 32)):
-    grids, expanded = [], []
-    for stride in strides:
-        hsize, wsize = img_size[0] // stride, img_size[1] // stride
-        xv, yv = np.meshgrid(np.arange(wsize), np.arange(hsize))
-        grid = np.stack((xv, yv), 2).reshape(1, -1, 2)
-        grids.append(grid)
-        expanded.append(np.full((*grid.shape[:2], 1), stride))
-    grids, expanded = np.concatenate(grids, 1), np.concatenate(expanded, 1)
-    outputs = outputs.copy()
-    outputs[..., :2] = (outputs[..., :2] + grids) * expanded
-    outputs[..., 2:4] = np.exp(outputs[..., 2:4]) * expanded
-    return outputs
-
-
-def demo_nms(boxes, scores, nms_thr):
-    x1, y1, x2, y2 = boxes.T
-    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
-    order = scores.argsort()[::-1]
-    keep = []
-    while order.size > 0:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
-        h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
-        inter = w * h
-        ovr = inter / (areas[i] + areas[order[1:]] - inter)
-        order = order[np.where(ovr <= nms_thr)[0] + 1]
-    return keep
-
-
-def demo_multiclass_nms_class_aware(boxes, scores, nms_thr, score_thr):
-    final = []
-    for cls in range(scores.shape[1]):
-        mask = scores[:, cls] > score_thr
-        if mask.sum() == 0:
-            continue
-        valid_scores, valid_boxes = scores[mask, cls], boxes[mask]
-        keep = demo_nms(valid_boxes, valid_scores, nms_thr)
-        final.append(np.concatenate([valid_boxes[keep], valid_scores[keep, None],
-                                     np.full((len(keep), 1), cls)], 1))
-    return np.concatenate(final, 0) if final else np.zeros((0, 6))
-
+# ---------------------------------------------------------------- the official demo
 
 @pytest.fixture(scope='module')
 def demo_run(data_dir, peds):
     """Raw output, network tensor and final detections of the official demo pipeline."""
     session = onnxruntime.InferenceSession(str(data_dir / 'models/detection/yolox_nano.onnx'),
                                            providers=['CPUExecutionProvider'])
-    tensor, ratio = demo_preproc(peds, (416, 416))
+    tensor, ratio = yolox_preproc(peds, (416, 416))
     raw = session.run(None, {session.get_inputs()[0].name: tensor[None]})[0]
-    pred = demo_postprocess(raw, (416, 416))[0]
-    boxes, scores = pred[:, :4], pred[:, 4:5] * pred[:, 5:]
-    xyxy = np.ones_like(boxes)
-    xyxy[:, 0] = boxes[:, 0] - boxes[:, 2] / 2.
-    xyxy[:, 1] = boxes[:, 1] - boxes[:, 3] / 2.
-    xyxy[:, 2] = boxes[:, 0] + boxes[:, 2] / 2.
-    xyxy[:, 3] = boxes[:, 1] + boxes[:, 3] / 2.
-    net_boxes = xyxy.copy()
-    dets = demo_multiclass_nms_class_aware(xyxy / ratio, scores, nms_thr=0.45, score_thr=0.3)
+    net_boxes, scores = yolox_decode(raw, (416, 416))
+    dets = yolox_multiclass_nms(net_boxes / ratio, scores, nms_thr=0.45, score_thr=0.3,
+                                class_agnostic=False)
     dets[:, [0, 2]] = np.clip(dets[:, [0, 2]], 0, peds.shape[1])   # the node's clipping
     dets[:, [1, 3]] = np.clip(dets[:, [1, 3]], 0, peds.shape[0])
     return {'tensor': tensor, 'raw': raw, 'net_boxes': net_boxes, 'scores': scores,
@@ -184,6 +123,25 @@ def test_our_yolox_detections_equal_the_demo(yolox, peds, demo_run):
     result = yolox.run(peds, 'bgr8')
     dets = demo_run['dets'][np.argsort(-demo_run['dets'][:, 4], kind='stable')]
     assert len(result) == len(dets) >= 4
+    np.testing.assert_array_equal(result.class_ids, dets[:, 5].astype(np.int64))
+    np.testing.assert_allclose(result.scores, dets[:, 4], rtol=1e-6)
+    np.testing.assert_allclose(result.boxes, dets[:, :4], atol=1e-2)
+
+
+def test_class_agnostic_run_equals_the_demo_default(yolox, peds):
+    """The demo's default (best class per box, class-agnostic NMS) is what `bench` compares."""
+    from jetson_dnn_ros.peers import yolox_demo_infer
+    yolox.update_params(score_threshold=0.1, iou_threshold=0.45, class_agnostic=True,
+                        max_detections=100)
+    try:
+        result = yolox.run(peds, 'bgr8')
+    finally:
+        yolox.update_params(class_agnostic=False)
+    dets = yolox_demo_infer(yolox.backend, yolox.input.name, peds, (416, 416))
+    dets = dets[np.argsort(-dets[:, 4], kind='stable')]
+    dets[:, [0, 2]] = np.clip(dets[:, [0, 2]], 0, peds.shape[1])
+    dets[:, [1, 3]] = np.clip(dets[:, [1, 3]], 0, peds.shape[0])
+    assert len(result) == len(dets) > 4
     np.testing.assert_array_equal(result.class_ids, dets[:, 5].astype(np.int64))
     np.testing.assert_allclose(result.scores, dets[:, 4], rtol=1e-6)
     np.testing.assert_allclose(result.boxes, dets[:, :4], atol=1e-2)
