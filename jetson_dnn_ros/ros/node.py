@@ -49,7 +49,7 @@ skipped by ``max_rate``. With a single-threaded executor the first kind cannot b
 import gc
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from jetson_dnn_ros.errors import JetsonDnnError, ModelError
 from jetson_dnn_ros.ros import params as P
@@ -626,19 +626,22 @@ def _label_info_type():
     return LabelInfo
 
 
-def run_node(node_class, args=None) -> None:
-    """Init rclpy, spin one node in a multi-threaded executor, shut down; no transitions.
+def run_nodes(create: Callable[[], Sequence[Any]], args=None) -> None:
+    """Init rclpy, create nodes, spin them in one multi-threaded executor, shut down.
 
-    :param node_class: a :class:`DnnNode` subclass.
+    Never triggers lifecycle transitions: launch files or ``ros2 lifecycle`` drive them.
+
+    :param create: called after ``rclpy.init``; returns the nodes to spin.
     :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).
     """
     from rclpy.executors import MultiThreadedExecutor
     rclpy.init(args=args)
-    node = None
+    nodes: List[Any] = []
     try:
-        node = node_class()
+        nodes = list(create())
         executor = MultiThreadedExecutor()
-        executor.add_node(node)
+        for node in nodes:
+            executor.add_node(node)
         executor.spin()
     except KeyboardInterrupt:
         pass
@@ -646,6 +649,15 @@ def run_node(node_class, args=None) -> None:
         if type(exc).__name__ != 'ExternalShutdownException':
             raise
     finally:
-        if node is not None:
+        for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
+
+
+def run_node(node_class, args=None) -> None:
+    """Spin one node of ``node_class`` until shutdown (see :func:`run_nodes`).
+
+    :param node_class: a :class:`DnnNode` subclass.
+    :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).
+    """
+    run_nodes(lambda: [node_class()], args)

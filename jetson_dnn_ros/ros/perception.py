@@ -69,34 +69,20 @@ def _parse_args(argv: Sequence[str]):
 def main(args=None):
     """Create the selected nodes, spin them in one executor, shut down on Ctrl-C."""
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
     from rclpy.utilities import remove_ros_args
+    from jetson_dnn_ros.ros.node import run_nodes
     argv = sys.argv if args is None else args
     options = _parse_args(remove_ros_args(args=argv)[1:])
-    rclpy.init(args=argv)
-    nodes = []
-    selector = None
-    try:
+
+    def create():
         selector = rclpy.create_node('perception')
         text = selector.declare_parameter('tasks', options.tasks or 'detection').value
-        if options.tasks:
-            text = options.tasks
-        nodes = create_nodes(parse_tasks(text))
-        executor = MultiThreadedExecutor()
-        for node in nodes:
-            executor.add_node(node)
+        nodes = create_nodes(parse_tasks(options.tasks or text))
         names = ', '.join(n.get_fully_qualified_name() for n in nodes)
         selector.get_logger().info(f'running {names}')
-        executor.spin()
-    except KeyboardInterrupt:
-        pass
-    except Exception as exc:  # noqa: B902 - ExternalShutdownException on Humble
-        if type(exc).__name__ != 'ExternalShutdownException':
-            raise
-    finally:
-        for node in nodes + ([selector] if selector is not None else []):
-            node.destroy_node()
-        rclpy.try_shutdown()
+        return nodes + [selector]
+
+    run_nodes(create, argv)
 
 
 if __name__ == '__main__':
