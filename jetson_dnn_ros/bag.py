@@ -26,7 +26,6 @@ header (stamp and frame_id) and is written at the source message's bag (receive)
 """
 
 from dataclasses import dataclass
-import glob
 import os
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
@@ -36,6 +35,7 @@ from jetson_dnn_ros.errors import ImageEncodingError
 from jetson_dnn_ros.image import check_image
 from jetson_dnn_ros.image import convert_color
 from jetson_dnn_ros.image import image_from_buffer
+from jetson_dnn_ros.image import to_bgr8
 import numpy as np
 
 IMAGE_TYPE = 'sensor_msgs/msg/Image'
@@ -693,45 +693,25 @@ class BagResultWriter:
         return False
 
 
-def _image_paths(source) -> List[Path]:
-    path = Path(str(source))
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if any(ch in str(source) for ch in '*?['):
-        return sorted(Path(p) for p in glob.glob(str(source)))
-    return [path]
-
-
 def _iter_sources(images) -> Iterator[np.ndarray]:
-    """Yield BGR frames from a video path, a folder/glob/file of images or arrays."""
+    """Yield (H, W, 3) uint8 BGR frames of ``write_images_bag``'s ``images`` argument.
+
+    Paths go through :func:`jetson_dnn_ros.media.iter_frames` (the same input discovery as
+    ``jetson-dnn run``); iterables may hold arrays or image paths.
+    """
+    from jetson_dnn_ros import media
     if isinstance(images, np.ndarray):
         images = [images]
     if isinstance(images, (str, os.PathLike)):
-        path = Path(images)
-        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
-            cap = cv2.VideoCapture(str(path))
-            if not cap.isOpened():
-                raise ImageEncodingError(f'OpenCV cannot open video {path}')
-            try:
-                while True:
-                    ok, frame = cap.read()
-                    if not ok:
-                        break
-                    yield frame
-            finally:
-                cap.release()
-            return
-        images = _image_paths(images)
-        if not images:
-            raise FileNotFoundError(f'no images found at {path}')
+        for frame in media.iter_frames(images):
+            yield to_bgr8(frame.image, frame.encoding)
+        return
     for item in images:
         if isinstance(item, np.ndarray):
             yield item
-            continue
-        frame = cv2.imread(str(item), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise ImageEncodingError(f'cannot read image {item} (missing or corrupt)')
-        yield frame
+        else:
+            frame = media.read_image_file(item)
+            yield to_bgr8(frame.image, frame.encoding)
 
 
 def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: float = 5.0,
