@@ -195,3 +195,89 @@ def test_resolve_profile():
         resolve_profile(inputs, {'nope': ((1,),) * 3})
     first = resolve_profile([('input', (1, -1, -1, 3))], {}, {None: (1, 65, 65, 3)})
     assert first == {'input': ((1, 65, 65, 3),) * 3}
+
+
+# -- calibration fingerprints (what the engine key records of the calibration data) -------
+
+def _png(path, value=0, size=(6, 4)):
+    import cv2
+    import numpy as np
+    assert cv2.imwrite(str(path), np.full((size[1], size[0], 3), value, np.uint8))
+
+
+def test_folder_fingerprint_follows_the_images_calibration_reads(tmp_path):
+    from jetson_dnn_ros.backends.calibration import image_files, source_fingerprint
+    folder = tmp_path / 'photos'
+    folder.mkdir()
+    for i in range(3):
+        _png(folder / f'{i}.png', i)
+    (folder / 'README.txt').write_text('not an image')
+    (folder / 'sub').mkdir()
+    _png(folder / 'sub' / 'deep.png')  # not read: discovery is not recursive
+    assert [p.name for p in image_files(folder)] == ['0.png', '1.png', '2.png']
+    first = source_fingerprint(folder)
+    assert first.startswith('folder:') and source_fingerprint(folder) == first
+    (folder / 'README.txt').write_text('still not an image, now longer')
+    _png(folder / 'sub' / 'deep.png', 9)
+    assert source_fingerprint(folder) == first
+    # same name, other content (size) -> other fingerprint
+    _png(folder / '1.png', 200, size=(8, 8))
+    second = source_fingerprint(folder)
+    assert second != first
+    # same size, newer mtime -> other fingerprint
+    stat = (folder / '2.png').stat()
+    os.utime(folder / '2.png', ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    third = source_fingerprint(folder)
+    assert third not in (first, second)
+    (folder / '2.png').rename(folder / '3.png')
+    assert source_fingerprint(folder) != third
+    # the folder's name and location do not matter, only what is read from it
+    before = source_fingerprint(folder)
+    moved = tmp_path / 'elsewhere'
+    folder.rename(moved)
+    assert source_fingerprint(moved) == before
+
+
+def test_rosbag_fingerprint_follows_its_storage_files(tmp_path):
+    from jetson_dnn_ros.backends.calibration import source_fingerprint
+    bag = tmp_path / 'bag'
+    bag.mkdir()
+    (bag / 'metadata.yaml').write_text('rosbag2_bagfile_information: {}\n')
+    (bag / 'bag_0.db3').write_bytes(b'x' * 10)
+    (bag / 'notes.txt').write_text('ignored')
+    first = source_fingerprint(bag)
+    assert first.startswith('rosbag:')
+    (bag / 'notes.txt').write_text('ignored, longer')
+    assert source_fingerprint(bag) == first
+    (bag / 'bag_0.db3').write_bytes(b'x' * 11)
+    second = source_fingerprint(bag)
+    assert second != first
+    # a .db3/.mcap file stands for its whole bag folder, which is what the reader opens
+    assert source_fingerprint(bag / 'bag_0.db3') == second
+    (bag / 'metadata.yaml').write_text('rosbag2_bagfile_information: {version: 9}\n')
+    assert source_fingerprint(bag) != second
+    ros1 = tmp_path / 'old.bag'
+    ros1.write_bytes(b'#ROSBAG V2.0\n')
+    one = source_fingerprint(ros1)
+    ros1.write_bytes(b'#ROSBAG V2.0\n..')
+    assert source_fingerprint(ros1) != one
+
+
+def test_fingerprint_of_a_missing_or_empty_source_is_an_error(tmp_path):
+    from jetson_dnn_ros.backends.calibration import source_fingerprint
+    with pytest.raises(EngineBuildError, match='does not exist'):
+        source_fingerprint(tmp_path / 'nowhere')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(EngineBuildError, match='no images'):
+        source_fingerprint(tmp_path / 'empty')
+
+
+def test_files_digest_and_calibration_cache_digest(tmp_path):
+    from jetson_dnn_ros.backends.engine_cache import calibration_cache_digest, files_digest
+    a = tmp_path / 'a.bin'
+    a.write_bytes(b'1234')
+    digest = files_digest(tmp_path, [a])
+    assert len(digest) == 64 and files_digest(tmp_path, [a]) == digest
+    assert files_digest(tmp_path / '..', [a]) != digest  # relative names are part of it
+    assert calibration_cache_digest(tmp_path / 'none.calib') == 'absent'
+    assert calibration_cache_digest(a) == file_sha256(a)

@@ -23,6 +23,14 @@ recorded sha256; otherwise the entry is reported as stale/foreign/corrupt and re
 trusted. Files are written to a temporary name in the same folder, flushed, fsynced and
 renamed with :func:`os.replace`, so a crash or a full disk never leaves a partial engine.
 
+INT8 engines built by implicit calibration also depend on the calibration data: their key's
+options hold a content fingerprint of it (:func:`files_digest` of the image files or rosbag
+storage files calibration reads, see
+:func:`jetson_dnn_ros.backends.calibration.source_fingerprint`; the sha256 of a user-given
+calibration cache, :func:`calibration_cache_digest`; or the caller's ``calibration_id`` for a
+calibrator object, whose data no key can see), so new calibration data never reuses a stale
+engine. Keys of other engines are unchanged.
+
 Default folder: ``$JETSON_DNN_CACHE/engines`` (see :func:`jetson_dnn_ros.paths.cache_dir`).
 """
 
@@ -62,6 +70,28 @@ def file_sha256(path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def files_digest(root, files: Sequence) -> str:
+    """Return the hex sha256 of the sorted ``(name relative to root, size, mtime_ns)`` of files.
+
+    A cheap content fingerprint (no file is read): renaming, adding, removing, resizing or
+    rewriting (new mtime) any of ``files`` changes it; files not listed never do.
+    """
+    root = Path(root)
+    rows = []
+    for path in files:
+        stat = Path(path).stat()
+        rows.append((os.path.relpath(path, root).replace(os.sep, '/'), int(stat.st_size),
+                     int(stat.st_mtime_ns)))
+    text = json.dumps(sorted(rows), separators=(',', ':'))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def calibration_cache_digest(path) -> str:
+    """Return the sha256 of a calibration cache file, or ``'absent'`` if there is none."""
+    path = Path(path).expanduser()
+    return file_sha256(path) if path.is_file() else 'absent'
+
+
 def _canonical_profile(profile: Profile) -> Tuple[Tuple[str, Tuple[Shape, Shape, Shape]], ...]:
     out = []
     for name in sorted(profile):
@@ -84,8 +114,10 @@ class EngineKey:
     :param profile: per input ``(min, opt, max)`` shapes, sorted by name (static inputs have
         three equal shapes).
     :param dla_core: DLA core index, or None for the GPU.
-    :param options: other build options that change the engine (calibration cache hash,
-        strongly typed), as sorted ``(name, value)`` string pairs.
+    :param options: other build options that change the engine, as sorted ``(name, value)``
+        string pairs: for implicit INT8 calibration ``calibration`` (the fingerprint of the
+        calibration data), ``calibration_images`` (the image limit), ``calibration_cache``
+        (a user-given cache's sha256) and ``calibration_id``.
     """
 
     onnx_sha256: str

@@ -19,10 +19,13 @@ its node index, name and operator), one optimisation profile (min/opt/max shapes
 ``profile``/``input_shapes``; static inputs use their own shape; a dynamic batch alone
 defaults to 1), a workspace memory-pool limit, FP16 where the GPU has fast FP16 (else a
 warning and FP32), INT8 by explicit quantisation (QDQ models) everywhere or by an entropy
-calibrator where the installed TensorRT still has calibrators, optional DLA core with GPU
+calibrator where the installed TensorRT still has calibrators (with a calibration profile at
+the OPT shapes, which TensorRT requires for inputs with runtime dimensions and which the
+calibrator's batches are shaped to), optional DLA core with GPU
 fallback, a timing cache reused between builds, and build progress through
 ``IProgressMonitor`` (a tqdm bar) where available. Engines are cached by
-:mod:`jetson_dnn_ros.backends.engine_cache`.
+:mod:`jetson_dnn_ros.backends.engine_cache`; an INT8 engine built by calibration is keyed by
+a fingerprint of its calibration data too (see :meth:`TensorRTBackend`'s ``calibration``).
 
 Running: the backend owns a CUDA context (the device's primary context, retained) that it
 pushes and pops around every call, so any thread (a ROS executor's) may call it; pinned host
@@ -46,8 +49,9 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 from jetson_dnn_ros.backends import trt_compat
 from jetson_dnn_ros.backends.base import InferenceBackend, TensorSpec
 from jetson_dnn_ros.backends.cuda_preprocess import CudaPreprocessor, DeviceTensor
-from jetson_dnn_ros.backends.engine_cache import atomic_write, EngineCache, EngineKey
-from jetson_dnn_ros.backends.engine_cache import file_sha256, read_entry, write_entry
+from jetson_dnn_ros.backends.engine_cache import atomic_write, calibration_cache_digest
+from jetson_dnn_ros.backends.engine_cache import EngineCache, EngineKey, file_sha256
+from jetson_dnn_ros.backends.engine_cache import read_entry, write_entry
 from jetson_dnn_ros.errors import BackendError, EngineBuildError, ModelError
 import numpy as np
 
@@ -218,13 +222,17 @@ def build_serialized_engine(trt, onnx_path: str, onnx_bytes: bytes, precision: s
     :param defaults: shapes for dynamic inputs (see :func:`resolve_profile`).
     :param workspace_mib: builder scratch memory limit in MiB.
     :param dla_core: DLA core index, or None for the GPU only.
-    :param calibrator: a ``trt.IInt8Calibrator`` for implicit INT8, or None.
+    :param calibrator: a ``trt.IInt8Calibrator`` for implicit INT8, or None. Calibration
+        runs at the OPT shapes of ``profile`` (set as the calibration profile); a calibrator
+        with a ``bind_shapes`` method (that of
+        :func:`~jetson_dnn_ros.backends.calibration.make_calibrator`) is given them before
+        the build, any other must supply batches of those shapes.
     :param timing_cache_path: timing-cache file read before and written after the build.
     :param compute_capability: the GPU's, for the FP16 check where TensorRT lacks it.
     :param progress: show tqdm progress bars (log lines are always written).
     :param logger: a ``trt.ILogger``; None makes one that forwards to :mod:`logging`.
     :return: ``(engine bytes, build facts)``; facts hold the resolved profile, the effective
-        precision and the build time in seconds.
+        precision, the build time in seconds and the calibration shapes (None without).
     :raises EngineBuildError: on a parse error (each one listed with node name and op), an
         impossible precision, a shape problem or a failed build.
     """
@@ -280,8 +288,19 @@ def build_serialized_engine(trt, onnx_path: str, onnx_bytes: bytes, precision: s
             effective = 'fp32'
     if int8_flag:
         config.set_flag(trt.BuilderFlag.INT8)
+    calib_shapes = None
     if calibrator is not None and precision == 'int8' and not qdq:
-        trt_compat.set_calibrator(trt, config, calibrator)
+        # TensorRT calibrates at one shape per input, the OPT shape of the calibration
+        # profile (MIN and MAX are overwritten by OPT); it must be set for runtime dimensions
+        calib_shapes = {name: mid for name, (_, mid, _) in shapes.items()}
+        calib_profile = builder.create_optimization_profile()
+        for name, mid in calib_shapes.items():
+            calib_profile.set_shape(name, mid, mid, mid)
+        trt_compat.set_calibrator(trt, config, calibrator, calib_profile)
+        bind = getattr(calibrator, 'bind_shapes', None)
+        if callable(bind):
+            bind(calib_shapes)
+        LOG.info('INT8 calibration runs at %s', calib_shapes)
     if dla_core is not None:
         trt_compat.use_dla(trt, builder, config, dla_core)
     cache = None
@@ -307,7 +326,9 @@ def build_serialized_engine(trt, onnx_path: str, onnx_bytes: bytes, precision: s
     LOG.info('engine built in %.1f s', seconds)
     facts = {'profile': {k: [list(s) for s in v] for k, v in shapes.items()},
              'effective_precision': effective, 'build_seconds': round(seconds, 3),
-             'explicit_int8': bool(qdq and precision == 'int8')}
+             'explicit_int8': bool(qdq and precision == 'int8'),
+             'calibration_shapes': None if calib_shapes is None else
+             {k: list(v) for k, v in calib_shapes.items()}}
     return bytes(serialized), facts
 
 
@@ -343,9 +364,20 @@ class TensorRTBackend(InferenceBackend):
         not covered above (the pipeline passes the preprocessing spec's shape).
     :param calibration: implicit INT8 calibration data: an image folder, a rosbag, or a
         ready ``trt.IInt8Calibrator``; needs ``calibration_spec`` for folders and bags.
+        Images are preprocessed to the OPT shape of the profile (calibration runs there).
+        The engine cache key of a calibrated INT8 engine holds a fingerprint of the folder's
+        image files or the bag's storage files (name, size, mtime), the image limit and the
+        sha256 of a given ``calibration_cache``, so new data rebuilds the engine. A
+        calibrator object's data cannot be seen: it needs ``calibration_id``.
     :param calibration_spec: the model's :class:`~jetson_dnn_ros.preprocessing.PreprocessSpec`.
-    :param calibration_cache: calibration cache file; None = beside the engine.
+    :param calibration_cache: calibration cache file, read instead of calibrating when it
+        exists (TensorRT's rule; its sha256 is in the key); None = one beside the engine,
+        owned by the engine's key (never stale).
     :param calibration_images: at most this many calibration images.
+    :param calibration_id: a string naming the calibration data of a calibrator object, put
+        in the engine key: change it whenever that data (or its cache) changes. Required
+        with a calibrator object (an :class:`EngineBuildError` otherwise); optional extra
+        salt with a folder or bag.
     :param device: CUDA device index.
     :param engine_file_path: load/write the engine at this path (metadata beside it)
         instead of the cache folder (Isaac ROS's ``engine_file_path``).
@@ -367,7 +399,8 @@ class TensorRTBackend(InferenceBackend):
                  input_shapes: Optional[Mapping] = None, profile: Optional[Mapping] = None,
                  default_input_shapes: Optional[Mapping] = None, calibration=None,
                  calibration_spec=None, calibration_cache: Optional[str] = None,
-                 calibration_images: int = 500, device: int = 0,
+                 calibration_images: int = 500, calibration_id: Optional[str] = None,
+                 device: int = 0,
                  engine_file_path: Optional[str] = None, use_gpu_preprocessing: bool = True,
                  mapped_memory: Optional[bool] = None, timing_cache: bool = True,
                  progress: bool = True, verbose: bool = False):
@@ -399,8 +432,8 @@ class TensorRTBackend(InferenceBackend):
                 self._load(precision, engine_cache_dir, force_engine_update, dla_core,
                            workspace_mib, normalize_profile(profile, input_shapes),
                            default_input_shapes, calibration, calibration_spec,
-                           calibration_cache, calibration_images, engine_file_path,
-                           timing_cache, progress, verbose)
+                           calibration_cache, calibration_images, calibration_id,
+                           engine_file_path, timing_cache, progress, verbose)
                 self._stream = self._cuda.Stream()
                 self._describe_io()
         except BaseException:
@@ -446,7 +479,7 @@ class TensorRTBackend(InferenceBackend):
 
     def _load(self, precision, cache_dir, force, dla_core, workspace_mib, profile, defaults,
               calibration, calibration_spec, calibration_cache, calibration_images,
-              engine_file_path, timing_cache, progress, verbose):
+              calibration_id, engine_file_path, timing_cache, progress, verbose):
         trt = self._trt
         logger = self._logger = _make_logger(trt, verbose)
         onnx_bytes = Path(self.model_path).read_bytes()
@@ -455,15 +488,29 @@ class TensorRTBackend(InferenceBackend):
         if defaults:
             options['default_input_shapes'] = sorted(
                 (str(k), list(_shape(v))) for k, v in dict(defaults).items())
-        if calibration is not None and isinstance(calibration, (str, os.PathLike)):
+        calibrating = (precision == 'int8' and calibration is not None and
+                       trt_compat.has_calibrators(trt) and not is_qdq_model(onnx_bytes))
+        if calibrating:
+            options.update(self._calibration_options(calibration, calibration_cache,
+                                                     calibration_images, calibration_id))
+        elif calibration is not None and isinstance(calibration, (str, os.PathLike)):
+            # engines that are not calibrated keep the key they always had
             options['calibration'] = os.path.basename(os.path.normpath(str(calibration)))
-        key = EngineKey(sha, trt.__version__, self.gpu_name, self.compute_capability,
-                        precision, profile, dla_core, options)
+
+        def make_key():
+            return EngineKey(sha, trt.__version__, self.gpu_name, self.compute_capability,
+                             precision, profile, dla_core, options)
+
+        key = make_key()
         cache = EngineCache(cache_dir)
         stem = Path(self.model_path).stem
         path = Path(engine_file_path).expanduser() if engine_file_path else \
             cache.path_for(key, stem)
         self.engine_path = path
+        # the default calibration cache belongs to the calibration data: the keyed engine
+        # path already says which; a fixed engine_file_path gets the key digest added
+        default_calib = f'{path}.calib' if not engine_file_path else \
+            f'{path}.{key.digest()[:16]}.calib'
         data = None
         if force:
             self.rebuild_reason = 'force_engine_update'
@@ -485,8 +532,8 @@ class TensorRTBackend(InferenceBackend):
                 LOG.info('loaded cached TensorRT engine %s', path)
         if self._engine is None:
             calibrator = self._make_calibrator(calibration, calibration_spec,
-                                               calibration_cache, calibration_images, path,
-                                               precision, onnx_bytes)
+                                               calibration_cache or default_calib,
+                                               calibration_images, precision, onnx_bytes)
             timing = cache.timing_cache_path(trt.__version__, self.gpu_name,
                                              self.compute_capability) if timing_cache else None
             try:
@@ -500,6 +547,14 @@ class TensorRTBackend(InferenceBackend):
                     self._calibrator.close()
                     self._calibrator = None
             self.engine_built = True
+            if 'calibration_cache' in options:
+                # a given cache the build wrote (it calibrated) is what the engine was built
+                # from: key the entry by its digest now, so the next start reuses it
+                options['calibration_cache'] = calibration_cache_digest(calibration_cache)
+                if make_key() != key:
+                    key = make_key()
+                    if not engine_file_path:
+                        path = self.engine_path = cache.path_for(key, stem)
             self._engine = self._runtime.deserialize_cuda_engine(data)
             if self._engine is None:
                 raise EngineBuildError(f'TensorRT built an engine for {self.model_path} but '
@@ -512,8 +567,34 @@ class TensorRTBackend(InferenceBackend):
         if dla_core is not None:
             self.device += f', DLA core {dla_core}'
 
-    def _make_calibrator(self, calibration, spec, cache_file, limit, engine_path, precision,
-                         onnx_bytes):
+    @staticmethod
+    def _calibration_options(calibration, cache_file, limit, calibration_id) -> Dict[str, str]:
+        """Return the engine-key options naming the data an INT8 calibration uses.
+
+        :raises EngineBuildError: for a calibrator object without ``calibration_id`` (the key
+            cannot see its data, and reusing an engine calibrated on other data is silent),
+            or a missing/empty calibration source.
+        """
+        out = {}
+        if isinstance(calibration, (str, os.PathLike)):
+            from jetson_dnn_ros.backends.calibration import source_fingerprint
+            out['calibration'] = source_fingerprint(calibration)
+            out['calibration_images'] = str(int(limit))
+            if cache_file:
+                out['calibration_cache'] = calibration_cache_digest(cache_file)
+        else:
+            if not calibration_id:
+                raise EngineBuildError(
+                    'a calibrator object needs calibration_id=<string naming its data>: the '
+                    'engine cache cannot see what it calibrates on, so without an id an '
+                    'engine calibrated on other data would be reused; change the id whenever '
+                    'the data or its calibration cache changes')
+            out['calibration'] = 'calibrator'
+        if calibration_id:
+            out['calibration_id'] = str(calibration_id)
+        return out
+
+    def _make_calibrator(self, calibration, spec, cache_file, limit, precision, onnx_bytes):
         if precision != 'int8' or calibration is None or is_qdq_model(onnx_bytes):
             return None
         if not isinstance(calibration, (str, os.PathLike)):
@@ -522,7 +603,6 @@ class TensorRTBackend(InferenceBackend):
             raise EngineBuildError('INT8 calibration from images needs the model '
                                    'preprocessing (calibration_spec=descriptor.preprocess)')
         from jetson_dnn_ros.backends.calibration import make_calibrator
-        cache_file = cache_file or str(engine_path) + '.calib'
         self._calibrator = make_calibrator(self._trt, spec, calibration, cache_file,
                                            max_images=limit)
         return self._calibrator

@@ -23,7 +23,9 @@ an attribute exists but changed meaning:
 - ``IBuilderConfig.max_workspace_size`` (≤ 8.3) → ``set_memory_pool_limit(WORKSPACE, …)``
   (8.4+, the only one from 10).
 - INT8 calibrators (``IInt8EntropyCalibrator2``, ``IBuilderConfig.int8_calibrator``):
-  present up to 10 (deprecated there), absent from 11's Python bindings; explicit
+  present up to 10 (deprecated there), absent from 11's Python bindings; with them
+  ``IBuilderConfig.set_calibration_profile`` (7.1+, deprecated in 10.1 with implicit INT8),
+  which must be set to calibrate a network with runtime dimensions; explicit
   quantisation (QDQ models) works everywhere, through ``BuilderFlag.INT8`` or, where that
   flag is gone, a strongly typed network (``NetworkDefinitionCreationFlag.STRONGLY_TYPED``,
   9+).
@@ -126,10 +128,16 @@ def has_calibrators(trt) -> bool:
     return hasattr(trt, 'IInt8EntropyCalibrator2') and hasattr(trt.BuilderFlag, 'INT8')
 
 
-def set_calibrator(trt, config, calibrator) -> None:
-    """Attach an INT8 calibrator to ``config``.
+def set_calibrator(trt, config, calibrator, profile=None) -> None:
+    """Attach an INT8 calibrator and its calibration profile to ``config``.
 
-    :raises EngineBuildError: where calibrators are absent (TensorRT 11+).
+    :param profile: the ``IOptimizationProfile`` calibration runs at (its OPT shapes;
+        TensorRT overwrites MIN and MAX with OPT), or None. Set with
+        ``IBuilderConfig.set_calibration_profile`` where it exists (7.1+, as Polygraphy's
+        ``CreateConfig`` does); without it TensorRT calibrates at the OPT shapes of the first
+        optimisation profile.
+    :raises EngineBuildError: where calibrators are absent (TensorRT 11+), or if TensorRT
+        refuses the calibration profile.
     """
     if not has_calibrators(trt) or not hasattr(config, 'int8_calibrator'):
         raise EngineBuildError(
@@ -137,6 +145,10 @@ def set_calibrator(trt, config, calibrator) -> None:
             'bindings in TensorRT 11): quantise the model explicitly (a QDQ ONNX model, e.g. '
             'with NVIDIA ModelOpt) and build it with precision int8, or use fp16')
     config.int8_calibrator = calibrator
+    if profile is not None and hasattr(config, 'set_calibration_profile'):
+        if not config.set_calibration_profile(profile):
+            raise EngineBuildError(f'TensorRT {trt.__version__} refused the INT8 calibration '
+                                   'profile; check the profile shapes (profile=/--profile)')
 
 
 def explicit_int8(trt) -> Tuple[bool, bool]:

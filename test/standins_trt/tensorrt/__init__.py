@@ -25,6 +25,17 @@ for the buffer protocol, and the TensorRT 10 Python API documentation (``Logger`
 ``IHostMemory``, ``Runtime``, ``ICudaEngine`` with the tensor-name API,
 ``IExecutionContext.execute_async_v3``, ``IInt8EntropyCalibrator2``, ``IProgressMonitor``).
 
+INT8 calibration (implicit quantisation, a calibrator on a network without Q/DQ layers) runs
+at one shape per input, the OPT shape of the calibration profile
+(``IBuilderConfig.set_calibration_profile``: pyCore.cpp binds it with ``profile`` and
+returns bool; its docstring in ``python/docstrings/infer/pyCoreDoc.h``: "MIN and MAX values
+will be overwritten by OPT"). Without a calibration profile TensorRT calibrates at the OPT
+shapes of the first optimization profile (trtexec, ``samples/common/sampleEngines.cpp``,
+sizes its calibrator from that profile's OPT when ``--calibProfile`` is absent; Polygraphy's
+``backend/trt/util.py`` reads calibration data shapes from the OPT shapes): the stand-in does
+the same rather than failing. Each ``get_batch`` pointer is read as a tensor of that shape,
+so a calibrator buffer sized for another shape overruns its allocation as on a GPU.
+
 It computes nothing itself: the "engine" is the ONNX bytes plus build metadata behind a magic
 header and a sha256 trailer, and ``execute_async_v3`` reads the input tensors from the
 simulated device memory of the pycuda stand-in, runs the ONNX model with ONNX Runtime and
@@ -455,6 +466,7 @@ class IBuilderConfig:
         self._flags = set()
         self._pools = {MemoryPoolType.WORKSPACE: 8 << 30}
         self._profiles = []
+        self._calibration_profile = None
         self.int8_calibrator = None
         self.default_device_type = DeviceType.GPU
         self.DLA_core = -1
@@ -485,6 +497,23 @@ class IBuilderConfig:
     @property
     def num_optimization_profiles(self):
         return len(self._profiles)
+
+    def set_calibration_profile(self, profile):
+        """Set the profile INT8 calibration runs at (its OPT shapes), or None; True if set.
+
+        Deprecated in TensorRT 10.1 with implicit quantisation, like ``int8_calibrator``.
+        """
+        if profile is not None and not isinstance(profile, IOptimizationProfile):
+            raise TypeError('set_calibration_profile(): incompatible function arguments. The '
+                            'following argument types are supported:\n    1. (self: '
+                            'tensorrt.IBuilderConfig, profile: tensorrt.IOptimizationProfile) '
+                            f'-> bool\n\nInvoked with: {profile!r}')
+        self._calibration_profile = profile
+        return True
+
+    def get_calibration_profile(self):
+        """Return the calibration profile, or None if unset."""
+        return self._calibration_profile
 
     def create_timing_cache(self, serialized_timing_cache):
         """Create a timing cache from bytes (empty for a fresh one); None if invalid."""
@@ -566,13 +595,16 @@ class Builder(_Counted):
         phases = ('Building engine', 'Tactic selection', 'Serialization')
         if monitor is not None:
             monitor.phase_start(phases[0], None, 2)
-        calibration = None
+        calibration = calib_shapes = None
         if 'INT8' in {f.name for f in config._flags} and not network._has_qdq:
             if config.int8_calibrator is None:
                 self.logger.log(Logger.WARNING, 'INT8 is enabled but the network has no '
                                 'quantization scales and no calibrator; layers run in FP32/FP16')
             else:
-                calibration = self._calibrate(network, config)
+                calib_shapes = self._calibration_shapes(network, config)
+                if calib_shapes is None:
+                    return None
+                calibration = self._calibrate(network, config, calib_shapes)
                 if calibration is None:
                     return None
         for step, phase in enumerate(phases[1:]):
@@ -593,19 +625,47 @@ class Builder(_Counted):
                 'flags': sorted(f.name for f in config._flags),
                 'dla_core': config.DLA_core if config.default_device_type == DeviceType.DLA
                 else -1, 'calibration': calibration,
+                'calibration_shapes': None if calib_shapes is None else
+                {k: list(v) for k, v in calib_shapes.items()},
+                'calibration_profile_set': config._calibration_profile is not None,
                 'strongly_typed': network.get_flag(NetworkDefinitionCreationFlag.STRONGLY_TYPED)}
         head = json.dumps(meta).encode()
         body = _MAGIC + struct.pack('<I', len(head)) + head + network._onnx
         return IHostMemory(body + hashlib.sha256(body).digest())
 
-    def _calibrate(self, network, config):
+    def _calibration_shapes(self, network, config):
+        """Return ``{input: shape}`` calibration runs at, or None (error logged).
+
+        The OPT shapes of the calibration profile, else of the first optimization profile;
+        static inputs not in the profile keep their own shape.
+        """
+        source = config._calibration_profile
+        if source is None and config._profiles:
+            source = config._profiles[0]
+        shapes = dict(source._shapes) if source is not None else {}
+        out = {}
+        for t in network._inputs:
+            if t.name in shapes:
+                dims = tuple(shapes[t.name][1])
+            elif any(d < 0 for d in t.shape):
+                return self._fail(f'Calibration profile has no dimensions for the dynamic '
+                                  f'input {t.name}')
+            else:
+                dims = tuple(t.shape)
+            if len(dims) != len(t.shape) or any(
+                    s >= 0 and s != d for s, d in zip(t.shape, dims)):
+                return self._fail(f'{t.name}: calibration profile dimensions {dims} do not '
+                                  f'match the static dimensions {tuple(t.shape)}')
+            out[t.name] = dims
+        return out
+
+    def _calibrate(self, network, config, shapes):
         import pycuda.driver as cuda
         calibrator = config.int8_calibrator
         cache = calibrator.read_calibration_cache()
         if cache:
             return {'from_cache': True, 'batches': 0}
         names = [t.name for t in network._inputs]
-        profile = config._profiles[0]._shapes if config._profiles else {}
         batches, peak = 0, {}
         while True:
             pointers = calibrator.get_batch(names)
@@ -615,8 +675,7 @@ class Builder(_Counted):
                 return self._fail(f'calibrator returned {len(pointers)} pointers for '
                                   f'{len(names)} inputs')
             for t, ptr in zip(network._inputs, pointers):
-                shape = profile[t.name][1] if t.name in profile else t.shape
-                values = cuda.device_view(int(ptr), tuple(shape), nptype(t.dtype))
+                values = cuda.device_view(int(ptr), shapes[t.name], nptype(t.dtype))
                 peak[t.name] = max(peak.get(t.name, 0.0), float(np.abs(values).max()))
             batches += 1
         if batches == 0:
