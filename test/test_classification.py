@@ -69,9 +69,13 @@ def test_sigmoid_multi_label_and_threshold(tmp_path):
 def test_background_class_is_never_reported(tmp_path):
     logits = np.array([[9.0, 1.0, 0.0, 0.0, 0.0]], np.float32)
     with make_pipeline(tmp_path, logits=logits, background_class=0) as pipeline:
-        pipeline.update_params(score_threshold=0.0)
+        pipeline.update_params(top_k=5, score_threshold=0.0)
         result = pipeline.run(np.zeros((8, 8, 3), np.uint8), 'rgb8')
-    assert 0 not in result.class_ids and result.class_ids[0] == 1
+    # every other class is reported, background is not; the softmax is taken over all
+    # outputs, as TF-slim's 1001-class models define it (background keeps its share)
+    expected = np.exp(logits[0]) / np.exp(logits[0]).sum()
+    assert result.class_ids[0] == 1 and sorted(result.class_ids) == [1, 2, 3, 4]
+    np.testing.assert_allclose(result.scores, expected[result.class_ids], rtol=1e-6)
 
 
 def test_labels_must_fit_the_output(tmp_path):
@@ -129,10 +133,15 @@ def test_real_mobilenet_top1(real_classifier, photo, photo_name, expected):
 def test_real_classifier_same_answer_for_every_encoding(real_classifier, photo):
     import cv2
     bgr = photo('banana_0')
+    reference = real_classifier.run(bgr, 'bgr8')
+    assert reference.labels[0] == 'banana'
     for image, encoding in ((cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), 'rgb8'),
                             (cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA), 'bgra8'),
                             (cv2.cvtColor(bgr, cv2.COLOR_BGR2RGBA), 'rgba8')):
-        assert real_classifier.run(image, encoding).labels[0] == 'banana'
+        # the same pixels in another channel order: the same network input, the same result
+        result = real_classifier.run(image, encoding)
+        assert list(result.class_ids) == list(reference.class_ids), encoding
+        np.testing.assert_allclose(result.scores, reference.scores, rtol=1e-5, atol=1e-6)
 
 
 def test_classification_overlay_writes_text(real_classifier, photo):

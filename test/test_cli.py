@@ -56,13 +56,18 @@ def test_run_writes_overlays_and_json(classification_run, photo):
     with Pipeline.from_model('mobilenet_v2_1001', backend='onnxruntime') as pipeline:
         for name in GOOD:
             record = json.loads((out / f'{name}.json').read_text())
+            pipeline.update_params(top_k=3)   # what --top-k 3 asks for
             expected = pipeline.run(photo(name), 'bgr8')
             assert record['task'] == 'classification' and record['header'] is None
-            assert len(record['classes']) == 3
-            assert record['classes'][0]['class_id'] == int(expected.class_ids[0])
+            assert [c['class_id'] for c in record['classes']] == expected.class_ids.tolist()
+            assert [c['label'] for c in record['classes']] == list(expected.labels)
+            np.testing.assert_allclose([c['score'] for c in record['classes']],
+                                       expected.scores, rtol=1e-5)
             assert record['image_size'] == list(photo(name).shape[:2])
             overlay = cv2.imread(str(out / f'{name}.jpg'))
             assert overlay.shape == photo(name).shape
+            # the overlay is the photo with the caption drawn on it (JPEG-compressed twice)
+            assert np.abs(overlay.astype(np.int16) - photo(name))[80:].mean() < 6.0
 
 
 def test_corrupt_jpeg_is_reported_and_skipped(photo_dir, tmp_path, capsys):
@@ -162,3 +167,13 @@ def test_bag_from_images_then_run_detection(photo_dir, tmp_path, capsys):
     h, w = cv2.imread(str(photo_dir / 'peds_0.jpg')).shape[:2]
     centres = np.array([[d.bbox.center.position.x, d.bbox.center.position.y] for d in dets])
     assert np.all((centres >= 0) & (centres <= [w, h]))
+    # exactly what the pipeline finds on the frame as the bag holds it (decoded JPEG)
+    from jetson_dnn_ros.pipeline import Pipeline
+    (_, _, frame, encoding), = bag.read_images(folder)
+    with Pipeline.from_model('yolox_nano', backend='onnxruntime') as pipeline:
+        expected = pipeline.run(frame, encoding)
+    assert [d.results[0].hypothesis.class_id for d in dets] == list(expected.labels)
+    np.testing.assert_allclose([d.results[0].hypothesis.score for d in dets], expected.scores,
+                               rtol=1e-5)
+    boxes = expected.boxes.astype(np.float64)
+    np.testing.assert_allclose(centres, (boxes[:, :2] + boxes[:, 2:]) / 2, atol=1e-3)

@@ -137,11 +137,24 @@ def test_colorize_depth_ends_and_options():
     # relative inverse depth: the largest value is nearest and gets the near colour
     inverse = colorize_depth(1.0 / depth[:, :3], 'relative_inverse')
     np.testing.assert_array_equal(inverse[0, 0], viridis[1])
-    # fixed range clips; turbo and inferno exist
-    ranged = colorize_depth(depth[:, :3], 'metric', range=(0.0, 10.0))
-    assert not np.array_equal(ranged[0, 0], viridis[1])
-    for name in ('turbo', 'inferno', 'turbo_inverted'):
-        assert colorize_depth(depth, 'metric', colormap=name).shape == (1, 5, 3)
+    # a fixed range: d = depth / 8 m, colour index round(255 d), inverted for the default
+    # (1, 2, 3 m and 9 m: indices 32, 64, 96 and 255, clipped; none near a rounding tie)
+    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None],
+                            cv2.COLORMAP_VIRIDIS)[:, 0, ::-1]
+    metres = np.array([[1.0, 2.0, 3.0, 9.0]], np.float32)
+    ranged = colorize_depth(metres, 'metric', range=(0.0, 8.0))
+    np.testing.assert_array_equal(ranged[0], lut[255 - np.array([32, 64, 96, 255])])
+    plain_ranged = colorize_depth(metres, 'metric', colormap='viridis', range=(0.0, 8.0))
+    np.testing.assert_array_equal(plain_ranged[0], lut[[32, 64, 96, 255]])
+    # the other maps: near = their low end, far = their high end (reversed when inverted)
+    for name, code in (('turbo', cv2.COLORMAP_TURBO), ('inferno', cv2.COLORMAP_INFERNO)):
+        ends = cv2.applyColorMap(np.array([[0], [255]], np.uint8), code)[:, 0, ::-1]
+        for suffix, (near, far) in (('', ends), ('_inverted', ends[::-1])):
+            out = colorize_depth(depth, 'metric', colormap=name + suffix)
+            assert out.shape == (1, 5, 3)
+            np.testing.assert_array_equal(out[0, 0], near)
+            np.testing.assert_array_equal(out[0, 2], far)
+            np.testing.assert_array_equal(out[0, 3:], 0)
     ramp = np.tile(np.concatenate([np.linspace(1, 1.1, 90), np.linspace(5, 9, 10)]), (4, 1))
     flat, equal = (colorize_depth(ramp, 'metric', equalize=e, colormap='inferno')
                    for e in (False, True))

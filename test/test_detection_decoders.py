@@ -478,16 +478,43 @@ def test_nms_fallback_without_nmsboxesbatched_gives_the_same_result(monkeypatch)
     assert len(fallback) < len(scores)
 
 
-def test_nms_keeps_no_overlapping_pair_of_one_class():
-    boxes, scores, classes = random_boxes(seed=1)
+def greedy_nms(boxes, scores, classes, iou_threshold):
+    """Textbook greedy NMS per class in float64: the reference for :func:`nms`."""
+    boxes = np.asarray(boxes, np.float64)
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    keep = []
+    for i in np.argsort(-scores, kind='stable'):
+        for j in keep:
+            if classes[j] != classes[i]:
+                continue
+            iw = min(boxes[i, 2], boxes[j, 2]) - max(boxes[i, 0], boxes[j, 0])
+            ih = min(boxes[i, 3], boxes[j, 3]) - max(boxes[i, 1], boxes[j, 1])
+            inter = max(iw, 0.0) * max(ih, 0.0)
+            if inter / (area[i] + area[j] - inter) > iou_threshold:
+                break
+        else:
+            keep.append(i)
+    return keep
+
+
+@pytest.mark.parametrize('seed', [1, 2])
+def test_nms_keeps_no_overlapping_pair_of_one_class(seed):
+    boxes, scores, classes = random_boxes(seed=seed)
     keep = nms(boxes, scores, classes, 0.5, 1000)
     assert np.all(np.diff(scores[keep]) <= 0)
     iou = box_iou(boxes[keep], boxes[keep])
     same = classes[keep][:, None] == classes[keep][None, :]
     np.fill_diagonal(same, False)
     assert iou[same].max() <= 0.5 + 1e-6
-    assert len(nms(boxes, scores, classes, 0.5, 7)) == 7
+    # exactly the boxes greedy NMS keeps (no pair sits within 1e-4 of the threshold, so
+    # float32/float64 rounding cannot decide a case)
+    assert np.abs(box_iou(boxes, boxes) - 0.5).min() > 1e-4
+    reference = greedy_nms(boxes, scores, classes, 0.5)
+    assert keep.tolist() == reference
+    assert nms(boxes, scores, classes, 0.5, 7).tolist() == reference[:7]
     assert nms(boxes[:0], scores[:0], classes[:0], 0.5, 10).shape == (0,)
+    agnostic = nms(boxes, scores, classes, 0.5, 1000, class_agnostic=True)
+    assert agnostic.tolist() == greedy_nms(boxes, scores, np.zeros_like(classes), 0.5)
 
 
 def test_box_iou_is_analytic():

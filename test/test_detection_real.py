@@ -48,6 +48,21 @@ def light(data_dir):
         yield pipeline
 
 
+@pytest.fixture(autouse=True)
+def restore_params(request):
+    """Give the module-scoped pipelines back their settings after each test.
+
+    Tests change thresholds with ``update_params``; without this a test saw whatever the
+    previous one left (e.g. the class-agnostic test's score threshold of 0.1).
+    """
+    pipelines = [request.getfixturevalue(name) for name in ('yolox', 'light')
+                 if name in request.fixturenames]
+    saved = [pipeline.params for pipeline in pipelines]
+    yield
+    for pipeline, params in zip(pipelines, saved):
+        pipeline.params = params
+
+
 def persons(result, min_score=0.3):
     keep = (np.asarray(result.labels) == 'person') & (result.scores >= min_score)
     return result.boxes[keep]
@@ -133,10 +148,7 @@ def test_class_agnostic_run_equals_the_demo_default(yolox, peds):
     from jetson_dnn_ros.peers import yolox_demo_infer
     yolox.update_params(score_threshold=0.1, iou_threshold=0.45, class_agnostic=True,
                         max_detections=100)
-    try:
-        result = yolox.run(peds, 'bgr8')
-    finally:
-        yolox.update_params(class_agnostic=False)
+    result = yolox.run(peds, 'bgr8')
     dets = yolox_demo_infer(yolox.backend, yolox.input.name, peds, (416, 416))
     dets = dets[np.argsort(-dets[:, 4], kind='stable')]
     dets[:, [0, 2]] = np.clip(dets[:, [0, 2]], 0, peds.shape[1])

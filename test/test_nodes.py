@@ -77,6 +77,8 @@ def state_of(node) -> str:
 class Harness:
     """A task node, a probe node that publishes images and records outputs, one executor."""
 
+    live = []   # open harnesses: their records are cleared before every test
+
     def __init__(self, node_class, **overrides):
         task = node_class.task
         self.ns = P.node_namespace(task)
@@ -91,6 +93,7 @@ class Harness:
         self.image_pub = self.probe.create_publisher(Image, f'{self.ns}/image', IMAGE_QOS)
         self.info_pub = self.probe.create_publisher(CameraInfo, f'{self.ns}/camera_info',
                                                     IMAGE_QOS)
+        Harness.live.append(self)
 
     def listen(self, msg_type, topic: str, qos=10):
         """Subscribe the probe to a node output (relative names are in the node's namespace)."""
@@ -128,6 +131,8 @@ class Harness:
 
     def close(self):
         """Shut the node down and destroy both nodes."""
+        if self in Harness.live:
+            Harness.live.remove(self)
         if state_of(self.node) in ('active',):
             self.node.trigger_deactivate()
         if state_of(self.node) in ('inactive',):
@@ -135,6 +140,17 @@ class Harness:
         self.executor.shutdown()
         self.node.destroy_node()
         self.probe.destroy_node()
+
+
+@pytest.fixture(autouse=True)
+def fresh_records():
+    """Start every test with empty output records of the module-scoped nodes.
+
+    The harnesses outlive a test and ``listen`` hands back the list an earlier test filled:
+    without this, counts such as ``len(out) == 1`` depended on which tests ran before.
+    """
+    for harness in Harness.live:
+        harness.clear()
 
 
 @pytest.fixture(scope='module')
@@ -199,9 +215,14 @@ def test_runtime_parameters_are_validated(classifier, photo):
     result = node.set_parameters([Parameter('top_k', value=2)])[0]
     assert result.successful, result.reason
     out = classifier.listen(Classification, 'classification')
-    classifier.clear()
-    classifier.send(photo('orange_0'))
-    assert 1 <= len(out[-1].results) <= 2
+    try:
+        classifier.send(photo('orange_0'))
+        assert node.pipeline.params.top_k == 2
+    finally:
+        assert node.set_parameters([Parameter('top_k', value=0)])[0].successful
+    # the two best classes of the same image through the model's own settings
+    expected = node.pipeline.run(photo('orange_0'), 'bgr8')
+    assert [h.class_id for h in out[-1].results] == list(expected.labels[:2])
     bad = node.set_parameters([Parameter('score_threshold', value=1.5)])[0]
     assert not bad.successful and bad.reason
     assert node.get_parameter('score_threshold').value != 1.5
@@ -209,7 +230,8 @@ def test_runtime_parameters_are_validated(classifier, photo):
     assert not frozen.successful and 'configure' in frozen.reason
     wrong = node.set_parameters([Parameter('overlay_alpha', value='opaque')])[0]
     assert not wrong.successful
-    assert node.set_parameters([Parameter('top_k', value=0)])[0].successful  # model default
+    # top_k = 0 went back to the model default
+    assert node.pipeline.params.top_k == node.pipeline.descriptor.params.top_k
 
 
 def test_overlay_rendered_only_when_subscribed(classifier, photo, monkeypatch):
@@ -227,6 +249,12 @@ def test_overlay_rendered_only_when_subscribed(classifier, photo, monkeypatch):
     assert (overlays[0].height, overlays[0].width) == image.shape[:2]
     assert overlays[0].encoding == 'bgr8'
     classifier.unlisten('overlay')
+    # the photo with this frame's result drawn as the node's overlay options say
+    drawn = np.frombuffer(bytes(overlays[0].data), np.uint8).reshape(image.shape)
+    expected = real_draw(image, classifier.node.pipeline.run(image, 'bgr8'),
+                         classifier.node.overlay_options)
+    np.testing.assert_array_equal(drawn, expected)
+    assert not np.array_equal(drawn, image)
 
 
 def test_bad_input_is_logged_throttled_skipped_and_counted(classifier, photo, caplog):
@@ -280,6 +308,13 @@ def test_diagnostics_report_rates_latency_and_backend(classifier, photo):
                 'publish_ms', 'frames_dropped', 'bad_input', 'last_error', 'precision'):
         assert key in values
     assert float(values['infer_ms']) > 0.0
+    # the counters are the node's own totals, the status names the node and its model
+    stats = classifier.node.stats
+    assert values['frames_published'] == str(stats.published_total) != '0'
+    assert values['frames_dropped'] == str(stats.dropped_total)
+    assert values['bad_input'] == str(stats.bad_input_total)
+    assert (values['model'], values['state']) == ('mobilenet_v2_1001', 'active')
+    assert status.name == '/classification/classification_node: classification'
     classifier.unlisten('/diagnostics')
 
 
@@ -347,22 +382,37 @@ def test_detections_published_when_empty(detector):
     assert same_header(out[0].header, sent.header)
 
 
-def test_detection_label_info_names_coco(detector):
+def test_detection_label_info_names_coco(detector, data_dir):
     late = detector.listen(LabelInfo, 'label_info', LATCHED)
     detector.spin()
+    assert len(late) == 1
+    assert [c.class_id for c in late[0].class_map] == list(range(80))
     names = [c.class_name for c in late[0].class_map]
-    assert names[:3] == ['person', 'bicycle', 'car'] and len(names) == 80
+    assert names == list(detector.node.pipeline.labels)
+    # the COCO-80 order of the shared Darknet list; the node uses the newer coco.yaml names
+    darknet = {'motorbike': 'motorcycle', 'aeroplane': 'airplane', 'sofa': 'couch',
+               'pottedplant': 'potted plant', 'diningtable': 'dining table', 'tvmonitor': 'tv'}
+    coco80 = (data_dir / 'labels' / 'coco80.names').read_text().split('\n')
+    assert names == [darknet.get(n.strip(), n.strip()) for n in coco80 if n.strip()]
 
 
 def test_detection_threshold_applies_at_run_time(detector, photo):
     out = detector.listen(Detection2DArray, 'detections')
     assert detector.node.set_parameters([Parameter('score_threshold', value=0.99)])[0].successful
-    detector.clear()
+    try:
+        detector.send(photo('peds_0'))
+    finally:
+        assert detector.node.set_parameters(
+            [Parameter('score_threshold', value=-1.0)])[0].successful
+    strict = [d.results[0].hypothesis.score for d in out[-1].detections]
     detector.send(photo('peds_0'))
-    strict = len(out[-1].detections)
-    assert detector.node.set_parameters([Parameter('score_threshold', value=-1.0)])[0].successful
-    detector.send(photo('peds_0'))
-    assert strict < len(out[-1].detections)
+    default = [d.results[0].hypothesis.score for d in out[-1].detections]
+    assert len(strict) < len(default)
+    assert all(score >= 0.99 for score in strict)
+    # -1 = the descriptor's threshold (0.3 for yolox_nano), and the same objects above 0.99
+    assert detector.node.pipeline.params.score_threshold == pytest.approx(0.3)
+    assert all(score >= 0.3 for score in default)
+    assert sorted(strict) == sorted(s for s in default if s >= 0.99)
 
 
 def test_detection_tracking_ids_are_stable_across_frames(detector, photo):
@@ -396,7 +446,7 @@ def segmenter(ros, data_dir):
     harness.close()
 
 
-def test_segmentation_class_map_and_color_mask(segmenter, photo):
+def test_segmentation_class_map_and_color_mask(segmenter, photo, data_dir):
     image = photo('dog_0')
     h, w = image.shape[:2]
     seg = segmenter.listen(Image, 'segmentation')
@@ -412,10 +462,29 @@ def test_segmentation_class_map_and_color_mask(segmenter, photo):
     segmenter.send(image)
     assert len(masks) == 1 and masks[0].encoding == 'rgb8'
     assert (masks[0].height, masks[0].width) == (h, w)
+    # each class in the VOC colour of the shared palette file; no ignore_class: all drawn
+    assert expected.ignore_class is None
+    mask = np.frombuffer(bytes(masks[0].data), np.uint8).reshape(h, masks[0].step)[:, :3 * w]
+    palette = {}
+    for line in (data_dir / 'labels' / 'voc21_palette_rgb.txt').read_text().splitlines():
+        *name, r, g, b = line.split()
+        palette[' '.join(name)] = (int(r), int(g), int(b))
+    rgb = mask.reshape(h, w, 3)
+    for c in np.unique(class_map):
+        np.testing.assert_array_equal(
+            np.unique(rgb[class_map == c], axis=0), [palette[expected.labels[c]]])
     reject = segmenter.node.set_parameters([Parameter('ignore_class', value='unicorn')])[0]
     assert not reject.successful and 'unicorn' in reject.reason
     ok = segmenter.node.set_parameters([Parameter('ignore_class', value='background')])[0]
     assert ok.successful, ok.reason
+    try:
+        segmenter.send(image)
+    finally:
+        assert segmenter.node.set_parameters([Parameter('ignore_class', value='')])[0].successful
+    ignored = np.frombuffer(bytes(masks[-1].data), np.uint8).reshape(h, w, 3)
+    background = class_map == expected.labels.index('background')
+    assert background.any() and not ignored[background].any()   # background left black
+    np.testing.assert_array_equal(ignored[~background], rgb[~background])
 
 
 @pytest.fixture(scope='module')
@@ -441,11 +510,20 @@ def test_pose_one_detection_per_person(poser, photo):
     xy = np.array([[r.pose.pose.position.x, r.pose.pose.position.y] for r in det.results[1:]])
     np.testing.assert_allclose(xy, person.keypoints[:, :2], atol=1e-3)
     overlays = poser.listen(Image, 'overlay')
-    assert poser.node.set_parameters([Parameter('keypoint_scale', value=0.01)])[0].successful
+    default_options = poser.node.overlay_options
+    assert poser.node.set_parameters([Parameter('keypoint_scale', value=0.02)])[0].successful
     poser.send(image)
-    assert len(overlays) == 1
-    assert poser.node.overlay_options.keypoint_scale == 0.01
     poser.unlisten('overlay')
+    assert len(overlays) == 1
+    assert poser.node.overlay_options.keypoint_scale == 0.02
+    # the published overlay is the photo drawn with the new keypoint size, not the old one
+    # (humans_0 is 413 px wide: radius max(413 × 0.02, 4) = 8 px instead of the minimum 4)
+    from dataclasses import replace
+    from jetson_dnn_ros.overlay import draw
+    drawn = np.frombuffer(bytes(overlays[0].data), np.uint8).reshape(image.shape)
+    np.testing.assert_array_equal(
+        drawn, draw(image, expected, replace(default_options, keypoint_scale=0.02)))
+    assert not np.array_equal(drawn, draw(image, expected, default_options))
 
 
 @pytest.fixture(scope='module')
@@ -478,8 +556,20 @@ def test_depth_image_colored_and_points(depther, photo):
     depther.spin()
     sent = depther.send(image, stamp_sec=52)
     assert len(points) == 1 and same_header(points[0].header, sent.header)
-    n = points[0].width * points[0].height
-    assert 0 < n <= ((h + 7) // 8) * ((w + 7) // 8)
+    cloud = points[0]
+    assert [f.name for f in cloud.fields] == ['x', 'y', 'z', 'rgb']
+    xyzc = np.frombuffer(bytes(cloud.data), np.float32).reshape(-1, cloud.point_step // 4)
+    # every 8th pixel with a valid depth, back-projected through the pinhole camera k
+    # (the depth map is at the image size here, so k applies unscaled)
+    v, u = np.nonzero(np.isfinite(values[::8, ::8]) & (values[::8, ::8] > 0))
+    v, u = 8 * v, 8 * u
+    z = values[v, u]
+    assert cloud.width * cloud.height == len(z) > 0
+    np.testing.assert_allclose(xyzc[:, 2], z, rtol=1e-6)
+    np.testing.assert_allclose(xyzc[:, 0], (u - w / 2.0) * z / (0.9 * w), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xyzc[:, 1], (v - h / 2.0) * z / (0.9 * w), rtol=1e-5, atol=1e-6)
+    b, g, r = (image[v, u, c].astype(np.uint32) for c in range(3))
+    np.testing.assert_array_equal(xyzc[:, 3].view(np.uint32), (r << 16) | (g << 8) | b)
 
 
 def test_perception_creates_nodes_in_launch_namespaces(ros):

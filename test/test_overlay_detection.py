@@ -88,3 +88,11 @@ def test_boxes_partly_outside_are_drawn_clipped():
     res = make_detections(boxes, [0.9, 0.8], [0, 1], None, (300, 400))
     out = draw(grey(), res, OverlayOptions.parse('box', alpha=1.0))
     assert tuple(out[0, 0]) == class_color(0) and tuple(out[299, 399]) == class_color(1)
+    # opaque fills of the parts inside the image, (0, 0)-(60, 80) and (350, 250)-(400, 300),
+    # and nothing else (one pixel of slack at the inner edges: pixel-centre convention)
+    np.testing.assert_array_equal(out[:80, :60], np.broadcast_to(class_color(0), (80, 60, 3)))
+    np.testing.assert_array_equal(out[251:, 351:], np.broadcast_to(class_color(1), (49, 49, 3)))
+    untouched = np.ones((300, 400), bool)
+    untouched[:82, :62] = False
+    untouched[248:, 348:] = False
+    assert np.all(out[untouched] == GREY)

@@ -354,9 +354,12 @@ def test_posenet_nms_and_max_detections(posenet_case):
     assert len(one) == 1
     np.testing.assert_allclose(one.persons[0].keypoints[:, :2],
                                _posenet_expected(pipe, planted)[0], atol=TOL)
-    # raising the person threshold above B's score drops B
+    # raising the person threshold between B's score σ(3) = 0.953 and A's σ(4) = 0.982
+    # drops B and keeps A
     high = pipe.decoder.decode(outputs, t, pipe.params.replace(score_threshold=0.96))
     assert len(high) == 1
+    np.testing.assert_allclose(high.persons[0].keypoints[:, :2],
+                               _posenet_expected(pipe, planted)[0], atol=TOL)
 
 
 def test_posenet_single_pose(posenet_case):
@@ -433,10 +436,18 @@ def test_keypoint_box_spans_confident_keypoints_padded_and_clipped():
     conf = kp[kp[:, 2] >= 0.3]
     x1, y1, x2, y2 = result.persons[0].box
     ext_w = conf[:, 0].max() - conf[:, 0].min()
+    ext_h = conf[:, 1].max() - conf[:, 1].min()
     assert x1 == pytest.approx(conf[:, 0].min() - 0.1 * ext_w)
     assert x2 == pytest.approx(conf[:, 0].max() + 0.1 * ext_w)
-    assert y2 <= 240.0                                        # clipped to the image
-    assert y1 < conf[:, 1].min()
+    # the unsure ankle (y = 180) does not count: rows 27..180 padded by 10 % = 15.3 px
+    assert y1 == pytest.approx(conf[:, 1].min() - 0.1 * ext_h)
+    assert y2 == pytest.approx(conf[:, 1].max() + 0.1 * ext_h)
+    # a person at the image corner: the padded box is clipped to [0, w] x [0, h]
+    corner = np.zeros((1, 17, 3), np.float32)
+    corner[0, :, :2] = TEMPLATE * 0.5 + (-2.0, -1.0)     # x 2..24, y 2.5..79
+    corner[0, :, 2] = 0.9
+    clipped, = keypoint_boxes(corner, (60, 20))
+    np.testing.assert_allclose(clipped, [0.0, 0.0, 20.0, 60.0])
     boxes = keypoint_boxes(np.zeros((0, 17, 3), np.float32), (10, 10))
     assert boxes.shape == (0, 4)
 

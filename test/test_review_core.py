@@ -99,6 +99,9 @@ def test_detr_softmax_still_reports_one_class_per_query(tmp_path):
                {'name': 'detr'}) as pipeline:
         result = pipeline.run(SOURCE, 'bgr8')
     assert list(result.class_ids) == [1]
+    # its softmax probability, and the (0.5, 0.5, 0.2, 0.2) box in 640×480 source pixels
+    np.testing.assert_allclose(result.scores, [0.5 / probs[0, 0].sum()], rtol=1e-5)
+    np.testing.assert_allclose(result.boxes, [[256, 192, 384, 288]], atol=1e-3)
 
 
 # ------------------------------------------------------------------ EfficientNMS output names

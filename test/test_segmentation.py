@@ -274,8 +274,12 @@ def road(data_dir):
 @pytest.mark.parametrize('filter_mode', ['point', 'linear'])
 def test_deeplab_finds_animals(deeplab, photo, photo_name, classes, filter_mode, tmp_path):
     image = photo(photo_name)
+    saved = deeplab.params   # module-scoped: leave it as found for the next test
     deeplab.update_params(filter_mode=filter_mode)
-    result = deeplab.run(image)
+    try:
+        result = deeplab.run(image)
+    finally:
+        deeplab.params = saved
     assert result.class_map.shape == image.shape[:2]
     for name in classes:
         assert result.fraction_of(name) > 0.01, result.to_dict()

@@ -115,14 +115,21 @@ def test_absolute_file_caches_under_models(isolated_cache):
     assert zoo.cache_path(descriptor) == isolated_cache / 'models' / 'net.onnx'
 
 
+# sha256 of the shared model file, as the data folder's README lists it
+MOBILENET_V2_SHA256 = '8ca9a29bfb5695deec3939a4d02541340cbcac8e6ea8a7ef22475793562272c6'
+MOBILENET_V2_FILE = 'models/classification/mobilenet_v2_1.0_224_fp32.onnx'
+
+
 def test_list_models_reports_local_files(data_dir):
     rows = {row.name: row for row in zoo.list_models()}
     assert rows['mobilenet_v2_1001'].task == 'classification'
     local = rows['mobilenet_v2_1001'].path
-    assert local is not None and local.is_file()
+    assert local is not None and local.resolve() == (data_dir / MOBILENET_V2_FILE).resolve()
     assert all(row.task for row in rows.values())
 
 
-def test_pull_by_name_finds_the_data_file(data_dir):
+def test_pull_by_name_finds_the_data_file(data_dir, isolated_cache):
     path = zoo.pull('mobilenet_v2_1001', progress=False)
-    assert path.is_file() and path.suffix == '.onnx'
+    assert path.resolve() == (data_dir / MOBILENET_V2_FILE).resolve()
+    assert zoo.sha256_file(path) == MOBILENET_V2_SHA256
+    assert _leftovers(isolated_cache) == []   # found locally: nothing downloaded
