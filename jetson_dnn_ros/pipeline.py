@@ -215,6 +215,10 @@ def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
     if download and descriptor.url:
         from jetson_dnn_ros.zoo import pull
         return pull(descriptor)
+    from jetson_dnn_ros.paths import cache_dir, data_dir
+    places = [str(d) for d in descriptor.search_dirs()] + [str(cache_dir()), str(data_dir())]
     hint = (f'run `jetson-dnn models pull {descriptor.name}`' if descriptor.url else
-            'put the file there, set JETSON_DNN_DATA, or pass model_file')
-    raise ModelError(f'model file {descriptor.file!r} of {descriptor.name!r} not found; {hint}')
+            'put the file in one of those folders (or set JETSON_DNN_DATA), or give its path '
+            '(--model-file on the command line, the model_file_path parameter in ROS)')
+    raise ModelError(f'model file {descriptor.file!r} of {descriptor.name!r} not found in '
+                     f'{", ".join(places)}; {hint}')
