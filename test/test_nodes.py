@@ -620,3 +620,31 @@ def test_frames_arriving_while_busy_or_too_fast_are_dropped(detector, photo):
     finally:
         assert node.set_parameters([Parameter('max_rate', value=0.0)])[0].successful
     assert node.stats.dropped_total == before + 2 and len(out) == 1
+
+
+def test_compressed_transport_subscribes_to_image_compressed(ros, data_dir, photo):
+    """With image_transport=compressed the node reads <ns>/image/compressed, not <ns>/image."""
+    import cv2
+    from jetson_dnn_ros.ros.classification_node import ClassificationNode
+    from sensor_msgs.msg import CompressedImage
+    harness = active(ClassificationNode, model='mobilenet_v2_1001', backend='onnxruntime',
+                     image_transport='compressed')
+    try:
+        assert harness.node.count_publishers(f'{harness.ns}/image') == 1  # the probe only
+        assert harness.probe.count_subscribers(f'{harness.ns}/image') == 0
+        pub = harness.probe.create_publisher(CompressedImage, f'{harness.ns}/image/compressed',
+                                             IMAGE_QOS)
+        assert harness.probe.count_subscribers(f'{harness.ns}/image/compressed') == 1
+        ok, jpeg = cv2.imencode('.jpg', photo('bird_0'))
+        assert ok
+        msg = CompressedImage(header=Header(stamp=Time(sec=31), frame_id='camera_optical_frame'),
+                              format='bgr8; jpeg compressed bgr8', data=jpeg.tobytes())
+        out = harness.listen(Classification, 'classification')
+        pub.publish(msg)
+        harness.spin()
+        assert len(out) == 1 and same_header(out[0].header, msg.header)
+        decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+        expected = harness.node.pipeline.run(decoded, 'bgr8')
+        assert [r.class_id for r in out[0].results] == list(expected.labels)
+    finally:
+        harness.close()
