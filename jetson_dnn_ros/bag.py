@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
+from jetson_dnn_ros import msgfields
 from jetson_dnn_ros.errors import ImageEncodingError
 from jetson_dnn_ros.image import check_image
 from jetson_dnn_ros.image import convert_color
@@ -114,14 +115,6 @@ class CameraInfo:
     k: np.ndarray
     d: np.ndarray
     distortion_model: str
-
-    def scaled_k(self, height: int, width: int) -> np.ndarray:
-        """Return K rescaled to an image of ``height`` × ``width`` pixels (resized stream)."""
-        k = np.array(self.k, np.float64)
-        if self.width and self.height and (width, height) != (self.width, self.height):
-            k[0] *= width / self.width
-            k[1] *= height / self.height
-        return k
 
 
 def _typestore():
@@ -410,106 +403,53 @@ class _MsgFactory:
             distortion_model='plumb_bob', d=np.zeros(5, np.float64), k=k.reshape(-1),
             r=np.eye(3).reshape(-1), p=p.reshape(-1), binning_x=0, binning_y=0, roi=roi)
 
-    def hypothesis(self, class_id: str, score: float):
-        return self.t['vision_msgs/msg/ObjectHypothesis'](class_id=str(class_id),
-                                                          score=float(score))
-
-    def hypothesis_with_pose(self, class_id: str, score: float, x: float = 0.0,
-                             y: float = 0.0):
+    def _hypothesis_with_pose(self, h: msgfields.Hypothesis):
         g = 'geometry_msgs/msg/'
-        pose = self.t[g + 'Pose'](position=self.t[g + 'Point'](x=float(x), y=float(y), z=0.0),
+        pose = self.t[g + 'Pose'](position=self.t[g + 'Point'](x=h.x, y=h.y, z=0.0),
                                   orientation=self.t[g + 'Quaternion'](x=0.0, y=0.0, z=0.0,
                                                                        w=1.0))
         return self.t['vision_msgs/msg/ObjectHypothesisWithPose'](
-            hypothesis=self.hypothesis(class_id, score),
+            hypothesis=self.t['vision_msgs/msg/ObjectHypothesis'](class_id=h.class_id,
+                                                                  score=h.score),
             pose=self.t[g + 'PoseWithCovariance'](pose=pose, covariance=np.zeros(36)))
 
-    def bbox(self, xyxy):
-        x1, y1, x2, y2 = (float(v) for v in xyxy)
-        v = 'vision_msgs/msg/'
-        point = self.t[v + 'Point2D'](x=(x1 + x2) / 2.0, y=(y1 + y2) / 2.0)
-        center = self.t[v + 'Pose2D'](position=point, theta=0.0)
-        return self.t[v + 'BoundingBox2D'](center=center, size_x=x2 - x1, size_y=y2 - y1)
+    def classification(self, header: Header, hypotheses):
+        hyp = self.t['vision_msgs/msg/ObjectHypothesis']
+        return self.t['vision_msgs/msg/Classification'](
+            header=self.header(header),
+            results=[hyp(class_id=h.class_id, score=h.score) for h in hypotheses])
 
-    def detection(self, header, xyxy, results, det_id: str = ''):
-        return self.t['vision_msgs/msg/Detection2D'](header=self.header(header),
-                                                     results=results, bbox=self.bbox(xyxy),
-                                                     id=det_id)
+    def detection_array(self, header: Header, detections):
+        v = 'vision_msgs/msg/'
+        ros_header = self.header(header)
+
+        def bbox(d):
+            center = self.t[v + 'Pose2D'](position=self.t[v + 'Point2D'](x=d.cx, y=d.cy),
+                                          theta=0.0)
+            return self.t[v + 'BoundingBox2D'](center=center, size_x=d.w, size_y=d.h)
+
+        return self.t[v + 'Detection2DArray'](header=ros_header, detections=[
+            self.t[v + 'Detection2D'](
+                header=ros_header, results=[self._hypothesis_with_pose(h) for h in d.results],
+                bbox=bbox(d), id=d.id_text)
+            for d in detections])
 
     def label_info(self, header: Header, labels: Sequence[str], threshold: float):
         cls = self.t['vision_msgs/msg/VisionClass']
         return self.t['vision_msgs/msg/LabelInfo'](
             header=self.header(header),
-            class_map=[cls(class_id=i, class_name=str(n)) for i, n in enumerate(labels)
-                       if i < 65535],
+            class_map=[cls(class_id=i, class_name=n) for i, n in msgfields.label_items(labels)],
             threshold=float(threshold))
 
-
-def color_lut(count: int, palette=None) -> np.ndarray:
-    """Return a (count, 3) uint8 RGB colour table for class ids.
-
-    :param count: number of class ids (max id + 1).
-    :param palette: (C, 3) RGB values (a model's palette, e.g. VOC's); ids beyond it, or all
-        ids when None, take :func:`jetson_dnn_ros.overlay.class_color`.
-    """
-    from jetson_dnn_ros.overlay import class_color
-    lut = np.zeros((max(1, int(count)), 3), np.uint8)
-    known = 0
-    if palette is not None:
-        pal = np.asarray(palette, np.uint8).reshape(-1, 3)
-        known = min(len(pal), len(lut))
-        lut[:known] = pal[:known]
-    for i in range(known, len(lut)):  # once per class, not per pixel
-        lut[i] = class_color(i)[::-1]
-    return lut
-
-
-def colorize_depth(depth: np.ndarray) -> np.ndarray:
-    """Return an (H, W, 3) uint8 RGB rendering of a depth map (OpenCV TURBO colormap).
-
-    Values are scaled between the finite minimum and maximum of the frame; non-finite pixels
-    are black. Works for metres and for relative inverse depth alike (only the order matters).
-
-    :param depth: (H, W) float32 depth.
-    """
-    depth = np.asarray(depth, np.float32)
-    finite = np.isfinite(depth)
-    if not finite.any():
-        return np.zeros(depth.shape + (3,), np.uint8)
-    lo, hi = float(depth[finite].min()), float(depth[finite].max())
-    scaled = np.where(finite, (depth - lo) * (255.0 / max(hi - lo, 1e-12)), 0.0)
-    colored = cv2.applyColorMap(scaled.astype(np.uint8), cv2.COLORMAP_TURBO)
-    colored[~finite] = 0
-    return cv2.cvtColor(colored, cv2.COLOR_BGR2RGB)
-
-
-def _colored_depth(depth: np.ndarray, kind: str) -> np.ndarray:
-    """Colour depth with the depth task's colour map (depthNet's), else :func:`colorize_depth`."""
-    try:
-        from jetson_dnn_ros.tasks.depth import colorize_depth as task_colorize
-    except ImportError:
-        return colorize_depth(depth)
-    return task_colorize(depth, kind)
-
-
-def pack_points(points: np.ndarray, colors: Optional[np.ndarray] = None) -> Tuple[np.ndarray,
-                                                                                  list, int]:
-    """Pack xyz (and rgb) into the bytes of a PointCloud2 row.
-
-    :param points: (N, 3) float32 x, y, z in metres, camera optical frame.
-    :param colors: (N, 3) uint8 RGB or None; packed as the ROS ``rgb`` float32 field holding
-        ``0x00RRGGBB`` (PCL's convention, what RViz reads).
-    :return: (bytes as uint8 array, [(name, offset)], point_step in bytes).
-    """
-    points = np.asarray(points, np.float32).reshape(-1, 3)
-    names = ['x', 'y', 'z'] + (['rgb'] if colors is not None else [])
-    dtype = np.dtype([(n, '<f4') for n in names])
-    cloud = np.empty(points.shape[0], dtype)
-    cloud['x'], cloud['y'], cloud['z'] = points[:, 0], points[:, 1], points[:, 2]
-    if colors is not None:
-        c = np.asarray(colors, np.uint32).reshape(-1, 3)
-        cloud['rgb'] = ((c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]).view(np.float32)
-    return cloud.view(np.uint8), [(n, 4 * i) for i, n in enumerate(names)], dtype.itemsize
+    def point_cloud(self, header: Header, cloud: msgfields.Cloud):
+        pf = self.t['sensor_msgs/msg/PointField']
+        return self.t['sensor_msgs/msg/PointCloud2'](
+            header=self.header(header), height=cloud.height, width=cloud.width,
+            fields=[pf(name=n, offset=o, datatype=msgfields.POINT_FIELD_FLOAT32, count=1)
+                    for n, o in cloud.fields],
+            is_bigendian=False, point_step=cloud.point_step,
+            row_step=cloud.point_step * cloud.width, data=cloud.data,
+            is_dense=cloud.is_dense)
 
 
 class BagResultWriter:
@@ -598,84 +538,40 @@ class BagResultWriter:
         m = self._msg
         if task == 'classification':
             put('classification', 'vision_msgs/msg/Classification',
-                m.t['vision_msgs/msg/Classification'](
-                    header=m.header(header),
-                    results=[m.hypothesis(name, s)
-                             for name, s in zip(result.labels, result.scores)]))
+                m.classification(header, msgfields.classification_hypotheses(result)))
         elif task == 'detection':
-            track = result.track_ids
-            # the live detection node's convention: class_id = label, id = track id or ''
-            dets = [m.detection(header, result.boxes[i],
-                                [m.hypothesis_with_pose(result.labels[i], result.scores[i])],
-                                str(int(track[i])) if track is not None and track[i] >= 0
-                                else '')
-                    for i in range(len(result.scores))]
             put('detections', 'vision_msgs/msg/Detection2DArray',
-                m.t['vision_msgs/msg/Detection2DArray'](header=m.header(header),
-                                                        detections=dets))
+                m.detection_array(header, msgfields.detections(result)))
         elif task == 'pose':
             put('poses', 'vision_msgs/msg/Detection2DArray',
-                m.t['vision_msgs/msg/Detection2DArray'](
-                    header=m.header(header), detections=self._pose_detections(result, header)))
+                m.detection_array(header, msgfields.pose_detections(result)))
         elif task == 'segmentation':
+            from jetson_dnn_ros.tasks.segmentation import colorize
             class_map = np.asarray(result.class_map)
             enc = 'mono16' if class_map.dtype == np.uint16 else 'mono8'
-            put('segmentation', IMAGE_TYPE, m.image(header, class_map.astype(
-                np.uint16 if enc == 'mono16' else np.uint8, copy=False), enc))
-            if hasattr(result, 'color_mask') and self.palette is None:
-                mask = result.color_mask()  # the task's own palette (VOC, descriptor)
-            else:
-                lut = color_lut(int(class_map.max()) + 1 if class_map.size else 1, self.palette)
-                mask = lut[class_map]
+            put('segmentation', IMAGE_TYPE, m.image(header, class_map, enc))
+            # the model's palette (VOC, descriptor), or the writer's when one was given
+            mask = result.color_mask() if self.palette is None else colorize(
+                class_map, self.palette, ignore_class=result.ignore_class)
             put('color_mask', IMAGE_TYPE, m.image(header, mask, 'rgb8'))
         elif task == 'depth':
+            from jetson_dnn_ros.tasks.depth import colorize_depth
             depth = np.asarray(result.depth, np.float32)
             put('depth', IMAGE_TYPE, m.image(header, depth, '32FC1'))
-            put('depth/colored', IMAGE_TYPE,
-                m.image(header, _colored_depth(depth, getattr(result, 'kind', 'metric')),
-                        'rgb8'))
+            put('depth/colored', IMAGE_TYPE, m.image(header, colorize_depth(
+                depth, result.kind, result.colormap, result.equalize), 'rgb8'))
             if camera_info is not None and result.kind == 'metric':
-                cloud = self._point_cloud(depth, header, camera_info, image, encoding)
-                if cloud is not None:
-                    put('points', 'sensor_msgs/msg/PointCloud2', cloud)
+                rgb = None if image is None else convert_color(image, encoding, 'rgb')
+                points, colors = msgfields.depth_cloud(
+                    depth, camera_info.k, (camera_info.width, camera_info.height),
+                    self.point_stride, rgb, distortion=camera_info.d)
+                put('points', 'sensor_msgs/msg/PointCloud2',
+                    m.point_cloud(header, msgfields.pack_cloud(points, colors)))
         else:
             raise ValueError(f'cannot write a result of task {task!r} to a bag')
         if overlay_bgr is not None:
             put('overlay', IMAGE_TYPE, m.image(header, overlay_bgr, 'bgr8'))
         return written
-
-    def _pose_detections(self, result, header: Header) -> list:
-        m = self._msg
-        names = tuple(result.keypoint_names)
-        dets = []
-        for person in result.persons:
-            kp = np.asarray(person.keypoints, np.float32).reshape(-1, 3)
-            results = [m.hypothesis_with_pose('person', person.score)]
-            results += [m.hypothesis_with_pose(names[j] if j < len(names) else str(j),
-                                               kp[j, 2], kp[j, 0], kp[j, 1])
-                        for j in range(kp.shape[0])]
-            dets.append(m.detection(header, person.box, results))
-        return dets
-
-    def _point_cloud(self, depth, header, camera_info: CameraInfo, image, encoding):
-        try:
-            from jetson_dnn_ros.tasks.depth import depth_to_points
-        except ImportError:
-            return None
-        colors = None
-        if image is not None:
-            colors = convert_color(image, encoding, 'rgb')
-        k = camera_info.scaled_k(*depth.shape[:2])
-        points, point_colors = depth_to_points(depth, k, stride=self.point_stride,
-                                               colors=colors)
-        data, offsets, step = pack_points(points, point_colors)
-        pf = self._msg.t['sensor_msgs/msg/PointField']
-        fields = [pf(name=n, offset=o, datatype=7, count=1) for n, o in offsets]  # 7 = FLOAT32
-        n = int(np.asarray(points).shape[0])
-        return self._msg.t['sensor_msgs/msg/PointCloud2'](
-            header=self._msg.header(header), height=1, width=n, fields=fields,
-            is_bigendian=False, point_step=step, row_step=step * n, data=data,
-            is_dense=bool(np.isfinite(points).all()))
 
     def close(self) -> None:
         """Finish the bag (writes metadata.yaml); safe to call more than once."""
@@ -786,7 +682,7 @@ def _chain(first, rest: Iterable) -> Iterator:
 
 
 __all__ = ['BagImage', 'BagResultWriter', 'CameraInfo', 'Header', 'camera_info_for',
-           'color_lut', 'colorize_depth', 'count_images', 'decode_image_msg',
-           'default_image_topic', 'image_topics', 'is_bag', 'pack_points', 'read_camera_infos',
+           'count_images', 'decode_image_msg',
+           'default_image_topic', 'image_topics', 'is_bag', 'read_camera_infos',
            'read_image_records', 'read_images', 'topic_namespace', 'topic_types',
            'write_images_bag']

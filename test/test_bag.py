@@ -197,7 +197,9 @@ def test_writer_pose_convention(tmp_path):
 def test_writer_segmentation_images(tmp_path):
     class_map = np.array([[0, 1, 2], [2, 1, 0]], np.uint8)
     palette = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0]], np.uint8)
-    result = SimpleNamespace(task='segmentation', class_map=class_map)
+    from jetson_dnn_ros.tasks.segmentation import SegmentationResult
+    result = SegmentationResult(class_map, None, np.full(3, 1 / 3, np.float32), ('a', 'b', 'c'),
+                                (2, 3))
     msgs = _write_one(tmp_path, result, palette=palette)
     seg, mask = msgs['/cam/segmentation'], msgs['/cam/color_mask']
     assert (seg.encoding, mask.encoding) == ('mono8', 'rgb8')
@@ -207,9 +209,9 @@ def test_writer_segmentation_images(tmp_path):
 
 
 def test_writer_depth_points(tmp_path):
-    pytest.importorskip('jetson_dnn_ros.tasks.depth')
+    from jetson_dnn_ros.tasks.depth import colorize_depth, DepthResult
     depth = np.full((4, 6), 2.0, np.float32)
-    result = SimpleNamespace(task='depth', depth=depth, kind='metric')
+    result = DepthResult(depth, 'metric', (4, 6))
     k = np.array([[10.0, 0, 3.0], [0, 10.0, 2.0], [0, 0, 1]])
     info = bag.CameraInfo(bag.Header(0, 'cam_optical'), 6, 4, k, np.zeros(5), 'plumb_bob')
     image = np.zeros((4, 6, 3), np.uint8)
@@ -224,6 +226,9 @@ def test_writer_depth_points(tmp_path):
     assert depth_msg.encoding == '32FC1'
     np.testing.assert_array_equal(np.frombuffer(depth_msg.data, np.float32).reshape(4, 6),
                                   depth)
+    colored = msgs['/cam/depth/colored']  # the depth task's own colour map, as the node's
+    np.testing.assert_array_equal(np.frombuffer(colored.data, np.uint8).reshape(4, 6, 3),
+                                  colorize_depth(depth, 'metric'))
     cloud = msgs['/cam/points']
     assert [f.name for f in cloud.fields] == ['x', 'y', 'z', 'rgb']
     pts = np.frombuffer(cloud.data, np.float32).reshape(cloud.width, 4)

@@ -34,6 +34,7 @@ import math
 import sys
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
+from jetson_dnn_ros import msgfields
 from jetson_dnn_ros.errors import ImageEncodingError
 from jetson_dnn_ros.image import check_image, image_from_buffer
 import numpy as np
@@ -131,12 +132,25 @@ def camera_info_to_matrix(msg) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------- results
-def _class_names(class_ids: Sequence[int], labels: Optional[Sequence[str]]) -> list:
-    names = []
-    for i, class_id in enumerate(class_ids):
-        label = labels[i] if labels is not None and i < len(labels) else ''
-        names.append(str(label) if label else str(class_id))
-    return names
+# The field values come from jetson_dnn_ros.msgfields (shared with the bag writer); these
+# functions only wrap them in rclpy message classes.
+
+def _hypothesis_with_pose(h):
+    from vision_msgs.msg import ObjectHypothesis, ObjectHypothesisWithPose
+    msg = ObjectHypothesisWithPose(hypothesis=ObjectHypothesis(class_id=h.class_id,
+                                                               score=h.score))
+    msg.pose.pose.position.x = h.x
+    msg.pose.pose.position.y = h.y
+    return msg
+
+
+def _detection_array(values, header):
+    from vision_msgs.msg import BoundingBox2D, Detection2D, Detection2DArray, Point2D, Pose2D
+    return Detection2DArray(header=header, detections=[Detection2D(
+        header=header, results=[_hypothesis_with_pose(h) for h in d.results],
+        bbox=BoundingBox2D(center=Pose2D(position=Point2D(x=d.cx, y=d.cy), theta=0.0),
+                           size_x=d.w, size_y=d.h),
+        id=d.id_text) for d in values])
 
 
 def classification_to_msg(result, header):
@@ -149,33 +163,9 @@ def classification_to_msg(result, header):
         there is none), ``score`` the probability, in the result's order.
     """
     from vision_msgs.msg import Classification, ObjectHypothesis
-
-    class_ids = np.asarray(result.class_ids).reshape(-1).tolist()
-    scores = np.asarray(result.scores, dtype=np.float64).reshape(-1).tolist()
-    names = _class_names(class_ids, getattr(result, 'labels', None))
     return Classification(header=header, results=[
-        ObjectHypothesis(class_id=name, score=score) for name, score in zip(names, scores)])
-
-
-def _boxes_to_center_size(boxes) -> list:
-    """Return rows ``[cx, cy, w, h]`` (Python floats) of (N, 4) xyxy boxes."""
-    xyxy = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    centers = (xyxy[:, :2] + xyxy[:, 2:]) * 0.5
-    sizes = xyxy[:, 2:] - xyxy[:, :2]
-    return np.concatenate([centers, sizes], axis=1).tolist()
-
-
-def _bbox(cx: float, cy: float, w: float, h: float):
-    from vision_msgs.msg import BoundingBox2D, Point2D, Pose2D
-    return BoundingBox2D(center=Pose2D(position=Point2D(x=cx, y=cy), theta=0.0),
-                         size_x=w, size_y=h)
-
-
-def _track_id_text(track_id) -> str:
-    if track_id is None:
-        return ''
-    track_id = int(track_id)
-    return str(track_id) if track_id >= 0 else ''
+        ObjectHypothesis(class_id=h.class_id, score=h.score)
+        for h in msgfields.classification_hypotheses(result)])
 
 
 def detections_to_msg(result, header):
@@ -191,25 +181,7 @@ def detections_to_msg(result, header):
         ``results[0].hypothesis`` = (label or class id as text, score), ``id`` = track id as
         text (empty without tracking or for a negative id).
     """
-    from vision_msgs.msg import (Detection2D, Detection2DArray, ObjectHypothesis,
-                                 ObjectHypothesisWithPose)
-
-    rows = _boxes_to_center_size(result.boxes)
-    scores = np.asarray(result.scores, dtype=np.float64).reshape(-1).tolist()
-    class_ids = np.asarray(result.class_ids).reshape(-1).tolist()
-    names = _class_names(class_ids, getattr(result, 'labels', None))
-    track_ids = getattr(result, 'track_ids', None)
-    tracks = ([None] * len(rows) if track_ids is None
-              else np.asarray(track_ids).reshape(-1).tolist())
-    detections = []
-    for (cx, cy, w, h), score, name, track in zip(rows, scores, names, tracks):
-        detections.append(Detection2D(
-            header=header,
-            results=[ObjectHypothesisWithPose(
-                hypothesis=ObjectHypothesis(class_id=name, score=score))],
-            bbox=_bbox(cx, cy, w, h),
-            id=_track_id_text(track)))
-    return Detection2DArray(header=header, detections=detections)
+    return _detection_array(msgfields.detections(result), header)
 
 
 def pose_to_msg(result, header):
@@ -225,30 +197,9 @@ def pose_to_msg(result, header):
         (K, 3) rows x, y, confidence; optional ``track_id``) and ``keypoint_names`` (K names).
     :param header: the input image's ``std_msgs/Header``; copied into every Detection2D.
     :return: the message (empty ``detections`` when nobody was found).
+    :raises ValueError: if a person's keypoint count differs from ``keypoint_names``.
     """
-    from vision_msgs.msg import (Detection2D, Detection2DArray, ObjectHypothesis,
-                                 ObjectHypothesisWithPose)
-
-    names = [str(name) for name in result.keypoint_names]
-    detections = []
-    for person in result.persons:
-        (cx, cy, w, h), = _boxes_to_center_size(person.box)
-        keypoints = np.asarray(person.keypoints, dtype=np.float64).reshape(-1, 3)
-        if keypoints.shape[0] != len(names):
-            raise ValueError(f'person has {keypoints.shape[0]} keypoints, '
-                             f'{len(names)} keypoint names')
-        results = [ObjectHypothesisWithPose(
-            hypothesis=ObjectHypothesis(class_id='person', score=float(person.score)))]
-        for name, (x, y, confidence) in zip(names, keypoints.tolist()):
-            hypothesis = ObjectHypothesisWithPose(
-                hypothesis=ObjectHypothesis(class_id=name, score=confidence))
-            hypothesis.pose.pose.position.x = x
-            hypothesis.pose.pose.position.y = y
-            results.append(hypothesis)
-        detections.append(Detection2D(
-            header=header, results=results, bbox=_bbox(cx, cy, w, h),
-            id=_track_id_text(getattr(person, 'track_id', None))))
-    return Detection2DArray(header=header, detections=detections)
+    return _detection_array(msgfields.pose_detections(result), header)
 
 
 def label_info_msg(labels: Optional[Union[Sequence[str], Mapping[int, str]]], header,
@@ -263,26 +214,16 @@ def label_info_msg(labels: Optional[Union[Sequence[str], Mapping[int, str]]], he
     :raises ValueError: if a class id does not fit uint16 (0..65535).
     """
     from vision_msgs.msg import LabelInfo, VisionClass
-
-    if labels is None:
-        items = []
-    elif isinstance(labels, Mapping):
-        items = sorted((int(k), str(v)) for k, v in labels.items())
-    else:
-        items = [(i, str(name)) for i, name in enumerate(labels)]
-    if items and not (0 <= items[0][0] and items[-1][0] <= 0xFFFF):
-        raise ValueError('LabelInfo class ids must be in 0..65535')
     return LabelInfo(header=header, threshold=float(threshold), class_map=[
-        VisionClass(class_id=class_id, class_name=name) for class_id, name in items])
+        VisionClass(class_id=class_id, class_name=name)
+        for class_id, name in msgfields.label_items(labels)])
 
 
 # ---------------------------------------------------------------------------------- points
 def pointcloud_to_msg(points: np.ndarray, header, colors: Optional[np.ndarray] = None):
     """Build a ``sensor_msgs/PointCloud2`` of x, y, z (and packed rgb) float32 fields.
 
-    Layout as PCL's ``PointXYZ``/``PointXYZRGB`` and rviz expect: fields ``x`` (offset 0),
-    ``y`` (4), ``z`` (8) FLOAT32 and, with colours, ``rgb`` (12) FLOAT32 whose four bytes are
-    the uint32 ``0x00RRGGBB``; ``point_step`` 12 or 16, little-endian host order.
+    Layout: see :func:`jetson_dnn_ros.msgfields.pack_cloud` (PCL's ``PointXYZ``/``PointXYZRGB``).
 
     :param points: (N, 3) or organised (H, W, 3) float x, y, z in metres (optical frame of
         ``header.frame_id``); NaN/inf points make the cloud not dense.
@@ -292,38 +233,13 @@ def pointcloud_to_msg(points: np.ndarray, header, colors: Optional[np.ndarray] =
     :raises ValueError: on malformed shapes or dtypes.
     """
     from sensor_msgs.msg import PointCloud2, PointField
-
-    pts = np.asarray(points)
-    if pts.ndim not in (2, 3) or pts.shape[-1] != 3:
-        raise ValueError(f'points must be (N, 3) or (H, W, 3), got shape {pts.shape}')
-    height, width = (1, pts.shape[0]) if pts.ndim == 2 else pts.shape[:2]
-    count = int(height) * int(width)
-    names = ['x', 'y', 'z']
-    formats = ['<f4', '<f4', '<f4']
-    if colors is not None:
-        rgb = np.asarray(colors)
-        if rgb.shape != pts.shape or rgb.dtype != np.uint8:
-            raise ValueError(f'colors must be uint8 of shape {pts.shape}, got '
-                             f'{rgb.dtype} {rgb.shape}')
-        names.append('rgb')
-        formats.append('<u4')
-    point_step = 4 * len(names)
-    cloud = np.empty(count, dtype=np.dtype({'names': names, 'formats': formats,
-                                            'offsets': [0, 4, 8, 12][:len(names)],
-                                            'itemsize': point_step}))
-    flat = pts.reshape(count, 3)
-    for i, axis in enumerate('xyz'):
-        cloud[axis] = flat[:, i]
-    if colors is not None:
-        c = rgb.reshape(count, 3).astype(np.uint32)
-        cloud['rgb'] = (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
-    fields = [PointField(name=name, offset=4 * i, datatype=PointField.FLOAT32, count=1)
-              for i, name in enumerate(names)]
-    return PointCloud2(header=header, height=int(height), width=int(width), fields=fields,
-                       is_bigendian=False, point_step=point_step,
-                       row_step=point_step * int(width),
-                       data=_byte_array(cloud.view(np.uint8)),
-                       is_dense=bool(np.isfinite(flat).all()))
+    cloud = msgfields.pack_cloud(points, colors)
+    fields = [PointField(name=name, offset=offset, datatype=PointField.FLOAT32, count=1)
+              for name, offset in cloud.fields]
+    return PointCloud2(header=header, height=cloud.height, width=cloud.width, fields=fields,
+                       is_bigendian=False, point_step=cloud.point_step,
+                       row_step=cloud.point_step * cloud.width,
+                       data=_byte_array(cloud.data), is_dense=cloud.is_dense)
 
 
 # ---------------------------------------------------------------------------------- diagnostics

@@ -79,21 +79,13 @@ class DepthNode(DnnNode):
             self._publish_points(depth, header, image_bgr)
 
     def _publish_points(self, depth: np.ndarray, header, image_bgr) -> None:
-        import cv2
+        from jetson_dnn_ros.msgfields import depth_cloud
         from jetson_dnn_ros.ros.conversions import pointcloud_to_msg
-        from jetson_dnn_ros.tasks.depth import depth_to_points
         info = self.camera_info
-        h, w = depth.shape
-        k = np.asarray(info.k, np.float64).reshape(3, 3).copy()
-        k[0] *= w / float(info.width)   # fx, cx scale with the columns
-        k[1] *= h / float(info.height)  # fy, cy with the rows
-        colors = None
-        if image_bgr is not None:
-            if image_bgr.shape[:2] != (h, w):
-                image_bgr = cv2.resize(image_bgr, (w, h), interpolation=cv2.INTER_AREA)
-            colors = image_bgr[:, :, ::-1]
-        points, point_colors = depth_to_points(depth, k, int(self.values['point_stride']),
-                                               colors, distortion=info.d)
+        rgb = None if image_bgr is None else image_bgr[:, :, ::-1]
+        points, point_colors = depth_cloud(depth, info.k, (info.width, info.height),
+                                           int(self.values['point_stride']), rgb,
+                                           distortion=info.d)
         self._points_pub.publish(pointcloud_to_msg(points, header, point_colors))
 
 
