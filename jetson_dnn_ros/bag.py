@@ -35,6 +35,7 @@ from jetson_dnn_ros import msgfields
 from jetson_dnn_ros.errors import ImageEncodingError
 from jetson_dnn_ros.image import check_image
 from jetson_dnn_ros.image import convert_color
+from jetson_dnn_ros.image import decode_compressed
 from jetson_dnn_ros.image import image_from_buffer
 from jetson_dnn_ros.image import to_bgr8
 import numpy as np
@@ -237,19 +238,7 @@ def decode_image_msg(msg, msgtype: str) -> Tuple[np.ndarray, str]:
         return image, str(msg.encoding)
     if msgtype != COMPRESSED_TYPE:
         raise ImageEncodingError(f'{msgtype} is not an image message')
-    fmt = str(msg.format)
-    if 'compressedDepth' in fmt:
-        raise ImageEncodingError(f'compressedDepth images are not supported (format {fmt!r})')
-    buf = np.frombuffer(msg.data, np.uint8)
-    image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
-    if image is None:
-        raise ImageEncodingError(f'CompressedImage ({fmt or "no format"}, {buf.size} bytes) '
-                                 'does not decode; the data is corrupt or not JPEG/PNG')
-    if image.ndim == 2:
-        return image, 'mono16' if image.dtype == np.uint16 else 'mono8'
-    if image.dtype != np.uint8:
-        image = (image >> 8).astype(np.uint8)
-    return image, 'bgra8' if image.shape[2] == 4 else 'bgr8'
+    return decode_compressed(msg.data, str(msg.format))
 
 
 def read_image_records(bag_path, topic: Optional[str] = None,

@@ -197,6 +197,42 @@ def convert_color(image: np.ndarray, encoding: str, target: str) -> np.ndarray:
     return cv2.cvtColor(image, code)
 
 
+def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
+    """Decode JPEG/PNG/… bytes (a ``sensor_msgs/CompressedImage`` or an image file).
+
+    The codec is detected from the data (``format`` strings such as image_transport's
+    ``bgr8; jpeg compressed bgr8`` are informative only). Colour decodes to OpenCV's BGR order:
+    ``bgr8`` (``bgra8`` with alpha); grey to ``mono8`` (``mono16`` for 16-bit PNG); 16-bit
+    colour keeps its high byte.
+
+    :param data: the encoded bytes (bytes, array.array, uint8 ndarray, …).
+    :param fmt: the message's ``format`` string ('' for files).
+    :param source: what the bytes are, for error messages (a file path, a topic, …).
+    :return: ``(image, encoding)``: (H, W) or (H, W, C) array and its encoding.
+    :raises ImageEncodingError: on empty data, ``compressedDepth`` data, or bytes that do not
+        decode.
+    """
+    if 'compresseddepth' in str(fmt).replace(' ', '').lower():
+        raise ImageEncodingError(f'{source}: compressedDepth images are not supported '
+                                 f'(format {fmt!r})')
+    buf = np.frombuffer(data, np.uint8)
+    if buf.size == 0:
+        raise ImageEncodingError(f'{source}: empty image data (format {fmt!r})')
+    try:
+        image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise ImageEncodingError(f'{source}: cannot decode {buf.size} bytes (format {fmt!r}): '
+                                 f'{exc}') from exc
+    if image is None or image.size == 0:
+        raise ImageEncodingError(f'{source}: cannot decode {buf.size} bytes (format {fmt!r}); '
+                                 'the data is corrupt or not an image format OpenCV reads')
+    if image.ndim == 2:
+        return image, 'mono16' if image.dtype == np.uint16 else 'mono8'
+    if image.dtype != np.uint8:
+        image = (image >> 8).astype(np.uint8)
+    return image, 'bgra8' if image.shape[2] == 4 else 'bgr8'
+
+
 def to_bgr8(image: np.ndarray, encoding: str) -> np.ndarray:
     """Return the image as (H, W, 3) uint8 BGR (OpenCV's order), converting if needed."""
     return convert_color(image, encoding, 'bgr')

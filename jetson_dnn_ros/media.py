@@ -27,6 +27,7 @@ from typing import Callable, Iterator, List, NamedTuple, Optional
 import cv2
 from jetson_dnn_ros import bag
 from jetson_dnn_ros.errors import ImageEncodingError
+from jetson_dnn_ros.image import decode_compressed
 import numpy as np
 
 IMAGE_SUFFIXES = bag.IMAGE_SUFFIXES
@@ -86,7 +87,7 @@ def image_files(spec) -> List[Path]:
 
 
 def read_image_file(path) -> Frame:
-    """Read one image file as a bgr8 (or mono16 for 16-bit grey PNG) :class:`Frame`.
+    """Read one image file as a :class:`Frame` (encodings as ``image.decode_compressed``).
 
     :raises ImageEncodingError: if the file is missing, empty or does not decode.
     """
@@ -95,17 +96,8 @@ def read_image_file(path) -> Frame:
         data = np.fromfile(str(path), np.uint8)
     except OSError as exc:
         raise ImageEncodingError(f'cannot read {path}: {exc}') from exc
-    image = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR) if data.size else None
-    if image is None:
-        raise ImageEncodingError(f'{path} is not a readable image (corrupt or unsupported '
-                                 'format)')
-    if image.ndim == 2:
-        return Frame(path.stem, None, image, 'mono16' if image.dtype == np.uint16 else 'mono8')
-    if image.dtype != np.uint8:
-        image = (image >> 8).astype(np.uint8)
-    if image.shape[2] == 4:
-        return Frame(path.stem, None, image, 'bgra8')
-    return Frame(path.stem, None, image, 'bgr8')
+    image, encoding = decode_compressed(data, source=str(path))
+    return Frame(path.stem, None, image, encoding)
 
 
 def count_frames(spec, topic: Optional[str] = None) -> Optional[int]:

@@ -255,3 +255,19 @@ def test_map_to_source_samples_a_ramp_at_source_pixel_centres(spec, tolerance):
     np.testing.assert_allclose(out[24], expected, atol=tolerance)
     nearest = t.map_to_source(ramp, 'nearest')
     assert np.abs(nearest[24] - expected).max() <= 0.5 + tolerance
+
+
+@pytest.mark.parametrize('image, encoding', [
+    (np.arange(48, dtype=np.uint8).reshape(6, 8), 'mono8'),
+    (np.arange(48, dtype=np.uint16).reshape(6, 8) * 1000, 'mono16'),
+    (np.arange(144, dtype=np.uint8).reshape(6, 8, 3), 'bgr8'),
+    (np.arange(192, dtype=np.uint8).reshape(6, 8, 4), 'bgra8'),
+])
+def test_decode_compressed_keeps_grey_depth_and_alpha(image, encoding):
+    """PNG round trip: the shared decoder (files, bags, nodes) keeps what the image holds."""
+    from jetson_dnn_ros.image import decode_compressed
+    ok, png = cv2.imencode('.png', image)
+    assert ok
+    decoded, got = decode_compressed(png.tobytes(), 'png')
+    assert got == encoding
+    np.testing.assert_array_equal(decoded, image)

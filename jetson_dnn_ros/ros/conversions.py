@@ -35,8 +35,7 @@ import sys
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from jetson_dnn_ros import msgfields
-from jetson_dnn_ros.errors import ImageEncodingError
-from jetson_dnn_ros.image import check_image, image_from_buffer
+from jetson_dnn_ros.image import check_image, decode_compressed, image_from_buffer
 import numpy as np
 
 _BIG_ENDIAN = 1 if sys.byteorder == 'big' else 0
@@ -68,31 +67,15 @@ def image_msg_to_array(msg) -> Tuple[np.ndarray, str]:
 
 
 def compressed_msg_to_array(msg) -> Tuple[np.ndarray, str]:
-    """Decode a ``sensor_msgs/CompressedImage`` (JPEG, PNG, ...) to BGR.
+    """Decode a ``sensor_msgs/CompressedImage`` (JPEG, PNG, ...).
 
     :param msg: the compressed image; ``format`` is informative only (OpenCV detects the
         codec), except that ``compressedDepth`` data is refused.
-    :return: ``(image, 'bgr8')`` with image (H, W, 3) uint8 BGR.
+    :return: ``(image, encoding)``, see :func:`jetson_dnn_ros.image.decode_compressed`
+        (``bgr8`` for colour JPEG).
     :raises ImageEncodingError: if the data is empty, corrupt, or compressed depth.
     """
-    import cv2
-
-    fmt = str(msg.format)
-    if 'compresseddepth' in fmt.replace(' ', '').lower():
-        raise ImageEncodingError(f'compressedDepth images are not supported (format {fmt!r})')
-    buf = np.frombuffer(msg.data, dtype=np.uint8)
-    if buf.size == 0:
-        raise ImageEncodingError(f'empty compressed image (format {fmt!r})')
-    try:
-        image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    except cv2.error as exc:
-        raise ImageEncodingError(
-            f'cannot decode compressed image (format {fmt!r}, {buf.size} bytes): {exc}'
-        ) from exc
-    if image is None or image.size == 0:
-        raise ImageEncodingError(
-            f'cannot decode compressed image (format {fmt!r}, {buf.size} bytes)')
-    return image, 'bgr8'
+    return decode_compressed(msg.data, str(msg.format))
 
 
 def array_to_image_msg(image: np.ndarray, encoding: str, header):
