@@ -455,8 +455,9 @@ def test_calibration_images_from_rosbag(data_dir):
     if not bag.exists():
         pytest.skip('photos_sqlite3 bag missing')
     images = list(iter_images(bag))
-    raw = [im for im, enc in images if enc == 'bgr8' and im.shape == (480, 640, 3)]
-    assert len(images) == 16 and len(raw) == 16  # 8 Image + 8 CompressedImage
+    # the camera topic only: 8 raw Images, not also their 8 CompressedImage copies
+    assert len(images) == 8
+    assert all(enc == 'bgr8' and im.shape == (480, 640, 3) for im, enc in images)
     batches = list(iter_batches(bag, PreprocessSpec(32, 24), max_images=5))
     assert len(batches) == 5 and batches[0].shape == (1, 3, 24, 32)
 

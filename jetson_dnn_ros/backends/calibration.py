@@ -37,28 +37,20 @@ import logging
 from pathlib import Path
 from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
 
-import cv2
+from jetson_dnn_ros import bag, media
 from jetson_dnn_ros.backends import trt_compat
 from jetson_dnn_ros.backends.engine_cache import atomic_write, files_digest
-from jetson_dnn_ros.errors import EngineBuildError
-from jetson_dnn_ros.image import image_from_buffer
+from jetson_dnn_ros.errors import EngineBuildError, ImageEncodingError
 from jetson_dnn_ros.preprocessing import Preprocessor, PreprocessSpec
 import numpy as np
 
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-IMAGE_TYPES = ('sensor_msgs/msg/Image', 'sensor_msgs/msg/CompressedImage')
 BAG_STORAGE_SUFFIXES = ('.db3', '.mcap', '.zstd')
 LOG = logging.getLogger(__name__)
 
 
-def _is_bag(path: Path) -> bool:
-    return path.suffix in ('.bag', '.mcap', '.db3') or (path / 'metadata.yaml').is_file()
-
-
 def image_files(folder) -> List[Path]:
-    """Return the image files calibration reads from ``folder`` (by suffix, sorted, flat)."""
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    """Return the image files calibration reads from ``folder`` (``media.image_files``)."""
+    return media.image_files(folder)
 
 
 def _bag_files(path: Path) -> Tuple[Path, List[Path]]:
@@ -87,58 +79,43 @@ def source_fingerprint(source) -> str:
     path = Path(source).expanduser()
     if not path.exists():
         raise EngineBuildError(f'calibration source {path} does not exist')
-    if _is_bag(path):
+    if bag.is_bag(path):
         root, files = _bag_files(path)
         return 'rosbag:' + files_digest(root, files)
     files = image_files(path)
     if not files:
-        raise EngineBuildError(f'calibration folder {path} has no images ({IMAGE_SUFFIXES})')
+        raise EngineBuildError(f'calibration folder {path} has no images '
+                               f'({", ".join(media.IMAGE_SUFFIXES)})')
     return 'folder:' + files_digest(path, files)
 
 
 def iter_images(source) -> Iterator[tuple]:
     """Yield ``(image, encoding)`` from an image folder or a rosbag2.
 
-    :param source: a folder of images (sorted by name), or a rosbag2 folder / ``.mcap`` /
-        ``.db3`` / ROS 1 ``.bag`` file (every Image and CompressedImage topic, in time order).
+    Reads through :func:`jetson_dnn_ros.media.iter_frames`, as ``jetson-dnn run`` does: a
+    folder's images sorted by name, or a bag's camera topic
+    (:func:`jetson_dnn_ros.bag.default_image_topic`: its raw Image topic, else its compressed
+    one, so the raw and compressed copies of a frame are not both used). Unreadable items are
+    skipped with a warning.
+
+    :param source: a folder of images, or a rosbag2 folder / ``.mcap`` / ``.db3`` file.
     :raises EngineBuildError: if the source does not exist or holds no images.
     """
     path = Path(source).expanduser()
     if not path.exists():
         raise EngineBuildError(f'calibration source {path} does not exist')
-    if _is_bag(path):
-        yield from _iter_bag(path)
-        return
-    files = image_files(path)
-    if not files:
-        raise EngineBuildError(f'calibration folder {path} has no images ({IMAGE_SUFFIXES})')
-    for file in files:
-        image = cv2.imread(str(file), cv2.IMREAD_COLOR)
-        if image is not None:
-            yield image, 'bgr8'
+    if not bag.is_bag(path) and not image_files(path):
+        raise EngineBuildError(f'calibration folder {path} has no images '
+                               f'({", ".join(media.IMAGE_SUFFIXES)})')
 
+    def skip(name, exc):
+        LOG.warning('calibration: skipping %s: %s', name, exc)
 
-def _iter_bag(path: Path) -> Iterator[tuple]:
     try:
-        from rosbags.highlevel import AnyReader
-        from rosbags.typesys import get_typestore, Stores
-    except ImportError as exc:
-        raise EngineBuildError(f'reading {path} needs rosbags: pip install rosbags') from exc
-    paths = [path.parent if path.suffix in ('.mcap', '.db3') else path]
-    with AnyReader(paths, default_typestore=get_typestore(Stores.ROS2_HUMBLE)) as reader:
-        connections = [c for c in reader.connections if c.msgtype in IMAGE_TYPES]
-        if not connections:
-            raise EngineBuildError(f'rosbag {path} has no sensor_msgs Image or '
-                                   'CompressedImage topic for calibration')
-        for conn, _, raw in reader.messages(connections=connections):
-            msg = reader.deserialize(raw, conn.msgtype)
-            if conn.msgtype.endswith('CompressedImage'):
-                image = cv2.imdecode(np.frombuffer(msg.data, np.uint8), cv2.IMREAD_COLOR)
-                if image is not None:
-                    yield image, 'bgr8'
-            else:
-                yield image_from_buffer(msg.data, msg.height, msg.width, msg.encoding,
-                                        msg.step, bool(msg.is_bigendian)), msg.encoding
+        for frame in media.iter_frames(path, on_error=skip):
+            yield frame.image, frame.encoding
+    except (ImageEncodingError, FileNotFoundError) as exc:
+        raise EngineBuildError(f'cannot read calibration images from {path}: {exc}') from exc
 
 
 def iter_batches(source, spec: PreprocessSpec, max_images: int = 500,
