@@ -181,6 +181,11 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           choices=('sensor_data', 'reliable', 'system_default')),
     _spec('max_rate', 0.0, 'Process at most this many frames per second; frames arriving sooner '
           'are skipped and counted; 0 = no limit (Hz)', float_range=(0.0, 1000.0), runtime=True),
+    _spec('max_age', 0.0, 'Drop frames whose header stamp is older than this when their '
+          'callback starts, on the node clock (ROS time: follows /clock with use_sim_time); '
+          'counted as frames_stale. Bounds the latency the backlog of a reliable publisher adds '
+          '(set 2-3 frame periods). Unstamped frames (stamp 0) and stamps ahead of the clock are '
+          'kept; 0 = off (s)', float_range=(0.0, 3600.0), runtime=True),
     _spec('diagnostics_period', 1.0, 'Period of /diagnostics in seconds',
           float_range=(0.1, 60.0)),
 )
