@@ -602,7 +602,7 @@ class DnnNode(LifecycleNode):
     def _is_stale(self, msg) -> bool:
         """Return True if ``max_age`` > 0 and the frame's stamp is older than that."""
         max_age = self._values.get('max_age', 0.0)
-        if not max_age or max_age <= 0.0:
+        if max_age <= 0.0:
             return False
         stamp = msg.header.stamp
         stamp_ns = int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
@@ -719,7 +719,7 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
-LARGE_IMAGES_HINT = ("see the README section 'Receiving large images'")
+LARGE_IMAGES_HINT = "see the README section 'Receiving large images'"
 """Where the README explains QoS and socket buffers for large frames."""
 
 
@@ -753,10 +753,11 @@ def _diagnostic_level(values: Dict[str, str]):
     if (values.get('state') == 'active' and number('image_publishers') > 0
             and number('since_last_frame_s') >= number('recent_s') > 0):
         topic = values.get('image_topic', 'image')
-        if values.get('image_qos') != 'sensor_data':
-            cause = (f'a best-effort publisher does not match image_qos: '
-                     f'{values.get("image_qos")} (reliable); use image_qos: sensor_data, or the '
-                     'publisher sends nothing')
+        qos = values.get('image_qos', '')
+        if qos != 'sensor_data':
+            cause = (f'a best-effort publisher does not match image_qos: {qos}'
+                     f'{" (reliable)" if qos == "system_default" else ""}; use image_qos: '
+                     'sensor_data, or the publisher sends nothing')
         else:
             cause = ('large frames over best-effort QoS (image_qos: sensor_data) are often lost '
                      'by DDS with default socket buffers: raise net.core.rmem_max and the DDS '
