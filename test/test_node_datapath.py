@@ -341,6 +341,67 @@ def test_max_age_drops_stale_frames_on_the_sim_clock(rig):
     assert not node.set_parameters([Parameter('max_age', value=-1.0)])[0].successful
 
 
+def backlog_run(node, frames: int = 90):
+    """
+    Feed a reliable publisher's backlog to an active node on a simulated clock.
+
+    A camera stamps a frame every period (30 Hz) into a keep-last-10 history; the node takes the
+    oldest queued frame whenever it is free, processing takes 3 periods (the camera is 3x
+    faster than the node) and a dropped frame costs nothing. Only the simulated clock moves.
+
+    :return: ages in seconds (clock at processing start - stamp) of the processed frames.
+    """
+    from collections import deque
+    from rclpy.time import Time as RosTime
+    period = 1.0 / 30.0
+    clock = node.get_clock()
+    state = {'now': 100.0, 'stamp': None}
+
+    def set_clock(seconds):
+        state['now'] = seconds
+        clock.set_ros_time_override(RosTime(nanoseconds=int(round(seconds * 1e9))))
+    ages = []
+    original = node.pipeline.process
+
+    def process(image, encoding):
+        ages.append(state['now'] - state['stamp'])
+        set_clock(state['now'] + 3 * period)
+        return original(image, encoding)
+    node.pipeline.process = process
+    try:
+        start = state['now']
+        set_clock(start)
+        history = deque(maxlen=10)
+        produced = 0
+        while produced < frames or history:
+            while produced < frames and start + produced * period <= state['now'] + 1e-9:
+                stamp = start + produced * period
+                ns = int(round(stamp * 1e9))
+                history.append((stamp, raw(sec=ns // 10**9, nanosec=ns % 10**9)))
+                produced += 1
+            if not history:  # idle until the next frame
+                set_clock(start + produced * period)
+                continue
+            state['stamp'], msg = history.popleft()
+            node.on_image(msg)
+    finally:
+        node.pipeline.process = original
+    return ages
+
+
+def test_max_age_bounds_the_latency_of_a_reliable_backlog(rig):
+    """Without max_age the queueing delay grows to the history depth; with it, <= max_age."""
+    period = 1.0 / 30.0
+    node = rig(use_sim_time=True).node
+    unbounded = backlog_run(node)
+    assert max(unbounded) > 8 * period  # a depth-10 history fills up
+    assert node.set_parameters([Parameter('max_age', value=2 * period)])[0].successful
+    bounded = backlog_run(node)
+    assert len(bounded) >= 90 // 3 - 1  # the node still runs at its full rate
+    assert max(bounded) <= 2 * period + 1e-6
+    assert node.stats.stale_total > 0
+
+
 def test_max_age_parameter_is_declared_and_documented():
     spec = P.param_table('detection')['max_age']
     assert spec.default == 0.0 and spec.runtime and spec.float_range == (0.0, 3600.0)
