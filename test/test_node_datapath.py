@@ -352,6 +352,7 @@ def backlog_run(node, frames: int = 90):
     :return: ages in seconds (clock at processing start - stamp) of the processed frames.
     """
     from collections import deque
+    from rclpy.clock import ClockType
     from rclpy.time import Time as RosTime
     period = 1.0 / 30.0
     clock = node.get_clock()
@@ -359,7 +360,8 @@ def backlog_run(node, frames: int = 90):
 
     def set_clock(seconds):
         state['now'] = seconds
-        clock.set_ros_time_override(RosTime(nanoseconds=int(round(seconds * 1e9))))
+        clock.set_ros_time_override(RosTime(nanoseconds=int(round(seconds * 1e9)),
+                                            clock_type=ClockType.ROS_TIME))
     ages = []
     original = node.pipeline.process
 
