@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Draw results on images with OpenCV, in jetson-inference's vocabulary.
+"""
+Draw results on images with OpenCV, in jetson-inference's vocabulary.
 
 Flags are a comma-separated string as jetson-inference's ``--overlay``: detection uses
 ``box,lines,labels,conf`` (``none`` draws nothing), segmentation ``overlay,mask``, pose
