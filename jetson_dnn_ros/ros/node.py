@@ -46,12 +46,13 @@ so with a multi-threaded executor a second callback starts and returns at once) 
 skipped by ``max_rate``. With a single-threaded executor the first kind cannot be observed.
 """
 
+import collections
 import gc
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
 
-from jetson_dnn_ros.errors import JetsonDnnError, ModelError
+from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.ros import params as P
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
@@ -117,47 +118,80 @@ def descriptor_of(spec: P.ParamSpec) -> ParameterDescriptor:
     return desc
 
 
-class FrameStats:
-    """Frame counters and stage latencies between two diagnostics reports (thread-safe)."""
+RECENT_S = 5.0
+"""Seconds a failed frame keeps the diagnostics at WARN (at least one diagnostics period)."""
 
-    def __init__(self):
+
+class FrameStats:
+    """
+    Frame counters and stage latencies of a node (thread-safe).
+
+    Totals count since configure. The level of /diagnostics is not based on them but on what
+    happened recently: the current report window (frames received, published, stale) and the
+    last :data:`RECENT_S` seconds (failed frames), so one bad frame gives WARN for a few seconds,
+    not forever.
+
+    :param clock: returns monotonic seconds (tests pass a fake one).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        now = clock()
         self._lock = threading.Lock()
         self.received_total = 0
         self.published_total = 0
         self.dropped_total = 0
+        self.stale_total = 0
         self.bad_input_total = 0
         self.errors_total = 0
         self.last_error = ''
-        self._reset_window(time.monotonic())
+        self._failures: Deque[float] = collections.deque(maxlen=10000)
+        self._last_frame = now
+        self._reset_window(now)
 
     def _reset_window(self, now: float) -> None:
         self._window_start = now
         self._received = 0
         self._published = 0
+        self._stale = 0
         self._sums = dict.fromkeys(STAGES, 0.0)
+
+    def waiting(self) -> None:
+        """Start timing the wait for frames again (on activate): ``since_last_frame_s``."""
+        with self._lock:
+            self._last_frame = self._clock()
 
     def received(self) -> None:
         """Count a frame that reached the image callback."""
         with self._lock:
             self.received_total += 1
             self._received += 1
+            self._last_frame = self._clock()
 
     def dropped(self) -> None:
         """Count a frame skipped because the node was busy or ``max_rate`` holds it back."""
         with self._lock:
             self.dropped_total += 1
 
+    def stale(self) -> None:
+        """Count a frame dropped because its stamp is older than ``max_age``."""
+        with self._lock:
+            self.stale_total += 1
+            self._stale += 1
+
     def bad_input(self, reason: str) -> None:
         """Count a malformed input frame."""
         with self._lock:
             self.bad_input_total += 1
             self.last_error = reason
+            self._failures.append(self._clock())
 
     def error(self, reason: str) -> None:
-        """Count a frame that failed in inference or publishing."""
+        """Count a frame that failed in conversion, inference, drawing or publishing."""
         with self._lock:
             self.errors_total += 1
             self.last_error = reason
+            self._failures.append(self._clock())
 
     def published(self, stage_ms: Dict[str, float]) -> None:
         """Count a processed frame and add its stage latencies in milliseconds."""
@@ -167,16 +201,25 @@ class FrameStats:
             for key, value in stage_ms.items():
                 self._sums[key] += float(value)
 
-    def report(self, now: Optional[float] = None) -> Dict[str, str]:
-        """Return the key/values for /diagnostics and start a new window.
-
-        :return: fps in/out (frames per second over the window), mean stage latencies (ms),
-            and the running totals.
+    def report(self, now: Optional[float] = None, recent_s: float = RECENT_S
+               ) -> Dict[str, str]:
         """
-        now = time.monotonic() if now is None else now
+        Return the key/values for /diagnostics and start a new window.
+
+        :param now: monotonic time in seconds (default: the clock's).
+        :param recent_s: how far back ``recent_failures`` looks, in seconds.
+        :return: ``fps_in``/``fps_out`` (frames per second over the window), mean stage
+            latencies (``<stage>_ms``), the window's ``window_received``,
+            ``window_published`` and ``window_stale``, ``recent_failures`` (bad inputs and
+            errors in the last ``recent_s`` seconds), ``since_last_frame_s`` (seconds since a
+            frame arrived, or since :meth:`waiting`), and the totals since configure.
+        """
+        now = self._clock() if now is None else now
         with self._lock:
             dt = max(now - self._window_start, 1e-9)
             n = max(self._published, 1)
+            while self._failures and self._failures[0] < now - recent_s:
+                self._failures.popleft()
             values = {'fps_in': f'{self._received / dt:.2f}',
                       'fps_out': f'{self._published / dt:.2f}'}
             for key in STAGES:
@@ -184,8 +227,14 @@ class FrameStats:
             values.update(frames_received=str(self.received_total),
                           frames_published=str(self.published_total),
                           frames_dropped=str(self.dropped_total),
+                          frames_stale=str(self.stale_total),
                           bad_input=str(self.bad_input_total),
-                          errors=str(self.errors_total), last_error=self.last_error)
+                          errors=str(self.errors_total), last_error=self.last_error,
+                          window_received=str(self._received),
+                          window_published=str(self._published),
+                          window_stale=str(self._stale),
+                          recent_failures=str(len(self._failures)),
+                          since_last_frame_s=f'{max(now - self._last_frame, 0.0):.1f}')
             self._reset_window(now)
         return values
 
@@ -268,7 +317,7 @@ class DnnNode(LifecycleNode):
         :raises ValueError: on an invalid flag string or alpha.
         """
         from jetson_dnn_ros.overlay import OverlayOptions
-        return OverlayOptions.parse(values['overlay'], values['overlay_alpha'])
+        return OverlayOptions.parse(values['overlay'], values['overlay_alpha'], task=self.task)
 
     # ---------------------------------------------------------------- helpers
     def lifecycle_publisher(self, msg_type, topic: str, qos: Optional[QoSProfile] = None):
@@ -416,6 +465,7 @@ class DnnNode(LifecycleNode):
             self._destroy_subscriptions()
             self.get_logger().error(f'activate failed: {_describe(exc)}')
             return TransitionCallbackReturn.FAILURE
+        self.stats.waiting()  # "no frame arrived" is timed from here
         self.get_logger().info(f'active: subscribed to {self._image_sub.topic_name} '
                                f'({transport}, {self._values["image_qos"]})')
         return super().on_activate(state)
@@ -504,14 +554,36 @@ class DnnNode(LifecycleNode):
 
     # ---------------------------------------------------------------- data path
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        self._camera_info = msg
+        try:
+            self._camera_info = msg
+        except Exception as exc:  # noqa: B902 - a callback never raises into the executor
+            self._contain(exc, 'camera_info callback failed')
 
     def on_image(self, msg) -> None:
-        """Process one Image or CompressedImage; never raises (errors are logged and counted).
+        """
+        Process one Image or CompressedImage; never raises.
+
+        Every exception stops here, whatever raised it (conversion, pipeline, drawing,
+        publishing): a malformed image is counted as ``bad_input``, anything else as
+        ``errors``; both are logged throttled (one line per 5 s) and shown in /diagnostics,
+        and the next frame is processed as usual. A failure while the node is leaving the
+        active state or the context shuts down (e.g. ``InvalidHandle``, ``context is
+        invalid``) is not an error: it is logged at debug level and the frame counted as
+        dropped. rclpy would re-raise an escaping exception from ``spin()`` and end the
+        process.
 
         :param msg: sensor_msgs/Image or sensor_msgs/CompressedImage.
         """
+        try:
+            self._on_image(msg)
+        except Exception as exc:  # noqa: B902 - the executor must never see it
+            self._contain(exc, 'processing failed')
+
+    def _on_image(self, msg) -> None:
         self.stats.received()
+        if self._is_stale(msg):
+            self.stats.stale()
+            return
         max_rate = self._values.get('max_rate', 0.0)
         now = time.monotonic()
         if max_rate > 0.0 and now - self._last_start < 1.0 / max_rate:
@@ -527,40 +599,61 @@ class DnnNode(LifecycleNode):
         finally:
             self._busy.release()
 
+    def _is_stale(self, msg) -> bool:
+        """Return True if ``max_age`` > 0 and the frame's stamp is older than that."""
+        max_age = self._values.get('max_age', 0.0)
+        if max_age <= 0.0:
+            return False
+        stamp = msg.header.stamp
+        stamp_ns = int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+        if stamp_ns == 0:  # unstamped: no age to judge
+            return False
+        return self.get_clock().now().nanoseconds - stamp_ns > max_age * 1e9
+
+    def _contain(self, exc: Exception, what: str) -> None:
+        """Count and log an exception a callback caught (see :meth:`on_image`); never raises."""
+        try:
+            if self._stopping():
+                self.stats.dropped()
+                self.get_logger().debug(f'{what} while stopping (not an error): '
+                                        f'{_describe(exc)}')
+            elif isinstance(exc, ValueError):  # ImageEncodingError and other bad input
+                self.stats.bad_input(str(exc))
+                self.get_logger().warning(f'skipping bad input image: {exc}',
+                                          throttle_duration_sec=5.0)
+            else:
+                self.stats.error(_describe(exc))
+                self.get_logger().error(f'{what}: {_describe(exc)}',
+                                        throttle_duration_sec=5.0)
+        except Exception:  # noqa: B902, S110 - logging itself failed (context gone): nothing left
+            pass
+
+    def _stopping(self) -> bool:
+        """Return True once the node is not active any more or its context shuts down."""
+        try:
+            context_ok = self.context.ok()
+        except Exception:  # noqa: B902 - a destroyed node or context
+            context_ok = False
+        return not context_ok or self._image_sub is None or not self._configured
+
     def _process(self, msg) -> None:
         from jetson_dnn_ros.image import to_bgr8
         from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
         t0 = time.perf_counter()
-        try:
-            if isinstance(msg, CompressedImage):
-                image, encoding = compressed_msg_to_array(msg)
-            else:
-                image, encoding = image_msg_to_array(msg)
-        except (JetsonDnnError, ValueError) as exc:
-            self.stats.bad_input(str(exc))
-            self.get_logger().warning(f'skipping bad input image: {exc}',
-                                      throttle_duration_sec=5.0)
-            return
+        if isinstance(msg, CompressedImage):
+            image, encoding = compressed_msg_to_array(msg)
+        else:
+            image, encoding = image_msg_to_array(msg)
         t1 = time.perf_counter()
-        try:
-            inference = self.pipeline.process(image, encoding)
-            result = self.postprocess(inference.result)
-            t2 = time.perf_counter()
-            want_overlay = self.subscribed(self._overlay_pub)
-            bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
-            self.publish_result(result, msg.header, bgr)
-            if want_overlay:
-                self._publish_overlay(result, msg.header, bgr)
-            t3 = time.perf_counter()
-        except (JetsonDnnError, ValueError) as exc:
-            self.stats.bad_input(str(exc))
-            self.get_logger().warning(f'skipping image: {exc}', throttle_duration_sec=5.0)
-            return
-        except Exception as exc:  # noqa: B902 - keep the node alive, report the cause
-            self.stats.error(_describe(exc))
-            self.get_logger().error(f'processing failed: {_describe(exc)}',
-                                    throttle_duration_sec=5.0)
-            return
+        inference = self.pipeline.process(image, encoding)
+        result = self.postprocess(inference.result)
+        t2 = time.perf_counter()
+        want_overlay = self.subscribed(self._overlay_pub)
+        bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
+        self.publish_result(result, msg.header, bgr)
+        if want_overlay:
+            self._publish_overlay(result, msg.header, bgr)
+        t3 = time.perf_counter()
         timings = inference.timings
         self.stats.published({'convert': (t1 - t0) * 1e3, 'preprocess': timings.preprocess_ms,
                               'infer': timings.infer_ms, 'decode': timings.decode_ms,
@@ -578,13 +671,26 @@ class DnnNode(LifecycleNode):
         return self.create_publisher(DiagnosticArray, '/diagnostics', result_qos(10))
 
     def diagnostics_values(self) -> Dict[str, str]:
-        """Return the key/values of the next /diagnostics status (resets the fps window)."""
-        values = self.stats.report()
+        """
+        Return the key/values of the next /diagnostics status (resets the fps window).
+
+        :return: :meth:`FrameStats.report`'s values, the backend description, ``model``,
+            ``state`` and, while active, ``image_topic`` and ``image_publishers`` (publishers
+            on it, any QoS) plus ``recent_s`` (the window the level looks at, in seconds).
+        """
+        recent_s = max(RECENT_S, float(self._values.get('diagnostics_period', 1.0)))
+        values = self.stats.report(recent_s=recent_s)
+        values['recent_s'] = f'{recent_s:g}'
         if self.pipeline is not None:
             values.update({k: str(v) for k, v in self.pipeline.backend.describe().items()})
             values['model'] = self.pipeline.descriptor.name
-        values['state'] = 'active' if self._image_sub is not None else (
+        sub = self._image_sub
+        values['state'] = 'active' if sub is not None else (
             'inactive' if self._configured else 'unconfigured')
+        if sub is not None:
+            values['image_topic'] = sub.topic_name
+            values['image_qos'] = str(self._values.get('image_qos', ''))
+            values['image_publishers'] = str(self.count_publishers(sub.topic_name))
         return values
 
     def publish_diagnostics(self) -> None:
@@ -613,11 +719,58 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+LARGE_IMAGES_HINT = "see the README section 'Receiving large images'"
+"""Where the README explains QoS and socket buffers for large frames."""
+
+
 def _diagnostic_level(values: Dict[str, str]):
-    """Return (level name, message): ``OK``, or ``WARN`` with the last error."""
-    if values.get('last_error') and (values.get('errors') != '0'
-                                     or values.get('bad_input') != '0'):
-        return 'WARN', f'last error: {values["last_error"]}'
+    """
+    Return (level name, message) of a diagnostics status from :meth:`DnnNode.diagnostics_values`.
+
+    ``WARN`` when, within the recent window (``recent_s``, at least :data:`RECENT_S` seconds):
+
+    - frames failed (bad input or errors): the count and the last error;
+    - the node is active, the image topic has publishers, and no frame arrived: the likely
+      cause (large frames over best-effort QoS lost by DDS with default socket buffers, or a
+      QoS mismatch);
+    - every frame of the report window was older than ``max_age`` (clocks, ``use_sim_time``).
+
+    Otherwise ``OK`` with the state and the output rate. Totals (``errors``, ``bad_input``)
+    never set the level: one bad frame long ago leaves the node OK.
+    """
+    def number(key: str) -> float:
+        try:
+            return float(values.get(key) or 0)
+        except ValueError:
+            return 0.0
+
+    recent = values.get('recent_s', f'{RECENT_S:g}')
+    problems = []
+    failures = int(number('recent_failures'))
+    if failures:
+        problems.append(f'{failures} frame(s) failed in the last {recent} s, last error: '
+                        f'{values.get("last_error", "")}')
+    if (values.get('state') == 'active' and number('image_publishers') > 0
+            and number('since_last_frame_s') >= number('recent_s') > 0):
+        topic = values.get('image_topic', 'image')
+        qos = values.get('image_qos', '')
+        if qos != 'sensor_data':
+            cause = (f'a best-effort publisher does not match image_qos: {qos}'
+                     f'{" (reliable)" if qos == "system_default" else ""}; use image_qos: '
+                     'sensor_data, or the publisher sends nothing')
+        else:
+            cause = ('large frames over best-effort QoS (image_qos: sensor_data) are often lost '
+                     'by DDS with default socket buffers: raise net.core.rmem_max and the DDS '
+                     'receive buffer, or use image_qos: reliable')
+        problems.append(f'{topic} has {int(number("image_publishers"))} publisher(s) but no '
+                        f'frame arrived for {values.get("since_last_frame_s")} s; likely '
+                        f'cause: {cause} ({LARGE_IMAGES_HINT})')
+    if number('window_stale') > 0 and number('window_published') == 0:
+        problems.append(f'every frame of the last report was older than max_age '
+                        f'({values.get("window_stale")} dropped): check the publisher clock '
+                        'and use_sim_time, or raise max_age')
+    if problems:
+        return 'WARN', '; '.join(problems)
     return 'OK', f'{values.get("state", "")}, {values.get("fps_out", "0")} fps'
 
 

@@ -168,9 +168,10 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           int_range=(0, 1000), runtime=True),
     _spec('max_detections', 0, 'Detections (or persons) kept per image, highest scores first; '
           '0 = the model default', int_range=(0, 10000), runtime=True),
-    _spec('overlay', '', 'Overlay flags as jetson-inference --overlay (detection box,lines,'
-          'labels,conf; segmentation overlay,mask; pose links,keypoints,box; depth input,depth); '
-          'empty = the task default, none = draw nothing', runtime=True),
+    _spec('overlay', '', 'Overlay flags as jetson-inference --overlay (classification labels,'
+          'conf; detection box,lines,labels,conf; segmentation overlay,mask; pose links,'
+          'keypoints,box; depth input,depth,equalize and a colour map name); empty = the task '
+          'default, none = draw nothing; another word is refused', runtime=True),
     _spec('overlay_alpha', 120.0, 'Overlay fill opacity, 0..255 as jetson-inference (values '
           '<= 1 are read as 0..1)', float_range=(0.0, 255.0), runtime=True),
     _spec('image_transport', 'raw', 'Input: raw subscribes to image (sensor_msgs/Image), '
@@ -181,6 +182,11 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           choices=('sensor_data', 'reliable', 'system_default')),
     _spec('max_rate', 0.0, 'Process at most this many frames per second; frames arriving sooner '
           'are skipped and counted; 0 = no limit (Hz)', float_range=(0.0, 1000.0), runtime=True),
+    _spec('max_age', 0.0, 'Drop frames whose header stamp is older than this when their '
+          'callback starts, on the node clock (ROS time: follows /clock with use_sim_time); '
+          'counted as frames_stale. Bounds the latency the backlog of a reliable publisher adds '
+          '(set 2-3 frame periods). Unstamped frames (stamp 0) and stamps ahead of the clock are '
+          'kept; 0 = off (s)', float_range=(0.0, 3600.0), runtime=True),
     _spec('diagnostics_period', 1.0, 'Period of /diagnostics in seconds',
           float_range=(0.1, 60.0)),
 )
