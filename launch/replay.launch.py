@@ -19,6 +19,10 @@ tasks:=detection``. Plays the bag with ``ros2 bag play --clock`` (publishes /clo
 the nodes with ``use_sim_time: true``, so results carry the recorded stamps (they copy the
 input header anyway) and timers follow the bag. The default image topic,
 ``/camera/image_raw``, is the one of the project's photo bags.
+
+Playback starts once every node of the launch reports ``active`` (with ``autostart:=false``,
+once you have activated them all with ``ros2 lifecycle set``), so no frame is played to a
+node that is not listening yet; ``play_when:=now`` plays at once.
 """
 
 from jetson_dnn_ros.launch_helpers import task_launch_description
@@ -41,5 +45,5 @@ def generate_launch_description():
         extra_arguments=[('bag', '', 'rosbag2 folder (or file) to play'),
                          ('tasks', 'detection', 'Comma-separated tasks to run on the bag'),
                          ('rate', '1.0', 'Playback rate factor')],
-        extra_actions=[player], use_sim_time=True)
+        when_active=[player], use_sim_time=True)
     return description
