@@ -25,7 +25,7 @@ class Action(LaunchDescriptionEntity):
 
     @property
     def condition(self):
-        """Return the condition (read-only upstream: assigning raises AttributeError)."""
+        """Getter for the action's condition; read-only (no setter), as upstream."""
         return self.__condition
 
     def describe(self):
