@@ -103,19 +103,13 @@ class LaunchContext:
             raise RuntimeError('launch_configurations stack unexpectedly empty')
         self.__launch_configurations = self.__launch_configurations_stack.pop()
 
-    def register_event_handler(self, event_handler, append: bool = False) -> None:
-        """Register an event handler (first in line unless ``append``)."""
-        if append:
-            self._event_handlers.append(event_handler)
-        else:
-            self._event_handlers.appendleft(event_handler)
+    def register_event_handler(self, event_handler) -> None:
+        """Register an event handler (first in line: newest handlers are matched first)."""
+        self._event_handlers.appendleft(event_handler)
 
     def unregister_event_handler(self, event_handler) -> None:
-        """Unregister an event handler; raise ValueError if it is not registered."""
-        try:
-            self._event_handlers.remove(event_handler)
-        except ValueError:
-            raise ValueError(f"Specified event handler '{event_handler}' not registered.")
+        """Unregister an event handler; ValueError (deque.remove) if it is not registered."""
+        self._event_handlers.remove(event_handler)
 
     def would_handle_event(self, event) -> bool:
         """Check whether an event would be handled or not."""

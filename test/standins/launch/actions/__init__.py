@@ -111,10 +111,10 @@ class RegisterEventHandler(Action):
 
 
 class OpaqueFunction(Action):
-    """Mirror of ``OpaqueFunction(*, function, args=None, kwargs=None, **left_over_kwargs)``."""
+    """Mirror of ``OpaqueFunction(*, function, args=None, kwargs=None)`` (no condition)."""
 
-    def __init__(self, *, function, args=None, kwargs=None, **left_over_kwargs):
-        super().__init__(**left_over_kwargs)
+    def __init__(self, *, function, args=None, kwargs=None):
+        super().__init__()
         if not callable(function):
             raise TypeError("OpaqueFunction expected a callable for 'function', got '{}'"
                             .format(type(function)))
