@@ -170,6 +170,22 @@ def parse_play_when(text: str) -> str:
     return value
 
 
+def play_delay_args(text: str) -> List[str]:
+    """
+    Return the ``ros2 bag play`` option for a ``play_delay`` of ``text`` seconds.
+
+    :return: ``['--delay', '<seconds>']``, or ``[]`` for 0 (ros2bag refuses ``--delay 0``).
+    :raises ValueError: unless ``text`` is a finite number >= 0.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float('nan')
+    if not 0.0 <= seconds < float('inf'):
+        raise ValueError(f'launch argument play_delay:={text!r} must be seconds >= 0')
+    return ['--delay', f'{seconds:g}'] if seconds > 0 else []
+
+
 class ActiveGate:
     """
     Release once when every one of a fixed set of nodes has reported ``active``.
@@ -200,8 +216,12 @@ class ActiveGate:
         return True
 
 
-def declare_arguments(extra: Sequence[Tuple[str, str, str]] = ()) -> List:
-    """Return one DeclareLaunchArgument per entry of :data:`ARGUMENTS` and ``extra``."""
+def declare_arguments(extra: Sequence[Tuple[str, Optional[str], str]] = ()) -> List:
+    """
+    Return one DeclareLaunchArgument per entry of :data:`ARGUMENTS` and ``extra``.
+
+    A default of None makes the argument required (launch stops when it is not given).
+    """
     from launch.actions import DeclareLaunchArgument
     return [DeclareLaunchArgument(name, default_value=default, description=description)
             for name, default, description in tuple(ARGUMENTS) + tuple(extra)]
@@ -365,5 +385,5 @@ def task_launch_description(tasks, extra_arguments: Sequence[Tuple[str, str, str
 __all__ = ['ARGUMENTS', 'ActiveGate', 'OVERRIDES', 'PACKAGE', 'PLAY_WHEN', 'RVIZ_CONFIG',
            'TASKS', 'WHEN_ACTIVE_ARGUMENT', 'autostart_step', 'config_file', 'declare_arguments',
            'launch_bool', 'lifecycle_actions', 'package_share', 'parameter_overrides',
-           'parse_play_when', 'rviz_actions', 'share_file', 'task_launch_description',
-           'task_node', 'when_active_actions']
+           'parse_play_when', 'play_delay_args', 'rviz_actions', 'share_file',
+           'task_launch_description', 'task_node', 'when_active_actions']

@@ -134,8 +134,8 @@ def test_replay_plays_only_when_every_node_is_active(sim):
     assert _player(run) == [], 'played before depth was active'
     run.external('/depth/depth_node', 'configure', 'activate')
     (player,) = _player(run)
-    assert player.standin_cmd[:3] == ['ros2', 'bag', 'play'] and player.standin_cmd[-1] == \
-        '/bags/photos'
+    assert player.standin_cmd == ['ros2', 'bag', 'play', '--clock', '--rate', '1.0',
+                                  '--delay', '1', '/bags/photos']
     # counted once: re-activation does not start a second player
     run.external('/depth/depth_node', 'deactivate', 'activate')
     assert len(_player(run)) == 1
@@ -170,6 +170,25 @@ def test_replay_play_when_now_plays_at_launch(sim):
 def test_replay_play_when_rejects_unknown_value(sim):
     with pytest.raises(ValueError, match='play_when'):
         sim('replay.launch.py', bag='/bags/photos', play_when='later')
+
+
+def test_replay_play_delay_and_required_bag(sim):
+    run = sim('replay.launch.py', bag='/b', tasks='detection', play_delay='0', rate='2')
+    (player,) = _player(run)
+    assert player.standin_cmd == ['ros2', 'bag', 'play', '--clock', '--rate', '2', '/b']
+    with pytest.raises(ValueError, match='play_delay'):
+        sim('replay.launch.py', bag='/b', tasks='detection', play_delay='-1')
+    with pytest.raises(RuntimeError, match="Required launch argument 'bag'"):
+        sim('replay.launch.py', tasks='detection')
+
+
+def test_play_delay_args():
+    assert launch_helpers.play_delay_args('1.0') == ['--delay', '1']
+    assert launch_helpers.play_delay_args('0.25') == ['--delay', '0.25']
+    assert launch_helpers.play_delay_args('0') == []
+    for bad in ('-0.5', 'soon', 'inf', 'nan'):
+        with pytest.raises(ValueError, match='play_delay'):
+            launch_helpers.play_delay_args(bad)
 
 
 def test_active_gate():
