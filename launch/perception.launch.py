@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Launch several task nodes (one process each), chosen by the ``tasks`` argument.
+"""
+Launch several task nodes (one process each), chosen by the ``tasks`` argument.
 
 Example: ``ros2 launch jetson_dnn_ros perception.launch.py tasks:=detection,depth rviz:=true``.
 Each node reads its own ``config/<task>.yaml`` unless ``params_file`` names one file with a

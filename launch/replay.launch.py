@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Replay a rosbag2 through the task nodes, on the bag's clock.
+"""
+Replay a rosbag2 through the task nodes, on the bag's clock.
 
 Example: ``ros2 launch jetson_dnn_ros replay.launch.py bag:=/path/to/photos_mcap
 tasks:=detection``. Plays the bag with ``ros2 bag play --clock`` (publishes /clock) and runs

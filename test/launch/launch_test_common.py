@@ -73,7 +73,8 @@ def _exit_codes_test():
 
 
 def make_launch_test(task: str, photo: str, output: str, msg_type: str):
-    """Build the launch test of one task.
+    """
+    Build the launch test of one task.
 
     :param task: task name; ``launch/<task>.launch.py`` is launched.
     :param photo: file name of a photo in ``$JETSON_DNN_DATA/images``.
