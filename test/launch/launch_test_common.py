@@ -57,6 +57,16 @@ def _include(launch_file: str, **arguments):
     return LaunchDescription([include, launch_testing.actions.ReadyToTest()])
 
 
+def _test_description(launch_file: str, **arguments):
+    """Return the module's ``generate_test_description``: ``launch_file`` with ``arguments``."""
+    @pytest.mark.launch_test
+    @pytest.mark.ros
+    def generate_test_description():
+        """Launch the file under test with the test's arguments, then ReadyToTest."""
+        return _include(launch_file, **arguments)
+    return generate_test_description
+
+
 def _exit_codes_test():
     """Return the post-shutdown test: every process exits with 0, SIGINT or SIGTERM."""
     import launch_testing
@@ -87,13 +97,10 @@ def make_launch_test(task: str, photo: str, output: str, msg_type: str):
         pytest.skip(f'project data not found at {DATA}', allow_module_level=True)
     module, _, name = msg_type.rpartition('.')
     output_type = getattr(importlib.import_module(module), name)
-
-    @pytest.mark.launch_test
-    @pytest.mark.ros
-    def generate_test_description():
-        """Launch the task with autostart, ONNX Runtime and a private image topic."""
-        return _include(f'{task}.launch.py', image=IMAGE_TOPIC, backend='onnxruntime',
-                        autostart='true', log_level='info')
+    # autostart, ONNX Runtime and a private image topic
+    generate_test_description = _test_description(
+        f'{task}.launch.py', image=IMAGE_TOPIC, backend='onnxruntime', autostart='true',
+        log_level='info')
 
     class TestOutputs(unittest.TestCase):
         """Publish the photo until the node's output arrives."""
@@ -195,13 +202,8 @@ def make_autostart_once_test():
     if not (DATA / 'models').is_dir():
         pytest.skip(f'project data not found at {DATA}', allow_module_level=True)
     target = '/detection/detection_node'
-
-    @pytest.mark.launch_test
-    @pytest.mark.ros
-    def generate_test_description():
-        """Launch detection with autostart and ONNX Runtime."""
-        return _include('detection.launch.py', image=IMAGE_TOPIC, backend='onnxruntime',
-                        autostart='true')
+    generate_test_description = _test_description(
+        'detection.launch.py', image=IMAGE_TOPIC, backend='onnxruntime', autostart='true')
 
     class TestAutostartOnce(unittest.TestCase):
         """Reconfigure a node that autostart activated."""
@@ -259,13 +261,9 @@ def make_replay_test():
     if not (bag / 'metadata.yaml').is_file():
         pytest.skip(f'project bag not found at {bag}', allow_module_level=True)
     frames = bag_message_count(bag, '/camera/image_raw')
-
-    @pytest.mark.launch_test
-    @pytest.mark.ros
-    def generate_test_description():
-        """Replay the photo bag through detection (ONNX Runtime) at half speed."""
-        return _include('replay.launch.py', bag=str(bag), tasks='detection',
-                        backend='onnxruntime', rate='0.5')
+    # the photo bag through detection (ONNX Runtime) at half speed
+    generate_test_description = _test_description(
+        'replay.launch.py', bag=str(bag), tasks='detection', backend='onnxruntime', rate='0.5')
 
     class TestReplay(unittest.TestCase):
         """Count the detection results of the replayed bag."""
