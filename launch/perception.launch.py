@@ -12,37 +12,32 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Launch several task nodes (one process each), chosen by the ``tasks`` argument.
+"""
+Launch several task nodes (one process each), chosen by the ``tasks`` argument.
 
 Example: ``ros2 launch jetson_dnn_ros perception.launch.py tasks:=detection,depth rviz:=true``.
 Each node reads its own ``config/<task>.yaml`` unless ``params_file`` names one file with a
-block per node. For one process with one executor, run the ``perception`` executable instead
-(``ros2 run jetson_dnn_ros perception --tasks detection,depth``) and manage the nodes with
-``ros2 lifecycle set``.
+block per node. rviz2 is optional: with ``rviz:=true`` and no rviz2 installed, a warning is
+logged and the nodes run on. For one process with one executor, run the ``perception``
+executable instead (``ros2 run jetson_dnn_ros perception --tasks detection,depth``) and manage
+the nodes with ``ros2 lifecycle set``.
 """
 
-from jetson_dnn_ros.launch_helpers import PACKAGE, task_launch_description
-from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
-from launch_ros.substitutions import FindPackageShare
+from jetson_dnn_ros.launch_helpers import rviz_actions, task_launch_description
+from launch.actions import OpaqueFunction
 
 EXECUTABLES = ('classification_node', 'detection_node', 'segmentation_node', 'pose_node',
                'depth_node')
-RVIZ_CONFIG = 'config/jetson_dnn.rviz'
+RVIZ_CONFIG = 'config/jetson_dnn.rviz'  # launch_helpers.RVIZ_CONFIG
 
 
 def generate_launch_description():
     """Return the launch description of the chosen task nodes (and rviz on request)."""
-    rviz = LaunchConfiguration('rviz')
-    rviz_node = Node(
-        package='rviz2', executable='rviz2', name='rviz2', output='screen',
-        arguments=['-d', PathJoinSubstitution([FindPackageShare(PACKAGE), RVIZ_CONFIG])],
-        condition=IfCondition(rviz))
     return task_launch_description(
         '$(tasks)',
         extra_arguments=[('tasks', 'detection,segmentation,depth',
                           'Comma-separated tasks: classification, detection, segmentation, '
                           'pose, depth'),
-                         ('rviz', 'false', 'Start rviz2 with config/jetson_dnn.rviz')],
-        extra_actions=[rviz_node])
+                         ('rviz', 'false', 'Start rviz2 with config/jetson_dnn.rviz (a '
+                          'warning, not an error, when rviz2 is not installed)')],
+        extra_actions=[OpaqueFunction(function=rviz_actions)])

@@ -22,6 +22,7 @@ imports no ROS) are the single source of truth.
 import ast
 from pathlib import Path
 import re
+import xml.etree.ElementTree as ET
 
 from jetson_dnn_ros import launch_helpers
 from jetson_dnn_ros.ros import params as P
@@ -102,7 +103,7 @@ def test_launch_arguments_have_descriptions():
     names = [name for name, _, _ in launch_helpers.ARGUMENTS]
     assert len(names) == len(set(names))
     for required in ('image', 'namespace', 'params_file', 'model', 'backend', 'precision',
-                     'autostart', 'log_level'):
+                     'image_transport', 'image_qos', 'autostart', 'log_level'):
         assert required in names
     for name, default, description in launch_helpers.ARGUMENTS:
         assert isinstance(default, str) and len(description) > 15, name
@@ -171,3 +172,77 @@ def test_node_namespaces_are_distinct():
     spaces = [P.node_namespace(t) for t in P.TASKS]
     assert len(set(spaces)) == len(spaces)
     assert P.node_namespace('depth', '/robot1/') == '/robot1/depth'
+
+
+# ------------------------------------------------------------------ issue 13 items 7, 12
+def test_transport_and_qos_are_override_arguments():
+    """image_transport / image_qos: '' keeps params_file, a value overrides it, validated."""
+    defaults = {n: d for n, d, _ in launch_helpers.ARGUMENTS}
+    assert defaults['image_transport'] == '' and defaults['image_qos'] == ''
+    assert {'image_transport', 'image_qos'} <= set(launch_helpers.OVERRIDES)
+    for task in P.TASKS:
+        table = P.param_table(task)
+        assert launch_helpers.parameter_overrides(task, {}) == {}
+        for key in ('image_transport', 'image_qos'):
+            for choice in table[key].choices:
+                assert launch_helpers.parameter_overrides(task, {key: choice}) == {key: choice}
+            with pytest.raises(ValueError, match=f'{key}.*one of'):
+                launch_helpers.parameter_overrides(task, {key: 'bogus'})
+
+
+@pytest.mark.parametrize('path', LAUNCH_FILES, ids=lambda p: p.name)
+def test_every_launch_file_builds_on_task_launch_description(path):
+    """So every argument (and override) of launch_helpers reaches every node it starts."""
+    tree = ast.parse(path.read_text(encoding='utf-8'))
+    calls = {n.func.id for n in ast.walk(tree)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert 'task_launch_description' in calls
+
+
+def test_launch_bool_accepts_what_launch_conditions_accept():
+    for text, value in (('true', True), (' True', True), ('1', True), ('false', False),
+                        ('0', False)):
+        assert launch_helpers.launch_bool('rviz', text) is value
+    with pytest.raises(ValueError, match='rviz'):
+        launch_helpers.launch_bool('rviz', 'yes')
+
+
+CYCLONE_XML = ROOT / 'config' / 'cyclonedds_large_images.xml'
+CYCLONE_NS = '{https://cdds.io/config}'
+# element paths (and attributes) the shipped file may use: settings of Cyclone DDS's cfgelems
+# (general_cfgelems MaxMessageSize; internal_cfgelems SocketReceiveBufferSize[@min]) that
+# Cyclone DDS 0.10 (ROS 2 Humble) has under these paths; newer releases also accept
+# General/SocketReceiveBufferSize and @max, which 0.10 may refuse: not allowed here
+CYCLONE_0_10 = {'Domain': {'Id'}, 'Domain/General': set(),
+                'Domain/General/MaxMessageSize': set(), 'Domain/Internal': set(),
+                'Domain/Internal/SocketReceiveBufferSize': {'min'}}
+MEMSIZE = re.compile(r'^\d+(B|kB|KiB|MB|MiB|GB|GiB)$')
+
+
+def test_cyclonedds_config_is_valid_for_humble():
+    root = ET.parse(CYCLONE_XML).getroot()
+    assert root.tag == CYCLONE_NS + 'CycloneDDS'
+
+    def walk(element, prefix):
+        for child in element:
+            assert child.tag.startswith(CYCLONE_NS), child.tag
+            path = prefix + child.tag[len(CYCLONE_NS):]
+            assert path in CYCLONE_0_10, f'{path} is not a Cyclone DDS 0.10 setting'
+            assert set(child.attrib) <= CYCLONE_0_10[path], (path, child.attrib)
+            yield path, child
+            yield from walk(child, path + '/')
+
+    found = dict(walk(root, ''))
+    rcvbuf = found['Domain/Internal/SocketReceiveBufferSize']
+    assert MEMSIZE.match(rcvbuf.get('min')), rcvbuf.get('min')
+    assert MEMSIZE.match(found['Domain/General/MaxMessageSize'].text.strip())
+    assert found['Domain'].get('Id') == 'any'
+    # the size the README tells users to allow with net.core.rmem_max
+    readme = (ROOT / 'README.md').read_text(encoding='utf-8')
+    assert 'net.core.rmem_max=33554432' in readme and rcvbuf.get('min') == '32MiB'
+    assert 'cyclonedds_large_images.xml' in readme
+
+
+def test_setup_installs_the_cyclonedds_config():
+    setup = (ROOT / 'setup.py').read_text(encoding='utf-8')
+    assert "_files('config/*.xml')" in setup

@@ -77,6 +77,8 @@ def fake_launch(monkeypatch):
     }
     modules['launch.actions'].EmitEvent = _EmitEvent
     modules['launch.actions'].RegisterEventHandler = _RegisterEventHandler
+    modules['launch.actions'].OpaqueFunction = _Recorder
+    modules['launch.actions'].LogInfo = _Recorder
     modules['launch.conditions'].IfCondition = _Recorder
     modules['launch.events'].matches_action = lambda action: (lambda a: a is action)
     modules['launch_ros.event_handlers'].OnStateTransition = _Recorder
@@ -97,8 +99,12 @@ def test_lifecycle_actions_work_with_launch_read_only_condition(fake_launch):
     assert configure.event.kwargs['lifecycle_node_matcher'](node)
     assert activate.condition is not None and activate.condition.args == ('true',)
     handler = activate.event_handler.kwargs
-    assert (handler['start_state'], handler['goal_state']) == ('configuring', 'inactive')
-    (emit,) = handler['entities']
+    # once: the first transition out of configuring decides (test_launch_behaviour.py runs it)
+    assert handler['start_state'] == 'configuring' and handler['handle_once'] is True
+    (decide,) = handler['entities']
+    event = types.SimpleNamespace(goal_state='inactive')
+    context = types.SimpleNamespace(locals=types.SimpleNamespace(event=event))
+    (emit,) = decide.kwargs['function'](context)
     assert emit.event.kwargs['transition_id'] == Transition.TRANSITION_ACTIVATE
 
 
