@@ -18,7 +18,8 @@ Subcommands::
 
     jetson-dnn run --task detection --model yolox_nano --input photos/ --output out/
     jetson-dnn run --model yolox_nano --input recording_bag --output results_bag
-    jetson-dnn models list | models pull NAME
+    jetson-dnn run --model ./yolov8n.onnx --input photo.jpg --output out/
+    jetson-dnn models list | models pull NAME | models inspect FILE.onnx [--write my.yaml]
     jetson-dnn bag from-images photos/ camera_bag --fps 5
     jetson-dnn bench --tasks detection --iterations 50
 
@@ -96,8 +97,7 @@ def _add_run(subparsers) -> None:
                               description='Run a model on an image, folder, glob, video or bag '
                               'and write overlays + JSON (or a result bag for bag input).')
     p.add_argument('--task', choices=TASKS, help='expected task (checked against the model)')
-    p.add_argument('--model', required=True, help='zoo name or descriptor .yaml')
-    p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
+    add_model_arguments(p)
     p.add_argument('--input', required=True,
                    help='image, folder, glob, video, rosbag2 folder or .db3/.mcap')
     p.add_argument('--output', required=True,
@@ -124,10 +124,27 @@ def _add_run(subparsers) -> None:
     p.set_defaults(func=cmd_run)
 
 
+def add_model_arguments(p) -> None:
+    """Add ``--model``, ``--model-file`` and ``--decoder`` (resolved by :func:`model_of`)."""
+    p.add_argument('--model', required=True,
+                   help='zoo name (jetson-dnn models list), descriptor .yaml or .onnx file '
+                   '(absolute, relative, ~ or package://<pkg>/<path>); an .onnx is inspected '
+                   '(jetson-dnn models inspect FILE shows what is inferred)')
+    p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
+    p.add_argument('--decoder',
+                   help='decoder for an .onnx whose outputs fit several (e.g. yolox, yolov5)')
+
+
+def model_of(args):
+    """Return the :class:`~jetson_dnn_ros.models.ModelDescriptor` of ``--model`` & co."""
+    from jetson_dnn_ros.models import resolve_model
+    return resolve_model(args.model, model_file=args.model_file,
+                         decoder=getattr(args, 'decoder', None))
+
+
 def _open_pipeline(args):
-    from jetson_dnn_ros.models import get_descriptor
     from jetson_dnn_ros.pipeline import Pipeline
-    descriptor = get_descriptor(args.model)
+    descriptor = model_of(args)
     if args.task and args.task != descriptor.task:
         raise ModelError(f'--task {args.task} does not match model {descriptor.name!r}, which '
                          f'is a {descriptor.task} model; pick a {args.task} model (see '
@@ -143,9 +160,8 @@ def _open_pipeline(args):
         params = descriptor.params.replace(**changes)
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
-    return Pipeline.from_model(args.model, backend=args.backend, precision=args.precision,
-                               model_file=args.model_file, params=params,
-                               download=args.download)
+    return Pipeline.from_model(descriptor, backend=args.backend, precision=args.precision,
+                               params=params, download=args.download)
 
 
 def _overlay(pipeline, image, encoding, result, options):
@@ -267,6 +283,14 @@ def _add_models(subparsers) -> None:
     pull.add_argument('name', help='zoo name or descriptor .yaml')
     pull.add_argument('--force', action='store_true', help='download even if local')
     pull.set_defaults(func=cmd_models_pull)
+    inspect = sub.add_parser('inspect', help='show what an ONNX file is and how it would run',
+                             description='Print the inputs, outputs and metadata of an ONNX '
+                             'file, the descriptor inferred from them and why.')
+    inspect.add_argument('file', help='the .onnx file (absolute, relative, ~ or package://)')
+    inspect.add_argument('--decoder', help='decoder to choose when the outputs fit several')
+    inspect.add_argument('--write', metavar='YAML',
+                         help='save the inferred descriptor as an editable .yaml')
+    inspect.set_defaults(func=cmd_models_inspect)
 
 
 def cmd_models_list(args) -> int:
@@ -285,6 +309,22 @@ def cmd_models_pull(args) -> int:
     """Download (or find) a model and print its local path."""
     from jetson_dnn_ros.zoo import pull
     print(pull(args.name, force=args.force))
+    return 0
+
+
+def cmd_models_inspect(args) -> int:
+    """Print what :func:`~jetson_dnn_ros.inspection.inspect_model` infers; ``--write`` it."""
+    from jetson_dnn_ros.inspection import inspect_model
+    from jetson_dnn_ros.models import resolve_path
+    from jetson_dnn_ros.paths import cache_dir, data_dir
+    inspection = inspect_model(resolve_path(args.file, search=(cache_dir(), data_dir())),
+                               decoder=args.decoder)
+    print(inspection.report())
+    if args.write:
+        out = Path(args.write).expanduser()
+        out.write_text(inspection.to_yaml(), encoding='utf-8')
+        print(f'descriptor written to {out}; pass it as --model {out}', file=sys.stderr)
+    inspection.descriptor()   # this build can run it, or say why not (exit code 1)
     return 0
 
 

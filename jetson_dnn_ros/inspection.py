@@ -266,8 +266,12 @@ class Inspection:
         head = [f'# Written by `jetson-dnn models inspect {self.path}`.',
                 '# Why (edit anything the graph could not tell):']
         head += [f'#  - {line}' for line in self.reasons]
-        return '\n'.join(head) + '\n' + yaml.safe_dump(dict(self.data), sort_keys=False,
-                                                       width=99)
+        body = {k: v for k, v in self.data.items() if k != 'labels'}
+        text = yaml.safe_dump(body, sort_keys=False, width=99)
+        if 'labels' in self.data:   # one flow-style line per ~99 columns, not one per name
+            text += yaml.safe_dump({'labels': self.data['labels']}, default_flow_style=None,
+                                   width=99)
+        return '\n'.join(head) + '\n' + text
 
     def report(self) -> str:
         """Return the human-readable inspection: tensors, metadata, descriptor and reasons."""
