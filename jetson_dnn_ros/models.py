@@ -297,7 +297,7 @@ def _package_path(text: str, what: str) -> Path:
                          'ament_index_python, which is not importable here; source your ROS 2 '
                          'workspace (setup.bash) or give the file path itself') from exc
     try:
-        share = Path(get_package_share_directory(package, print_warning=False))
+        share = Path(get_package_share_directory(package))
     except (LookupError, ValueError, OSError) as exc:
         raise ModelError(f'{what} {text!r}: package {package!r} is not in the ament index '
                          f'({exc}); build and source its workspace, or give the file path '
