@@ -379,12 +379,16 @@ def add_bench_arguments(p) -> None:
     p.add_argument('--overlay', action='store_true', help='include drawing the overlay')
     p.add_argument('--image', help='input image (default: the peds_0 photo of the data dir)')
     p.add_argument('--no-peer', action='store_true', help='skip the YOLOX demo comparison')
+    p.add_argument('--model', action='append', dest='models', metavar='MODEL',
+                   help='benchmark this model (zoo name, .yaml or .onnx; repeatable) instead '
+                   "of each task's default")
 
 
 def cmd_bench(args) -> int:
     """Run :func:`run_benchmark` and print its markdown report."""
     return 0 if run_benchmark(args.tasks, args.iterations, args.backend, args.overlay,
-                              args.image, args.warmup, not args.no_peer) else 1
+                              args.image, args.warmup, not args.no_peer,
+                              models=getattr(args, 'models', None)) else 1
 
 
 def machine_description() -> str:
@@ -469,7 +473,8 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
 
 def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
                   overlay: bool = False, image_path: Optional[str] = None, warmup: int = 3,
-                  peer: bool = True, out=None) -> List[dict]:
+                  peer: bool = True, out=None, models: Optional[Sequence[str]] = None
+                  ) -> List[dict]:
     """Benchmark each task's default model at 1920×1080 and print a markdown table.
 
     Prints median end-to-end and engine-only times and their ratio (target ≤ 1.05 without
@@ -489,13 +494,18 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
     write('|---|---|---|---|---|---|---|')
     rows, notes = [], []
     target = 1.10 if overlay else 1.05
-    for task in tasks:
-        name = _task_model(task)
+    if models:   # model references (resolved like every --model) instead of task defaults
+        from jetson_dnn_ros.models import resolve_model
+        chosen = [resolve_model(m) for m in models]
+        plan = [(d.task, d.name, d) for d in chosen]
+    else:
+        plan = [(task, _task_model(task), None) for task in tasks]
+    for task, name, model in plan:
         if name is None:
             notes.append(f'{task}: skipped, no model with a local file')
             continue
         try:
-            with Pipeline.from_model(name, backend=backend) as pipeline:
+            with Pipeline.from_model(model or name, backend=backend) as pipeline:
                 timing = time_pipeline(pipeline, image, iterations, overlay, warmup)
                 device = pipeline.backend.describe()
         except Exception as exc:  # a benchmark reports a broken task and goes on
@@ -506,7 +516,7 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
         rows.append(row)
         write(f'| {task} | {name} | {row["backend"]} | {timing["e2e_ms"]:.2f} | '
               f'{timing["engine_ms"]:.2f} | {timing["ratio"]:.3f} | <= {target:.2f} |')
-    if peer and 'detection' in tasks:
+    if peer and 'detection' in tasks and not models:
         try:
             row = yolox_peer_comparison(image, iterations, backend, warmup)
         except (JetsonDnnError, KeyError) as exc:

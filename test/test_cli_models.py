@@ -112,3 +112,13 @@ def test_missing_model_path_names_where_it_looked(tmp_path, monkeypatch, capsys)
                      '--output', str(tmp_path / 'o'), '--quiet'])
     assert code == 1
     assert str(tmp_path / 'nets/yolo.onnx') in capsys.readouterr().err
+
+
+def test_bench_takes_a_model_reference(data_dir, monkeypatch, capsys):
+    monkeypatch.chdir(data_dir)
+    code = cli.main(['bench', '--model', 'models/detection/yolo11n_int8_320.onnx',
+                     '--iterations', '1', '--warmup', '0', '--backend', 'onnxruntime'])
+    assert code == 0
+    rows = [line for line in capsys.readouterr().out.splitlines()
+            if line.startswith('| detection |')]
+    assert len(rows) == 1 and '| yolo11n_int8_320 |' in rows[0]
