@@ -256,9 +256,10 @@ class Inspection:
             missing = (f'task {self.task!r}' if self.task not in TASKS
                        else f'decoder {self.decoder!r}')
             raise ModelError(
-                f'{self.path} is a {self.task} model (decoder {self.decoder}), but this build '
-                f'of jetson_dnn_ros has no {missing} yet (tasks: {", ".join(TASKS)}); it '
-                'cannot run here. `jetson-dnn models inspect` still describes it')
+                f'{self.path} is recognised as task {self.task!r} (decoder {self.decoder}), '
+                f'but this build of jetson_dnn_ros has no {missing} yet (tasks: '
+                f'{", ".join(TASKS)}); it cannot run here. `jetson-dnn models inspect` still '
+                'describes it')
         return descriptor_from_dict(self.data)
 
     def to_yaml(self) -> str:

@@ -26,35 +26,16 @@ import logging
 import numpy as np
 import pytest
 
-from standins.install import install  # noqa: I100 - must run before rclpy is imported
-
-install()
-rclpy = pytest.importorskip('rclpy')
-pytest.importorskip('jetson_dnn_ros.ros.conversions')
-
+# test_nodes installs the rclpy stand-ins (or skips without rclpy); reuse its harness
+test_nodes = pytest.importorskip('test_nodes')
 from rclpy.parameter import Parameter  # noqa: E402, I100
-from test_nodes import Harness, LATCHED, state_of  # noqa: E402
+from test_nodes import Harness, LATCHED, ros, state_of  # noqa: E402, F401 - ros: fixture
 from vision_msgs.msg import Detection2DArray, LabelInfo  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-try:
-    from rclpy import _standin
-except ImportError:  # real rclpy
-    _standin = None
 
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    if _standin is not None:
-        _standin.reset()
-    else:
-        rclpy.try_shutdown()
-
-
-def test_detection_node_runs_an_onnx_path_and_recovers_from_bad_models(ros, data_dir,
+def test_detection_node_runs_an_onnx_path_and_recovers_from_bad_models(ros, data_dir,  # noqa: F811
                                                                        tmp_path, photo,
                                                                        caplog):
     from jetson_dnn_ros.ros.detection_node import DetectionNode
