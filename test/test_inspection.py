@@ -169,7 +169,8 @@ def test_instance_segmentation_is_recognised_even_where_it_cannot_run_yet(data_d
     if 'instance_segmentation' in TASKS and 'yolov8_seg' in decoder_names():
         assert found.descriptor().task == 'instance_segmentation'
     else:
-        with pytest.raises(ModelError, match="recognised as task 'instance_segmentation'.*no task"):
+        with pytest.raises(ModelError,
+                           match="recognised as task 'instance_segmentation'.*no task"):
             found.descriptor()
 
 
