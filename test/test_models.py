@@ -197,3 +197,25 @@ def test_package_urls_without_ament_index_say_so(monkeypatch):
 def test_decoder_choice_is_for_onnx_files_only():
     with pytest.raises(ModelError, match="decoder 'yolov5' is for an .onnx model"):
         resolve_model('yolox_nano', decoder='yolov5')
+
+
+@pytest.mark.parametrize('name', ['yolov8n', 'yolo11n'])
+def test_ultralytics_descriptors_use_predict_defaults(name):
+    """ultralytics/cfg/default.yaml: conf 0.25 (predict), iou 0.7, max_det 300, per-class NMS."""
+    descriptor = get_descriptor(name)
+    params = descriptor.params
+    assert (params.score_threshold, params.iou_threshold, params.max_detections) == \
+        (0.25, 0.7, 300)
+    assert not params.class_agnostic and not descriptor.decoder_params.get('multi_label')
+    text = (CONFIG / f'{name}.yaml').read_text()
+    assert 'ultralytics/cfg/default.yaml' in text   # the descriptor names its source
+
+
+@pytest.mark.parametrize('name', ['yolox_nano', 'lightweight_person_detector'])
+def test_yolox_descriptors_use_the_official_demo_defaults(name):
+    """YOLOX demo: int() letterbox sizes, best class per anchor, class-agnostic NMS 0.45."""
+    descriptor = get_descriptor(name)
+    assert descriptor.preprocess.size_rounding == 'floor'
+    assert descriptor.params.class_agnostic and descriptor.params.iou_threshold == 0.45
+    assert not descriptor.decoder_params.get('multi_label', False)
+    assert 'multiclass_nms' in (CONFIG / f'{name}.yaml').read_text()
