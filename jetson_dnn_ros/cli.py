@@ -324,7 +324,10 @@ def cmd_models_inspect(args) -> int:
         out = Path(args.write).expanduser()
         out.write_text(inspection.to_yaml(), encoding='utf-8')
         print(f'descriptor written to {out}; pass it as --model {out}', file=sys.stderr)
-    inspection.descriptor()   # this build can run it, or say why not (exit code 1)
+    try:
+        inspection.descriptor()
+    except ModelError as exc:   # described, but this build cannot run it (e.g. a new task)
+        _err(f'note: {exc}')
     return 0
 
 

@@ -122,3 +122,14 @@ def test_bench_takes_a_model_reference(data_dir, monkeypatch, capsys):
     rows = [line for line in capsys.readouterr().out.splitlines()
             if line.startswith('| detection |')]
     assert len(rows) == 1 and '| yolo11n_int8_320 |' in rows[0]
+
+
+def test_inspect_explains_the_instance_segmentation_model(data_dir, capsys):
+    path = data_dir / 'models/instance_segmentation/yolov8n-seg_int8_320.onnx'
+    assert cli.main(['models', 'inspect', str(path)]) == 0
+    captured = capsys.readouterr()
+    assert 'task: instance_segmentation' in captured.out and 'name: yolov8_seg' in captured.out
+    assert 'output1 [1, 32, 80, 80] float32' in captured.out
+    from jetson_dnn_ros.models import TASKS
+    if 'instance_segmentation' not in TASKS:   # said where it cannot run yet
+        assert "no task 'instance_segmentation' yet" in captured.err
