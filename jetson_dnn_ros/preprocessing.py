@@ -58,7 +58,8 @@ def _triple(value, name) -> Tuple[float, ...]:
 
 @dataclass(frozen=True)
 class PreprocessSpec:
-    """How a model wants its input.
+    """
+    How a model wants its input.
 
     :param width: network input width in pixels.
     :param height: network input height in pixels.

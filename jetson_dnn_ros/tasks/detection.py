@@ -314,7 +314,8 @@ class DetectionDecoder(Decoder):
 
 @register_decoder('yolox')
 class YoloxDecoder(DetectionDecoder):
-    """Decode the YOLOX raw head (Megvii YOLOX ONNX export, ``decode_in_inference=False``).
+    """
+    Decode the YOLOX raw head (Megvii YOLOX ONNX export, ``decode_in_inference=False``).
 
     Output ``(1, N, 5 + C)``: per anchor point (x, y, w, h, objectness, C class scores), the
     anchor points of strides 8/16/32 concatenated row-major (``N = Σ (H/s)·(W/s)``, 3549 at
