@@ -133,3 +133,12 @@ def test_inspect_explains_the_instance_segmentation_model(data_dir, capsys):
     from jetson_dnn_ros.models import TASKS
     if 'instance_segmentation' not in TASKS:   # said where it cannot run yet
         assert "no task 'instance_segmentation' yet" in captured.err
+
+
+def test_build_engine_refuses_an_int8_onnx_runtime_model(data_dir, monkeypatch, capsys):
+    monkeypatch.chdir(data_dir / 'models')
+    code = cli.main(['build-engine', '--model', 'detection/yolo11n_int8_320.onnx'])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert 'TensorRT cannot parse' in err and 'ConvInteger' in err
+    assert 'yolo11n_int8_320.onnx' in err
