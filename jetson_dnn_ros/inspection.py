@@ -398,7 +398,7 @@ def labels_from_metadata(metadata: Mapping[str, str], path: str = '<model>'
             continue
         value = parse_metadata_value(key, metadata[key], path)
         if isinstance(value, dict):
-            if sorted(value) != list(range(len(value))):
+            if set(value) != set(range(len(value))):
                 raise ModelError(f'{path}: metadata {key!r} must map class ids 0..n-1 to '
                                  f'names; its keys are {_short(sorted(value, key=str))}')
             value = [value[i] for i in range(len(value))]
@@ -442,8 +442,9 @@ class _Graph:
         self.imgsz = None
         if 'imgsz' in metadata:
             size = parse_metadata_value('imgsz', metadata['imgsz'], self.path)
-            size = [size, size] if isinstance(size, int) else list(size)
-            if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
+            size = [size, size] if isinstance(size, int) else size
+            if not isinstance(size, (list, tuple)) or len(size) != 2 or \
+                    not all(isinstance(v, int) and v > 0 for v in size):
                 raise ModelError(f'{self.path}: metadata imgsz {metadata["imgsz"]!r} is not '
                                  '[height, width]')
             self.imgsz = tuple(size)

@@ -361,3 +361,17 @@ def test_written_descriptor_runs_like_the_onnx(tmp_path, data_dir):
     assert written.load_labels() == direct.load_labels()
     assert (written.decoder, dict(written.decoder_params)) == \
         (direct.decoder, dict(direct.decoder_params))
+
+
+@pytest.mark.parametrize('key, text, message', [
+    ('names', "{0: 'a', 'x': 'b'}", 'must map class ids 0..n-1'),
+    ('names', "['a', 2]", 'not a list or dict of class names'),
+    ('imgsz', "'640'", 'is not \\[height, width\\]'),
+    ('imgsz', '[640, 0]', 'is not \\[height, width\\]'),
+])
+def test_malformed_metadata_values(tmp_path, key, text, message):
+    meta = ultralytics_metadata()
+    meta[key] = text
+    path = signature_model(tmp_path / 'm.onnx', {'output0': [1, 84, 8400]}, metadata=meta)
+    with pytest.raises(ModelError, match=message):
+        inspect_model(path)
