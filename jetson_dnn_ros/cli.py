@@ -18,7 +18,8 @@ Subcommands::
 
     jetson-dnn run --task detection --model yolox_nano --input photos/ --output out/
     jetson-dnn run --model yolox_nano --input recording_bag --output results_bag
-    jetson-dnn models list | models pull NAME
+    jetson-dnn run --model ./yolov8n.onnx --input photo.jpg --output out/
+    jetson-dnn models list | models pull NAME | models inspect FILE.onnx [--write my.yaml]
     jetson-dnn bag from-images photos/ camera_bag --fps 5
     jetson-dnn bench --tasks detection --iterations 50
 
@@ -96,8 +97,7 @@ def _add_run(subparsers) -> None:
                               description='Run a model on an image, folder, glob, video or bag '
                               'and write overlays + JSON (or a result bag for bag input).')
     p.add_argument('--task', choices=TASKS, help='expected task (checked against the model)')
-    p.add_argument('--model', required=True, help='zoo name or descriptor .yaml')
-    p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
+    add_model_arguments(p)
     p.add_argument('--input', required=True,
                    help='image, folder, glob, video, rosbag2 folder or .db3/.mcap')
     p.add_argument('--output', required=True,
@@ -124,10 +124,27 @@ def _add_run(subparsers) -> None:
     p.set_defaults(func=cmd_run)
 
 
+def add_model_arguments(p) -> None:
+    """Add ``--model``, ``--model-file`` and ``--decoder`` (resolved by :func:`model_of`)."""
+    p.add_argument('--model', required=True,
+                   help='zoo name (jetson-dnn models list), descriptor .yaml or .onnx file '
+                   '(absolute, relative, ~ or package://<pkg>/<path>); an .onnx is inspected '
+                   '(jetson-dnn models inspect FILE shows what is inferred)')
+    p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
+    p.add_argument('--decoder',
+                   help='decoder for an .onnx whose outputs fit several (e.g. yolox, yolov5)')
+
+
+def model_of(args):
+    """Return the :class:`~jetson_dnn_ros.models.ModelDescriptor` of ``--model`` & co."""
+    from jetson_dnn_ros.models import resolve_model
+    return resolve_model(args.model, model_file=args.model_file,
+                         decoder=getattr(args, 'decoder', None))
+
+
 def _open_pipeline(args):
-    from jetson_dnn_ros.models import get_descriptor
     from jetson_dnn_ros.pipeline import Pipeline
-    descriptor = get_descriptor(args.model)
+    descriptor = model_of(args)
     if args.task and args.task != descriptor.task:
         raise ModelError(f'--task {args.task} does not match model {descriptor.name!r}, which '
                          f'is a {descriptor.task} model; pick a {args.task} model (see '
@@ -143,9 +160,8 @@ def _open_pipeline(args):
         params = descriptor.params.replace(**changes)
     except ValueError as exc:
         raise ModelError(str(exc)) from exc
-    return Pipeline.from_model(args.model, backend=args.backend, precision=args.precision,
-                               model_file=args.model_file, params=params,
-                               download=args.download)
+    return Pipeline.from_model(descriptor, backend=args.backend, precision=args.precision,
+                               params=params, download=args.download)
 
 
 def _overlay(pipeline, image, encoding, result, options):
@@ -267,6 +283,14 @@ def _add_models(subparsers) -> None:
     pull.add_argument('name', help='zoo name or descriptor .yaml')
     pull.add_argument('--force', action='store_true', help='download even if local')
     pull.set_defaults(func=cmd_models_pull)
+    inspect = sub.add_parser('inspect', help='show what an ONNX file is and how it would run',
+                             description='Print the inputs, outputs and metadata of an ONNX '
+                             'file, the descriptor inferred from them and why.')
+    inspect.add_argument('file', help='the .onnx file (absolute, relative, ~ or package://)')
+    inspect.add_argument('--decoder', help='decoder to choose when the outputs fit several')
+    inspect.add_argument('--write', metavar='YAML',
+                         help='save the inferred descriptor as an editable .yaml')
+    inspect.set_defaults(func=cmd_models_inspect)
 
 
 def cmd_models_list(args) -> int:
@@ -285,6 +309,25 @@ def cmd_models_pull(args) -> int:
     """Download (or find) a model and print its local path."""
     from jetson_dnn_ros.zoo import pull
     print(pull(args.name, force=args.force))
+    return 0
+
+
+def cmd_models_inspect(args) -> int:
+    """Print what :func:`~jetson_dnn_ros.inspection.inspect_model` infers; ``--write`` it."""
+    from jetson_dnn_ros.inspection import inspect_model
+    from jetson_dnn_ros.models import resolve_path
+    from jetson_dnn_ros.paths import cache_dir, data_dir
+    inspection = inspect_model(resolve_path(args.file, search=(cache_dir(), data_dir())),
+                               decoder=args.decoder)
+    print(inspection.report())
+    if args.write:
+        out = Path(args.write).expanduser()
+        out.write_text(inspection.to_yaml(), encoding='utf-8')
+        print(f'descriptor written to {out}; pass it as --model {out}', file=sys.stderr)
+    try:
+        inspection.descriptor()
+    except ModelError as exc:   # described, but this build cannot run it (e.g. a new task)
+        _err(f'note: {exc}')
     return 0
 
 
@@ -339,12 +382,16 @@ def add_bench_arguments(p) -> None:
     p.add_argument('--overlay', action='store_true', help='include drawing the overlay')
     p.add_argument('--image', help='input image (default: the peds_0 photo of the data dir)')
     p.add_argument('--no-peer', action='store_true', help='skip the YOLOX demo comparison')
+    p.add_argument('--model', action='append', dest='models', metavar='MODEL',
+                   help='benchmark this model (zoo name, .yaml or .onnx; repeatable) instead '
+                   "of each task's default")
 
 
 def cmd_bench(args) -> int:
     """Run :func:`run_benchmark` and print its markdown report."""
     return 0 if run_benchmark(args.tasks, args.iterations, args.backend, args.overlay,
-                              args.image, args.warmup, not args.no_peer) else 1
+                              args.image, args.warmup, not args.no_peer,
+                              models=getattr(args, 'models', None)) else 1
 
 
 def machine_description() -> str:
@@ -429,7 +476,8 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
 
 def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
                   overlay: bool = False, image_path: Optional[str] = None, warmup: int = 3,
-                  peer: bool = True, out=None) -> List[dict]:
+                  peer: bool = True, out=None, models: Optional[Sequence[str]] = None
+                  ) -> List[dict]:
     """Benchmark each task's default model at 1920×1080 and print a markdown table.
 
     Prints median end-to-end and engine-only times and their ratio (target ≤ 1.05 without
@@ -449,13 +497,18 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
     write('|---|---|---|---|---|---|---|')
     rows, notes = [], []
     target = 1.10 if overlay else 1.05
-    for task in tasks:
-        name = _task_model(task)
+    if models:   # model references (resolved like every --model) instead of task defaults
+        from jetson_dnn_ros.models import resolve_model
+        chosen = [resolve_model(m) for m in models]
+        plan = [(d.task, d.name, d) for d in chosen]
+    else:
+        plan = [(task, _task_model(task), None) for task in tasks]
+    for task, name, model in plan:
         if name is None:
             notes.append(f'{task}: skipped, no model with a local file')
             continue
         try:
-            with Pipeline.from_model(name, backend=backend) as pipeline:
+            with Pipeline.from_model(model or name, backend=backend) as pipeline:
                 timing = time_pipeline(pipeline, image, iterations, overlay, warmup)
                 device = pipeline.backend.describe()
         except Exception as exc:  # a benchmark reports a broken task and goes on
@@ -466,7 +519,7 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
         rows.append(row)
         write(f'| {task} | {name} | {row["backend"]} | {timing["e2e_ms"]:.2f} | '
               f'{timing["engine_ms"]:.2f} | {timing["ratio"]:.3f} | <= {target:.2f} |')
-    if peer and 'detection' in tasks:
+    if peer and 'detection' in tasks and not models:
         try:
             row = yolox_peer_comparison(image, iterations, backend, warmup)
         except (JetsonDnnError, KeyError) as exc:

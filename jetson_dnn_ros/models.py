@@ -266,4 +266,120 @@ def get_descriptor(name_or_path: str, directory=None) -> ModelDescriptor:
             return load_descriptor(candidate)
     known = [d.name for d in list_descriptors(directory)]
     raise ModelError(f'unknown model {text!r}; known models: {", ".join(known) or "none"} '
-                     '(or pass a descriptor .yaml)')
+                     '(or pass a descriptor .yaml or an .onnx file)')
+
+
+# ------------------------------------------------------------------------------------------
+# model references: the one place where --model / model / model_file_path are resolved
+# ------------------------------------------------------------------------------------------
+
+FILE_SUFFIXES = ('.onnx', '.yaml', '.yml')
+PACKAGE_SCHEME = 'package://'
+
+
+def is_file_reference(reference: str) -> bool:
+    """Return True if ``reference`` names a file rather than a zoo model."""
+    text = str(reference).strip()
+    return (text.startswith((PACKAGE_SCHEME, '~', '.')) or '/' in text or '\\' in text
+            or text.lower().endswith(FILE_SUFFIXES))
+
+
+def _package_path(text: str, what: str) -> Path:
+    """Resolve ``package://<pkg>/<path>`` through the ament index."""
+    package, _, sub = text[len(PACKAGE_SCHEME):].partition('/')
+    if not package or not sub:
+        raise ModelError(f'{what} {text!r}: write package://<package>/<path inside its share '
+                         'folder>')
+    try:
+        from ament_index_python.packages import get_package_share_directory
+    except ImportError as exc:
+        raise ModelError(f'{what} {text!r}: package:// paths are resolved through '
+                         'ament_index_python, which is not importable here; source your ROS 2 '
+                         'workspace (setup.bash) or give the file path itself') from exc
+    try:
+        share = Path(get_package_share_directory(package))
+    except (LookupError, ValueError, OSError) as exc:
+        raise ModelError(f'{what} {text!r}: package {package!r} is not in the ament index '
+                         f'({exc}); build and source its workspace, or give the file path '
+                         'itself') from exc
+    path = share / sub
+    if not path.is_file():
+        raise ModelError(f'{what} {text!r} resolved to {path}, which does not exist (share '
+                         f'folder of {package}: {share})')
+    return path
+
+
+def resolve_path(reference, base=None, search=(), what: str = 'model') -> Path:
+    """
+    Resolve a file reference to an existing file.
+
+    Accepted: an absolute path, ``~/...``, ``package://<pkg>/<path>`` (through
+    ``ament_index_python``), or a relative path, looked up in ``base`` (default: the current
+    directory) and then in each of ``search`` (e.g. the cache and data folders).
+
+    :param reference: the path as the user wrote it.
+    :param base: folder for relative paths; None = the current directory.
+    :param search: further folders for relative paths, in order.
+    :param what: what the path is, for the error message (``model``, ``model file``).
+    :return: the existing file as an absolute :class:`~pathlib.Path`.
+    :raises ModelError: naming the path as resolved and every place tried.
+    """
+    text = str(reference).strip()
+    if not text:
+        raise ModelError(f'{what}: empty path')
+    if text.startswith(PACKAGE_SCHEME):
+        return _package_path(text, what).absolute()
+    path = Path(text).expanduser()
+    if path.is_absolute():
+        tried = [path]
+    else:
+        tried = [Path(base) if base else Path.cwd()] + [Path(d) for d in search]
+        tried = [(folder / path).absolute() for folder in tried]
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    where = (f'{tried[0]}' if len(tried) == 1 else
+             f'{tried[0]} (relative to the current directory), then '
+             + ', '.join(str(t) for t in tried[1:]))
+    raise ModelError(f'{what} {text!r} not found: tried {where}')
+
+
+def resolve_model(reference, model_file=None, decoder: Optional[str] = None, base=None
+                  ) -> ModelDescriptor:
+    """
+    Return the descriptor a model reference means (the CLI's ``--model``, the nodes' ``model``).
+
+    :param reference: a zoo name (``yolox_nano``), a descriptor ``.yaml`` or an ``.onnx``
+        file (see :func:`resolve_path` for the path forms). An ``.onnx`` file is inspected
+        (:func:`jetson_dnn_ros.inspection.inspect_model`): task, decoder, input, labels and
+        defaults come from the graph and its metadata.
+    :param model_file: ONNX file to run instead of the descriptor's (``--model-file``,
+        ``model_file_path``), resolved like ``reference``; None = the descriptor's.
+    :param decoder: decoder to choose for an ambiguous ``.onnx`` (e.g. ``yolox``).
+    :param base: folder for relative paths; None = the current directory.
+    :raises ModelError: if the reference cannot be found (naming what was tried), is not a
+        valid descriptor or ONNX model, or is ambiguous.
+    """
+    from jetson_dnn_ros.paths import cache_dir, data_dir
+    text = str(reference or '').strip()
+    if not text:
+        raise ModelError('no model given: pass a zoo name (jetson-dnn models list), a '
+                         'descriptor .yaml or an .onnx file')
+    search = (cache_dir(), data_dir())
+    if is_file_reference(text):
+        path = resolve_path(text, base, search, 'model')
+        if path.suffix.lower() in ('.yaml', '.yml'):
+            descriptor = load_descriptor(path)
+        else:
+            from jetson_dnn_ros.inspection import inspect_model
+            descriptor = inspect_model(path, decoder=decoder).descriptor()
+            decoder = None
+    else:
+        descriptor = get_descriptor(text)
+    if decoder and decoder != descriptor.decoder:
+        raise ModelError(f'decoder {decoder!r} is for an .onnx model; {text!r} is a descriptor '
+                         f'with decoder {descriptor.decoder!r}: edit its decoder: instead')
+    if model_file:
+        path = resolve_path(model_file, base, descriptor.search_dirs() + search, 'model file')
+        descriptor = descriptor.with_file(str(path))
+    return descriptor

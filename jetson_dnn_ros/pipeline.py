@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from dataclasses import replace
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from jetson_dnn_ros.backends import create_backend
 from jetson_dnn_ros.backends import InferenceBackend
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import DecodeParams
-from jetson_dnn_ros.models import get_descriptor
 from jetson_dnn_ros.models import ModelDescriptor
+from jetson_dnn_ros.models import resolve_model
+from jetson_dnn_ros.models import resolve_path
 from jetson_dnn_ros.preprocessing import GeometricTransform
 from jetson_dnn_ros.preprocessing import Preprocessor
 from jetson_dnn_ros.tasks.base import get_decoder
@@ -110,23 +111,34 @@ class Pipeline:
         self._preprocess = backend.create_preprocessor(spec) or Preprocessor(spec)
 
     @classmethod
-    def from_model(cls, model: str, backend: str = 'auto', precision: str = 'fp16',
-                   model_file: Optional[str] = None, params: Optional[DecodeParams] = None,
-                   download: bool = False, **backend_options) -> 'Pipeline':
-        """Build a pipeline from a zoo name or descriptor path.
+    def from_model(cls, model: Union[str, ModelDescriptor], backend: str = 'auto',
+                   precision: str = 'fp16', model_file: Optional[str] = None,
+                   params: Optional[DecodeParams] = None, download: bool = False,
+                   decoder: Optional[str] = None, **backend_options) -> 'Pipeline':
+        """
+        Build a pipeline from a model reference.
 
-        :param model: descriptor name (``yolox_nano``) or ``.yaml`` path.
+        :param model: a zoo name (``yolox_nano``), a descriptor ``.yaml``, an ``.onnx`` file
+            (inspected: see :func:`~jetson_dnn_ros.models.resolve_model`) or a
+            :class:`ModelDescriptor`.
         :param backend: ``auto``, ``onnxruntime`` or ``tensorrt``.
         :param precision: ``fp32``, ``fp16`` or ``int8`` (TensorRT).
-        :param model_file: ONNX file to use instead of the descriptor's.
+        :param model_file: ONNX file to use instead of the descriptor's (paths as ``model``).
         :param params: decoding settings; ``None`` = the descriptor's defaults.
         :param download: fetch the model from its pinned URL if it is not local.
+        :param decoder: decoder for an ambiguous ``.onnx`` (e.g. ``yolox``).
         :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
         :raises ModelError: if the model cannot be found, loaded or decoded.
         """
-        descriptor = get_descriptor(model)
-        if model_file:
-            descriptor = descriptor.with_file(model_file)
+        if isinstance(model, ModelDescriptor):
+            descriptor = model
+            if model_file:
+                from jetson_dnn_ros.paths import cache_dir, data_dir
+                descriptor = descriptor.with_file(str(resolve_path(
+                    model_file, search=descriptor.search_dirs() + (cache_dir(), data_dir()),
+                    what='model file')))
+        else:
+            descriptor = resolve_model(model, model_file=model_file, decoder=decoder)
         path = resolve_model_file(descriptor, download=download)
         # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
         # explicit keyword arguments win; create_backend passes them to TensorRT only

@@ -42,6 +42,7 @@ ALIGNMENTS = ('center', 'top_left')
 COLORS = ('rgb', 'bgr', 'gray')
 LAYOUTS = ('NCHW', 'NHWC')
 DTYPES = ('float32', 'float16')
+SIZE_ROUNDINGS = ('round', 'floor')
 INTERPOLATIONS = {'linear': cv2.INTER_LINEAR, 'nearest': cv2.INTER_NEAREST,
                   'area': cv2.INTER_AREA, 'cubic': cv2.INTER_CUBIC}
 
@@ -57,7 +58,8 @@ def _triple(value, name) -> Tuple[float, ...]:
 
 @dataclass(frozen=True)
 class PreprocessSpec:
-    """How a model wants its input.
+    """
+    How a model wants its input.
 
     :param width: network input width in pixels.
     :param height: network input height in pixels.
@@ -76,6 +78,9 @@ class PreprocessSpec:
     :param dtype: ``float32`` or ``float16``.
     :param interpolation: resize filter, ``linear`` (bilinear, half-pixel centres, as
         OpenCV's ``INTER_LINEAR``), ``nearest``, ``area`` or ``cubic``.
+    :param size_rounding: how a letterbox turns ``w × r`` into whole pixels: ``round``
+        (ultralytics ``LetterBox``: ``int(round(w * r))``) or ``floor`` (the YOLOX demo's
+        ``preproc``: ``int(w * r)``).
     :raises ModelError: on an unknown mode or a non-positive size.
     """
 
@@ -92,6 +97,7 @@ class PreprocessSpec:
     layout: str = 'NCHW'
     dtype: str = 'float32'
     interpolation: str = 'linear'
+    size_rounding: str = 'round'
 
     def __post_init__(self):
         for value, allowed, name in ((self.resize, RESIZE_MODES, 'resize'),
@@ -99,7 +105,8 @@ class PreprocessSpec:
                                      (self.color, COLORS, 'color'),
                                      (self.layout, LAYOUTS, 'layout'),
                                      (self.dtype, DTYPES, 'dtype'),
-                                     (self.interpolation, tuple(INTERPOLATIONS), 'interpolation')):
+                                     (self.interpolation, tuple(INTERPOLATIONS), 'interpolation'),
+                                     (self.size_rounding, SIZE_ROUNDINGS, 'size_rounding')):
             if value not in allowed:
                 raise ModelError(f'preprocessing {name} {value!r} is not one of {allowed}')
         if int(self.width) <= 0 or int(self.height) <= 0:
@@ -280,7 +287,9 @@ def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> Geo
         return GeometricTransform((h, w), (net_h, net_w), net_w / w, net_h / h)
     if spec.resize == 'letterbox':
         r = min(net_w / w, net_h / h)
-        new_w, new_h = max(1, min(net_w, int(round(w * r)))), max(1, min(net_h, int(round(h * r))))
+        whole = int if spec.size_rounding == 'floor' else round
+        new_w = max(1, min(net_w, int(whole(w * r))))
+        new_h = max(1, min(net_h, int(whole(h * r))))
         if spec.align == 'center':
             ox, oy = (net_w - new_w) // 2, (net_h - new_h) // 2
         else:

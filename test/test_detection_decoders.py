@@ -171,13 +171,15 @@ def test_yolox_multi_label_reports_every_class_of_an_anchor(tmp_path):
     row = 52 * 52 + 7 * 26 + 5                      # stride 16, cell (5, 7): box A
     raw[0, row, :4] = (0.25, 0.5, np.log(4.0), np.log(2.0))
     raw[0, row, 4:] = (0.9, 0.0, 0.8, 0.5)          # obj; classes 1 and 2 pass 0.3
-    with build(tmp_path, 'ml', {'output': raw}, {'name': 'yolox'}) as pipeline:
+    with build(tmp_path, 'ml', {'output': raw}, {'name': 'yolox', 'multi_label': True}
+               ) as pipeline:
         both = run(pipeline)
     assert list(both.class_ids) == [1, 2]
     np.testing.assert_allclose(both.scores, [0.72, 0.45], atol=1e-6)
     np.testing.assert_allclose(both.boxes, [EXPECTED_CENTER['A']] * 2, atol=1e-3)
-    with build(tmp_path, 'sl', {'output': raw},
-               {'name': 'yolox', 'multi_label': False}) as pipeline:
+    # the default is the official demo's: the best class of each anchor only
+    # (yolox/utils/demo_utils.py multiclass_nms(..., class_agnostic=True))
+    with build(tmp_path, 'sl', {'output': raw}, {'name': 'yolox'}) as pipeline:
         single = run(pipeline)
     assert list(single.class_ids) == [1]
 

@@ -108,8 +108,7 @@ def demo_run(data_dir, peds):
     tensor, ratio = yolox_preproc(peds, (416, 416))
     raw = session.run(None, {session.get_inputs()[0].name: tensor[None]})[0]
     net_boxes, scores = yolox_decode(raw, (416, 416))
-    dets = yolox_multiclass_nms(net_boxes / ratio, scores, nms_thr=0.45, score_thr=0.3,
-                                class_agnostic=False)
+    dets = yolox_multiclass_nms(net_boxes / ratio, scores, nms_thr=0.45, score_thr=0.3)
     dets[:, [0, 2]] = np.clip(dets[:, [0, 2]], 0, peds.shape[1])   # the node's clipping
     dets[:, [1, 3]] = np.clip(dets[:, [1, 3]], 0, peds.shape[0])
     return {'tensor': tensor, 'raw': raw, 'net_boxes': net_boxes, 'scores': scores,
@@ -122,7 +121,8 @@ def test_our_preprocessing_equals_the_demo(yolox, peds, demo_run):
 
 
 def test_our_yolox_decode_equals_the_demo_on_the_same_raw_output(yolox, demo_run):
-    boxes, scores, class_ids = yolox.decoder.candidates(demo_run['raw'], (416, 416), 0.1)
+    boxes, scores, class_ids = yolox.decoder.candidates(demo_run['raw'], (416, 416), 0.1,
+                                                        multi_label=True)
     anchor, cls = np.nonzero(demo_run['scores'] >= 0.1)
     assert len(scores) == len(anchor) > 10
     ours = np.lexsort((class_ids, -scores))
@@ -133,8 +133,7 @@ def test_our_yolox_decode_equals_the_demo_on_the_same_raw_output(yolox, demo_run
 
 
 def test_our_yolox_detections_equal_the_demo(yolox, peds, demo_run):
-    yolox.update_params(score_threshold=0.3, iou_threshold=0.45, class_agnostic=False,
-                        max_detections=100)
+    """The descriptor's own defaults are the demo's: score 0.3, NMS 0.45, class-agnostic."""
     result = yolox.run(peds, 'bgr8')
     dets = demo_run['dets'][np.argsort(-demo_run['dets'][:, 4], kind='stable')]
     assert len(result) == len(dets) >= 4
@@ -157,3 +156,23 @@ def test_class_agnostic_run_equals_the_demo_default(yolox, peds):
     np.testing.assert_array_equal(result.class_ids, dets[:, 5].astype(np.int64))
     np.testing.assert_allclose(result.scores, dets[:, 4], rtol=1e-6)
     np.testing.assert_allclose(result.boxes, dets[:, :4], atol=1e-2)
+
+
+def test_yolox_letterbox_sizes_equal_the_demo_on_coco_val(yolox, data_dir):
+    """The demo sizes the letterbox with ``int(w * r)``; ``round`` differs by one row here.
+
+    On COCO val2017 images of 640×427 (and the like) ``427 × 0.65 = 277.55``: the demo resizes
+    to 277 rows, ``round`` to 278, and every pixel of the network input shifts.
+    """
+    import cv2
+    folder = data_dir / 'eval' / 'coco_val128_even' / 'images'
+    differs = 0
+    for path in sorted(folder.glob('*.jpg'))[:12]:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        ours, _ = preprocess(image, 'bgr8', yolox.spec)
+        demo, _ = yolox_preproc(image, (416, 416))
+        r = min(416 / image.shape[0], 416 / image.shape[1])
+        differs += int(round(image.shape[0] * r)) != int(image.shape[0] * r) or \
+            int(round(image.shape[1] * r)) != int(image.shape[1] * r)
+        np.testing.assert_array_equal(ours[0], demo, err_msg=path.name)
+    assert differs >= 2, 'the sample must include sizes where round() and int() disagree'

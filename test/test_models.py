@@ -23,6 +23,7 @@ from jetson_dnn_ros.models import descriptor_from_dict
 from jetson_dnn_ros.models import get_descriptor
 from jetson_dnn_ros.models import list_descriptors
 from jetson_dnn_ros.models import load_descriptor
+from jetson_dnn_ros.models import resolve_model
 from jetson_dnn_ros.models import TASKS
 from jetson_dnn_ros.tasks import decoder_names
 import pytest
@@ -44,11 +45,24 @@ def test_every_shipped_descriptor_loads_and_names_a_known_decoder(path):
         assert len(descriptor.sha256) == 64
 
 
-def test_descriptors_for_every_shared_model_exist(data_dir):
-    files = {d.file for d in list_descriptors(CONFIG)}
-    shared = {str(p.relative_to(data_dir)) for p in (data_dir / 'models').glob('*/*.onnx')}
-    missing = shared - files
-    assert not missing, f'models in the data folder without a descriptor: {sorted(missing)}'
+def test_every_shared_model_is_described_or_inspected(data_dir):
+    """
+    Each model of the data folder runs by name or by path.
+
+    Either a shipped descriptor names it (and then inspecting the file finds that descriptor
+    by its sha256), or inspection alone infers it from the file's graph and metadata.
+    """
+    from jetson_dnn_ros.inspection import inspect_model
+    described = {d.file: d for d in list_descriptors(CONFIG)}
+    for path in sorted((data_dir / 'models').glob('*/*.onnx')):
+        relative = str(path.relative_to(data_dir))
+        found = inspect_model(path)
+        if relative in described:
+            assert found.known == described[relative].origin, relative
+        else:
+            assert found.known is None and found.data['labels'], relative
+            assert found.task in TASKS + ('instance_segmentation',), relative
+            assert found.task == path.parent.name, relative   # detection, instance_segm.
 
 
 def test_get_descriptor_by_name_and_path():
@@ -92,3 +106,116 @@ def test_decode_params_validate_and_keep_options():
                 {'filter_mode': 'cubic'}):
         with pytest.raises(ValueError):
             DecodeParams().replace(**bad)
+
+
+# ------------------------------------------------------------------ model references
+
+def test_zoo_name_yaml_and_onnx_resolve_alike(data_dir, tmp_path, monkeypatch):
+    by_name = resolve_model('yolox_nano')
+    assert by_name == get_descriptor('yolox_nano')
+    monkeypatch.chdir(CONFIG.parent)   # relative paths are relative to the current folder
+    assert resolve_model('models/yolox_nano.yaml') == by_name
+    monkeypatch.chdir(data_dir / 'models')
+    by_path = resolve_model('detection/yolox_nano.onnx')   # sha256 = the zoo's: same model
+    assert by_path == by_name.with_file(str(data_dir / 'models/detection/yolox_nano.onnx'))
+    yolo = resolve_model('./detection/yolov8n_int8.onnx')
+    assert yolo.task == 'detection' and yolo.decoder == 'yolov8'
+    assert yolo.load_labels()[0] == 'person' and len(yolo.load_labels()) == 80
+    assert Path(yolo.file).is_absolute()
+
+
+def test_home_relative_paths_expand(data_dir, tmp_path, monkeypatch):
+    home = tmp_path / 'home'
+    (home / 'models').mkdir(parents=True)
+    target = home / 'models' / 'mine.onnx'
+    target.write_bytes((data_dir / 'models/detection/yolo11n_int8_320.onnx').read_bytes())
+    monkeypatch.setenv('HOME', str(home))
+    descriptor = resolve_model('~/models/mine.onnx')
+    assert descriptor.file == str(target) and descriptor.decoder == 'yolo11'
+
+
+def test_model_file_resolves_relative_paths_too(data_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(data_dir)
+    descriptor = resolve_model('yolox_nano', model_file='models/detection/yolox_nano.onnx')
+    assert descriptor.file == str(data_dir / 'models/detection/yolox_nano.onnx')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelError) as info:
+        resolve_model('yolox_nano', model_file='weights/none.onnx')
+    text = str(info.value)
+    assert "model file 'weights/none.onnx' not found" in text
+    assert str(tmp_path / 'weights/none.onnx') in text      # as resolved
+    assert 'relative to the current directory' in text
+
+
+def test_missing_onnx_names_every_place_tried(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('JETSON_DNN_CACHE', str(tmp_path / 'cache'))
+    with pytest.raises(ModelError) as info:
+        resolve_model('nets/missing.onnx')
+    text = str(info.value)
+    assert str(tmp_path / 'nets/missing.onnx') in text
+    assert str(tmp_path / 'cache' / 'nets/missing.onnx') in text
+    with pytest.raises(ModelError, match=f'tried {tmp_path}/abs.onnx'):
+        resolve_model(str(tmp_path / 'abs.onnx'))
+    with pytest.raises(ModelError, match='unknown model .*an .onnx file'):
+        resolve_model('not_a_zoo_name')
+
+
+def test_package_urls_resolve_through_the_ament_index(data_dir, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / 'standins_ament'))
+    prefix = tmp_path / 'install' / 'my_robot'
+    (prefix / 'share/ament_index/resource_index/packages').mkdir(parents=True)
+    (prefix / 'share/ament_index/resource_index/packages/my_robot').write_text('')
+    (prefix / 'share/my_robot/models').mkdir(parents=True)
+    target = prefix / 'share/my_robot/models/detector.onnx'
+    target.write_bytes((data_dir / 'models/detection/yolov8n_int8.onnx').read_bytes())
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(prefix))
+    descriptor = resolve_model('package://my_robot/models/detector.onnx')
+    assert descriptor.file == str(target) and descriptor.decoder == 'yolov8'
+    with pytest.raises(ModelError, match=f'resolved to {prefix}/share/my_robot/models/x.onnx'):
+        resolve_model('package://my_robot/models/x.onnx')
+    with pytest.raises(ModelError, match="package 'other_pkg' is not in the ament index"):
+        resolve_model('package://other_pkg/models/x.onnx')
+    with pytest.raises(ModelError, match='package://<package>/<path'):
+        resolve_model('package://my_robot')
+
+
+def test_package_urls_without_ament_index_say_so(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_ament(name, *args, **kwargs):
+        if name.startswith('ament_index_python'):
+            raise ImportError(f'No module named {name!r}')
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, '__import__', no_ament)
+    with pytest.raises(ModelError, match='ament_index_python, which is not importable'):
+        resolve_model('package://my_robot/models/detector.onnx')
+
+
+def test_decoder_choice_is_for_onnx_files_only():
+    with pytest.raises(ModelError, match="decoder 'yolov5' is for an .onnx model"):
+        resolve_model('yolox_nano', decoder='yolov5')
+
+
+@pytest.mark.parametrize('name', ['yolov8n', 'yolo11n'])
+def test_ultralytics_descriptors_use_predict_defaults(name):
+    """ultralytics/cfg/default.yaml: conf 0.25 (predict), iou 0.7, max_det 300, per-class NMS."""
+    descriptor = get_descriptor(name)
+    params = descriptor.params
+    assert (params.score_threshold, params.iou_threshold, params.max_detections) == \
+        (0.25, 0.7, 300)
+    assert not params.class_agnostic and not descriptor.decoder_params.get('multi_label')
+    text = (CONFIG / f'{name}.yaml').read_text()
+    assert 'ultralytics/cfg/default.yaml' in text   # the descriptor names its source
+
+
+@pytest.mark.parametrize('name', ['yolox_nano', 'lightweight_person_detector'])
+def test_yolox_descriptors_use_the_official_demo_defaults(name):
+    """YOLOX demo: int() letterbox sizes, best class per anchor, class-agnostic NMS 0.45."""
+    descriptor = get_descriptor(name)
+    assert descriptor.preprocess.size_rounding == 'floor'
+    assert descriptor.params.class_agnostic and descriptor.params.iou_threshold == 0.45
+    assert not descriptor.decoder_params.get('multi_label', False)
+    assert 'multiclass_nms' in (CONFIG / f'{name}.yaml').read_text()

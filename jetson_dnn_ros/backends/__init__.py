@@ -19,6 +19,7 @@ package imports on machines that have none of them.
 """
 
 import importlib.util
+import logging
 from typing import Optional, Sequence
 
 from jetson_dnn_ros.backends.base import InferenceBackend
@@ -26,6 +27,7 @@ from jetson_dnn_ros.backends.base import TensorSpec
 from jetson_dnn_ros.errors import BackendError
 
 BACKENDS = ('auto', 'onnxruntime', 'tensorrt')
+LOG = logging.getLogger(__name__)
 
 
 def tensorrt_usable() -> bool:
@@ -43,7 +45,8 @@ def tensorrt_usable() -> bool:
 def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
                    providers: Optional[Sequence[str]] = None,
                    **tensorrt_options) -> InferenceBackend:
-    """Create the backend that runs ``model_path``.
+    """
+    Create the backend that runs ``model_path``.
 
     :param kind: ``auto`` (TensorRT when it imports and a GPU exists, else ONNX Runtime with
         its best provider), ``onnxruntime`` or ``tensorrt``.
@@ -55,13 +58,26 @@ def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
         ``force_engine_update``, ``dla_core``, ``workspace_mib``, …).
     :return: an open :class:`InferenceBackend`.
     :raises BackendError: on an unknown kind or a runtime that is not installed.
-    :raises ModelError: if the model cannot be loaded.
+    :raises ModelError: if the model cannot be loaded, or ``tensorrt`` is asked for a model
+        whose ONNX Runtime int8 operators (DynamicQuantizeLinear, ConvInteger, QLinearConv,
+        …) TensorRT cannot parse (``auto`` runs such a model with ONNX Runtime).
     """
     if kind not in BACKENDS:
         raise BackendError(f'unknown backend {kind!r}; choose one of {", ".join(BACKENDS)}')
     if kind == 'auto':
         kind = 'tensorrt' if tensorrt_usable() else 'onnxruntime'
+        if kind == 'tensorrt' and str(model_path).endswith('.onnx'):
+            from jetson_dnn_ros.inspection import load_onnx, unparsable_ops
+            ops = unparsable_ops(load_onnx(model_path))
+            if ops:
+                LOG.warning('%s uses %s (ONNX Runtime int8 quantisation), which TensorRT '
+                            'cannot parse: running it with ONNX Runtime', model_path,
+                            ', '.join(ops))
+                kind = 'onnxruntime'
     if kind == 'tensorrt':
+        if str(model_path).endswith('.onnx'):
+            from jetson_dnn_ros.inspection import check_tensorrt_parsable
+            check_tensorrt_parsable(model_path)
         try:
             from jetson_dnn_ros.backends.tensorrt import TensorRTBackend
         except ImportError as exc:

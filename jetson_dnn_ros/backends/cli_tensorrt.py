@@ -27,7 +27,6 @@ A model descriptor may carry a ``tensorrt`` section, used by ``build-engine``::
 
 import argparse
 import logging
-from pathlib import Path
 import sys
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -63,15 +62,26 @@ def descriptor_options(descriptor) -> Dict:
 
 
 def _resolve_model(text: str):
-    """Return ``(onnx path, descriptor or None)`` for a descriptor name, .yaml or .onnx."""
-    if text.endswith('.onnx'):
-        if not Path(text).is_file():
-            raise ModelError(f'model file not found: {text}')
-        return text, None
-    from jetson_dnn_ros.models import get_descriptor
+    """
+    Return ``(onnx path, descriptor or None)`` for a zoo name, .yaml or .onnx reference.
+
+    Paths resolve as every ``--model`` does (:func:`jetson_dnn_ros.models.resolve_path`:
+    relative to the current directory, ``~``, ``package://``); an .onnx file keeps no
+    descriptor. A model TensorRT cannot parse (ONNX Runtime int8 operators) is refused here.
+
+    :raises ModelError: if the model is not found or TensorRT cannot parse it.
+    """
+    from jetson_dnn_ros.inspection import check_tensorrt_parsable
+    from jetson_dnn_ros.models import resolve_model, resolve_path
+    from jetson_dnn_ros.paths import cache_dir, data_dir
     from jetson_dnn_ros.pipeline import resolve_model_file
-    descriptor = get_descriptor(text)
-    return str(resolve_model_file(descriptor)), descriptor
+    if text.lower().endswith('.onnx'):
+        path, descriptor = resolve_path(text, search=(cache_dir(), data_dir())), None
+    else:
+        descriptor = resolve_model(text)
+        path = resolve_model_file(descriptor)
+    check_tensorrt_parsable(path)
+    return str(path), descriptor
 
 
 def cmd_build_engine(args) -> int:

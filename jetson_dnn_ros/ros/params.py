@@ -145,11 +145,12 @@ def _spec(name, default, description, **kwargs) -> ParamSpec:
 
 
 COMMON_PARAMS: Tuple[ParamSpec, ...] = (
-    _spec('model', '', 'Model descriptor: a zoo name from config/models (e.g. yolox_nano) or a '
-          'descriptor .yaml path; empty = the task default'),
+    _spec('model', '', 'Model: a zoo name from config/models (e.g. yolox_nano), a descriptor '
+          '.yaml or an .onnx file (absolute, ~, package://<pkg>/<path> or relative to the '
+          'working directory; an .onnx is inspected); empty = the task default'),
     _spec('model_config', '', 'Model descriptor .yaml path; overrides model when set'),
     _spec('model_file_path', '', 'ONNX file to run instead of the descriptor file (same model '
-          'family, your weights); empty = the descriptor file'),
+          'family, your weights; paths as for model); empty = the descriptor file'),
     _spec('engine_file_path', '', 'TensorRT engine file to load or write; empty = the engine '
           'cache (engine_cache_dir)'),
     _spec('backend', 'auto', 'Inference backend: auto picks TensorRT when it imports and a CUDA '

@@ -314,7 +314,8 @@ class DetectionDecoder(Decoder):
 
 @register_decoder('yolox')
 class YoloxDecoder(DetectionDecoder):
-    """Decode the YOLOX raw head (Megvii YOLOX ONNX export, ``decode_in_inference=False``).
+    """
+    Decode the YOLOX raw head (Megvii YOLOX ONNX export, ``decode_in_inference=False``).
 
     Output ``(1, N, 5 + C)``: per anchor point (x, y, w, h, objectness, C class scores), the
     anchor points of strides 8/16/32 concatenated row-major (``N = Σ (H/s)·(W/s)``, 3549 at
@@ -325,8 +326,11 @@ class YoloxDecoder(DetectionDecoder):
 
     Config: ``strides`` (default ``[8, 16, 32]``; ``[8, 16, 32, 64]`` for P6 models),
     ``output`` (name, default the first output), ``activation`` (``none`` (default) or
-    ``sigmoid`` for exports that leave scores as logits), ``multi_label`` (default True: every
-    class above the threshold, as the demo's class-aware ``multiclass_nms``).
+    ``sigmoid`` for exports that leave scores as logits), ``multi_label`` (default False: the
+    best class of each anchor, as the demo's default ``multiclass_nms(..., class_agnostic=True)``
+    → ``multiclass_nms_class_agnostic`` in ``yolox/utils/demo_utils.py``; True reports every
+    class above the threshold, as its class-aware variant). The demo's NMS is class-agnostic:
+    the YOLOX descriptors set ``class_agnostic: true``.
     """
 
     def __init__(self, descriptor, labels=None):
@@ -400,7 +404,7 @@ class YoloxDecoder(DetectionDecoder):
                              f'{list(self.strides)} at {network_size[1]}x{network_size[0]} '
                              f'({grid.shape[0]} anchor points)')
         if multi_label is None:
-            multi_label = bool(self.config.get('multi_label', True))
+            multi_label = bool(self.config.get('multi_label', False))
         obj, cls = pred[:, 4], pred[:, 5:]
         if self.config.get('activation', 'none') == 'sigmoid':
             obj, cls = sigmoid(obj), sigmoid(cls)
