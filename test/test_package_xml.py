@@ -63,9 +63,9 @@ NON_IMPORT_DEPENDENCIES = {
 OPTIONAL_NOT_DECLARED = {'rviz2': ('jetson_dnn_ros/launch_helpers.py', "package_share('rviz2')")}
 """Optional packages the launch checks for at run time instead of declaring them."""
 
-LOCAL = {'jetson_dnn_ros', 'onnxgen', 'launch_sim', 'launch_test_common', 'rosbags_bridge',
-         'standins', 'standins_trt', 'rosidl_standin', 'conftest'}
-"""Modules of this repository."""
+LOCAL = {'jetson_dnn_ros', 'standins', 'standins_trt', 'rosidl_standin'} | {
+    path.stem for folder in ('test', 'test/launch') for path in (ROOT / folder).glob('*.py')}
+"""Modules of this repository (the package, the stand-ins, every module of test/)."""
 
 
 def _sources(folder):
