@@ -41,7 +41,7 @@ cost grows with the box areas, not with the number of instances × image size.
 
 from dataclasses import dataclass
 import math
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.labels import label_of
@@ -51,7 +51,6 @@ from jetson_dnn_ros.tasks.detection import _batch1
 from jetson_dnn_ros.tasks.detection import _find_spec
 from jetson_dnn_ros.tasks.detection import _known
 from jetson_dnn_ros.tasks.detection import DetectionResult
-from jetson_dnn_ros.tasks.detection import make_detections
 from jetson_dnn_ros.tasks.detection import sigmoid
 from jetson_dnn_ros.tasks.detection import Yolov8Decoder
 import numpy as np
