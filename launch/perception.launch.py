@@ -28,7 +28,7 @@ from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 EXECUTABLES = ('classification_node', 'detection_node', 'segmentation_node', 'pose_node',
-               'depth_node')
+               'depth_node', 'instance_segmentation_node')
 RVIZ_CONFIG = 'config/jetson_dnn.rviz'
 
 
@@ -43,6 +43,6 @@ def generate_launch_description():
         '$(tasks)',
         extra_arguments=[('tasks', 'detection,segmentation,depth',
                           'Comma-separated tasks: classification, detection, segmentation, '
-                          'pose, depth'),
+                          'pose, depth, instance_segmentation'),
                          ('rviz', 'false', 'Start rviz2 with config/jetson_dnn.rviz')],
         extra_actions=[rviz_node])

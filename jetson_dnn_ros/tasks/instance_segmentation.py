@@ -99,7 +99,7 @@ class InstanceSegmentationResult:
 
     def areas(self) -> np.ndarray:
         """Return (N,) int64 mask areas in source pixels."""
-        return self.masks.reshape(len(self), -1).sum(axis=1, dtype=np.int64)
+        return self.masks.sum(axis=(1, 2), dtype=np.int64)
 
     def instance_map(self) -> np.ndarray:
         """
