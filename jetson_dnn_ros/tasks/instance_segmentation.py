@@ -284,11 +284,19 @@ def masks_to_source(protos: np.ndarray, coefficients: np.ndarray, boxes: np.ndar
         x1, y1, x2, y2 = _box_pixels(boxes[i], (h, w))
         if x2 <= x1 or y2 <= y1:
             continue
+        # v0 + (v1 - v0) · weight along rows, then along columns (in place: the column
+        # pass over the box dominates the cost)
         grid = probs[i]
-        wy = rw[y1:y2, None]
-        rows = grid[r0[y1:y2]] * (1.0 - wy) + grid[r1[y1:y2]] * wy
-        wx = cw[x1:x2]
-        values = rows[:, c0[x1:x2]] * (1.0 - wx) + rows[:, c1[x1:x2]] * wx
+        rows = np.take(grid, r0[y1:y2], axis=0)
+        upper = np.take(grid, r1[y1:y2], axis=0)
+        upper -= rows
+        upper *= rw[y1:y2, None]
+        rows += upper
+        values = np.take(rows, c0[x1:x2], axis=1)
+        right = np.take(rows, c1[x1:x2], axis=1)
+        right -= values
+        right *= cw[x1:x2]
+        values += right
         masks[i, y1:y2, x1:x2] = values > MASK_THRESHOLD
     return masks
 
