@@ -299,14 +299,11 @@ class DetectionDecoder(Decoder):
 
     def finish(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
                transform, params, apply_nms: bool = True) -> DetectionResult:
-        """Run NMS, keep ``max_detections``, map boxes to source pixels and build the result.
+        """
+        Run NMS, keep ``max_detections``, map boxes to source pixels and build the result.
 
-        :param boxes: (K, 4) xyxy in network-input pixels, already score-thresholded.
-        :param scores: (K,) float32 scores.
-        :param class_ids: (K,) int64 class indices.
-        :param transform: the image's :class:`~jetson_dnn_ros.preprocessing.GeometricTransform`.
-        :param params: :class:`~jetson_dnn_ros.models.DecodeParams`.
-        :param apply_nms: False for set predictions and end-to-end exports (no NMS of ours).
+        The parameters are those of :meth:`kept`.
+
         :return: :class:`DetectionResult` in source-image pixels, clipped. Boxes that are
             empty after clipping (wholly in the letterbox padding) are dropped before NMS;
             NMS runs on the unclipped network-pixel boxes (as the YOLOX/ultralytics demos).
