@@ -321,3 +321,24 @@ def test_detection_decoder_is_shared_not_copied():
 def _backend(path):
     from jetson_dnn_ros.backends import create_backend
     return create_backend('onnxruntime', str(path))
+
+
+def test_overlay_tints_the_mask_outlines_it_and_draws_the_box():
+    from jetson_dnn_ros.overlay import draw, OverlayOptions
+    masks = np.zeros((1, 60, 80), bool)
+    masks[0, 20:40, 30:50] = True
+    result = make_instances([[20, 10, 60, 50]], [0.9], [1], masks, CLASSES, (60, 80))
+    image = np.full((60, 80, 3), 100, np.uint8)
+    changed = lambda out: np.any(out != image, axis=2)  # noqa: E731
+    tinted = changed(draw(image, result, OverlayOptions.parse('mask', 0.5)))
+    np.testing.assert_array_equal(tinted, masks[0])
+    outline = changed(draw(image, result, OverlayOptions(frozenset({'outline'}), 0.5,
+                                                         line_width=1)))
+    assert outline[20, 40] and outline[39, 40] and outline[30, 30] and outline[30, 49]
+    assert not outline[30, 40] and not outline[5, 5]   # not the inside, not elsewhere
+    lines = changed(draw(image, result, OverlayOptions(frozenset({'lines'}), 0.5,
+                                                       line_width=1)))
+    assert lines[10, 40] and lines[30, 20] and not lines[30, 40]
+    assert not changed(draw(image, result, OverlayOptions.parse('none'))).any()
+    default = changed(draw(image, result, OverlayOptions.parse('', 120)))
+    assert default[30, 40] and default[10, 40] and not default[55, 75]

@@ -107,7 +107,8 @@ class InstanceSegmentationResult:
 
         :return: (H, W) uint16: 0 = background, ``i + 1`` = the i-th instance (the i-th entry
             of ``boxes``/``scores``, the i-th Detection2D of ``detections``). Where masks
-            overlap, the instance with the higher score (smaller index) wins.
+            overlap, the instance with the higher score (smaller index) wins. Each mask is
+            read within its box only (decoded masks are never set outside it).
         :raises ValueError: with more than 65535 instances (they do not fit uint16).
         """
         n = len(self)
@@ -187,7 +188,9 @@ def make_instances(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
     :param boxes: (N, 4) xyxy source pixels.
     :param scores: (N,) scores.
     :param class_ids: (N,) class indices.
-    :param masks: (N, H, W) masks (anything castable to bool) at ``image_size``.
+    :param masks: (N, H, W) masks (anything castable to bool) at ``image_size``, each False
+        outside its box (:meth:`InstanceSegmentationResult.instance_map` and the overlay read
+        masks within their boxes).
     :param labels: class names (index = class id), or None.
     :param image_size: (height, width) of the source image.
     :return: the frozen result, sorted by descending score (stable).
