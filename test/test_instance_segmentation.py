@@ -16,15 +16,14 @@
 Instance segmentation on tiny ONNX models whose outputs are planted with ``onnx.helper``.
 
 The masks are checked pixel for pixel against an independent numpy re-implementation of
-ultralytics' retina-mask post-processing, written from ``ultralytics/utils/ops.py``
-(``process_mask_native``: sigmoid(coefficients @ protos), ``scale_masks``: letterbox cut with
-``int()`` of the half padding then ``F.interpolate(mode='bilinear', align_corners=False)`` to
-the image, ``crop_mask``: ``x1 <= col < x2``, ``y1 <= row < y2``, then ``> 0.5``). The
-reference interpolates one output pixel at a time with PyTorch's formula in float64 and
-shares no code with the decoder.
+ultralytics' retina-mask post-processing, written from ``ultralytics/utils/ops.py`` (main, 8.4)
+and ``models/yolo/segment/predict.py``: ``process_mask_native`` = logits ``coefficients @
+protos``; ``scale_masks``: letterbox cut at ``round(pad - 0.1)`` / ``m - round(pad + 0.1)``
+then ``F.interpolate(mode='bilinear', align_corners=False)`` to the image; ``crop_mask`` (predict
+path): rows/columns outside ``boxes.round()`` zeroed; ``> 0``; ``construct_result`` drops
+instances whose mask is empty. The reference interpolates one output pixel at a time with
+PyTorch's formula in float64 and shares no code with the decoder.
 """
-
-import math
 
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import descriptor_from_dict
@@ -108,23 +107,24 @@ def reference_masks(protos, coefficients, boxes, shape):
     """
     Ultralytics process_mask_native (retina masks), in float64.
 
-    :return: (masks (N, H, W) bool, probabilities (N, H, W) before the threshold).
+    :return: (masks (N, H, W) bool, logits (N, H, W) after the crop, before the threshold).
     """
     c, mh, mw = protos.shape
-    probs = 1.0 / (1.0 + np.exp(-(coefficients.astype(np.float64) @
-                                  protos.reshape(c, -1).astype(np.float64))))
-    probs = probs.reshape(-1, mh, mw)
+    logits = coefficients.astype(np.float64) @ protos.reshape(c, -1).astype(np.float64)
+    logits = logits.reshape(-1, mh, mw)
     h, w = shape
     gain = min(mh / h, mw / w)
     pad_w, pad_h = (mw - w * gain) / 2, (mh - h * gain) / 2
-    top, left, bottom, right = int(pad_h), int(pad_w), int(mh - pad_h), int(mw - pad_w)
-    full = np.stack([torch_bilinear(p[top:bottom, left:right], h, w) for p in probs])
-    cols = np.arange(w)[None, None, :]
-    rows = np.arange(h)[None, :, None]
-    x1, y1, x2, y2 = (boxes[:, i, None, None].astype(np.float64) for i in range(4))
-    inside = (cols >= x1) & (cols < x2) & (rows >= y1) & (rows < y2)
-    full = full * inside
-    return full > 0.5, full
+    top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+    bottom, right = mh - round(pad_h + 0.1), mw - round(pad_w + 0.1)
+    full = np.stack([torch_bilinear(g[top:bottom, left:right], h, w) for g in logits])
+    for i, box in enumerate(boxes):
+        x1, y1, x2, y2 = (round(float(np.float32(v))) for v in box)   # boxes.round().int()
+        full[i, :y1] = 0
+        full[i, y2:] = 0
+        full[i, :, :x1] = 0
+        full[i, :, x2:] = 0
+    return full > 0, full
 
 
 def letterbox_boxes(xyxy, shape):
@@ -156,22 +156,26 @@ def test_masks_match_the_ultralytics_reference_exactly(tiny, shape):
     np.testing.assert_allclose(result.boxes, letterbox_boxes(net_boxes, shape), atol=1e-3)
     np.testing.assert_allclose(result.scores, [o[6] for o in objects], atol=1e-6)
     assert result.labels == ('cat', 'dog', 'dog')
-    # mask part: pixel for pixel, except where the reference sits within 1e-5 of 0.5
+    # mask part: pixel for pixel, except where the reference logit is within 1e-5 of 0
     coefficients = head[0, 6:, [o[0] for o in objects]]
-    expected, probs = reference_masks(protos[0], coefficients, result.boxes, shape)
-    undecided = np.abs(probs - 0.5) < 1e-5
+    expected, logits = reference_masks(protos[0], coefficients, result.boxes, shape)
+    assert expected.any(axis=(1, 2)).all()    # no instance dropped for an empty mask
+    undecided = (np.abs(logits) < 1e-5) & (logits != 0)
     assert undecided.sum() <= 2
     np.testing.assert_array_equal(result.masks[~undecided], expected[~undecided])
-    assert expected.sum() > 0
-    for i in range(3):   # nothing outside the box
-        x1, y1, x2, y2 = result.boxes[i]
+    for i in range(3):   # nothing outside the rounded box
+        x1, y1, x2, y2 = (round(float(v)) for v in result.boxes[i])
         outside = np.ones(shape, bool)
-        outside[math.ceil(y1):math.ceil(y2), math.ceil(x1):math.ceil(x2)] = False
+        outside[y1:y2, x1:x2] = False
         assert not result.masks[i][outside].any()
 
 
 def test_letterbox_band_of_the_prototypes_is_cut_off(tiny):
-    """A prototype that is on only in the padding band gives an empty mask."""
+    """
+    A prototype that is on only in the padding band gives empty masks.
+
+    Ultralytics then drops those instances (``construct_result`` keeps instances with a mask).
+    """
     path, head, _, objects = tiny
     protos = np.full((1, M, PROTO, PROTO), -20.0, np.float32)
     protos[0, 0, :4] = 20.0          # rows 0..3 = network rows 0..15: the top padding band
@@ -183,7 +187,7 @@ def test_letterbox_band_of_the_prototypes_is_cut_off(tiny):
     image = np.zeros((32, 64, 3), np.uint8)     # letterboxed: network rows 16..47 hold it
     with Pipeline(descriptor(model), _backend(model)) as pipeline:
         result = pipeline.run(image, 'bgr8')
-    assert len(result) == 3 and not result.masks.any()
+    assert len(result) == 0 and result.masks.shape == (0, 32, 64)
     # the same prototype shifted into the image rows fills the first box's top rows
     protos[0, 0] = -20.0
     protos[0, 0, 4:8] = 20.0         # network rows 16..31 = image rows 0..15
@@ -191,6 +195,7 @@ def test_letterbox_band_of_the_prototypes_is_cut_off(tiny):
                            input_shape=(1, 3, NET, NET))
     with Pipeline(descriptor(model), _backend(model)) as pipeline:
         result = pipeline.run(image, 'bgr8')
+    assert len(result) >= 1 and result.labels[0] == 'cat'
     rows = np.nonzero(result.masks[0].any(axis=1))[0]
     assert rows.size and rows.max() < 16 + 2
 

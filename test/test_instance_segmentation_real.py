@@ -22,7 +22,6 @@ on the same photo; the masks against the official COCO val2017 instance polygons
 """
 
 import json
-import math
 
 from jetson_dnn_ros.pipeline import Pipeline
 from jetson_dnn_ros.tasks.detection import box_iou
@@ -64,7 +63,7 @@ def test_finds_the_four_pedestrians_with_their_masks(seg, photo):
     assert sorted(iou.argmax(axis=1).tolist()) == [0, 1, 2, 3]
     assert np.all(iou.max(axis=1) > 0.8)
     for box, mask in zip(boxes, masks):
-        x1, y1, x2, y2 = (math.ceil(float(v)) for v in box)
+        x1, y1, x2, y2 = (round(float(v)) for v in box)
         inside = mask[y1:y2, x1:x2].mean()
         # a silhouette: most of its box, but not the box itself
         assert 0.45 < inside < 0.85, inside

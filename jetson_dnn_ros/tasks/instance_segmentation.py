@@ -23,24 +23,27 @@ Decoders (registered names in brackets):
 
 Detection (thresholds, best class per candidate, class-aware NMS) is the YOLOv8 detection
 decoding of :mod:`jetson_dnn_ros.tasks.detection`; masks follow ultralytics'
-``SegmentationPredictor.postprocess`` with ``retina_masks=True``, the path that gives masks at
-the source resolution (``ultralytics/utils/ops.py`` ``process_mask_native``):
+``SegmentationPredictor.construct_result`` with ``retina_masks=True``, the path that gives
+masks at the source resolution (``ultralytics/utils/ops.py`` ``process_mask_native``, main
+branch as of ultralytics 8.4, the version that exported the shipped model):
 
-1. ``sigmoid(coefficients @ prototypes)`` on the prototype grid;
+1. mask logits ``coefficients @ prototypes`` on the prototype grid;
 2. ``scale_masks``: cut the letterbox padding off the prototype grid (``gain = min(mh / H,
-   mw / W)``, ``pad = (mw - W·gain) / 2, (mh - H·gain) / 2``, rows ``int(pad_h) ..
-   int(mh - pad_h)``, columns likewise) and resize bilinearly (``align_corners=False``) to
-   the source size H × W;
-3. ``crop_mask``: keep source pixel (column r, row c) only where ``x1 <= r < x2`` and
-   ``y1 <= c < y2`` for the box in source pixels;
-4. threshold ``> 0.5``.
+   mw / W)``, ``pad = (mw - W·gain) / 2, (mh - H·gain) / 2``, rows ``round(pad_h - 0.1) ..
+   mh - round(pad_h + 0.1)``, columns likewise) and resize the logits bilinearly
+   (``F.interpolate(mode='bilinear')``, ``align_corners=False``) to the source size H × W;
+3. ``crop_mask``: zero everything outside the box rounded to whole pixels (rows
+   ``round(y1) .. round(y2) - 1``, columns likewise; the predict path for fewer than 50
+   masks on the CPU. Ultralytics switches to ``x1 <= col < x2`` on float boxes for 50 masks and
+   more or on CUDA, which moves an edge by at most one pixel; we keep one rule);
+4. ``> 0``, i.e. ``sigmoid(logit) > 0.5``;
+5. instances whose mask came out empty are dropped (``keep = masks.amax((-2, -1)) > 0``).
 
 Only the box region of each mask is resampled (the rest is zero after step 3 anyway), so the
 cost grows with the box areas, not with the number of instances × image size.
 """
 
 from dataclasses import dataclass
-import math
 from typing import Sequence, Tuple
 
 from jetson_dnn_ros.errors import ModelError
@@ -51,12 +54,11 @@ from jetson_dnn_ros.tasks.detection import _batch1
 from jetson_dnn_ros.tasks.detection import _find_spec
 from jetson_dnn_ros.tasks.detection import _known
 from jetson_dnn_ros.tasks.detection import DetectionResult
-from jetson_dnn_ros.tasks.detection import sigmoid
 from jetson_dnn_ros.tasks.detection import Yolov8Decoder
 import numpy as np
 
 MASK_THRESHOLD = 0.5
-"""Mask probability above which a pixel belongs to the instance (ultralytics ``gt_(0.5)``)."""
+"""Mask probability above which a pixel belongs to the instance (logit > 0, ultralytics)."""
 
 
 @dataclass(frozen=True)
@@ -144,12 +146,18 @@ class InstanceSegmentationResult:
 
 
 def _box_pixels(box, image_size) -> Tuple[int, int, int, int]:
-    """Return the pixel rows/columns ``crop_mask`` keeps for a box: x1 <= col < x2 etc."""
+    """
+    Return the pixels ``crop_mask`` keeps for a box: ``(x1, y1, x2, y2)``, end exclusive.
+
+    Ultralytics' predict path rounds the box to whole pixels (``boxes.round().int()``,
+    half to even, as numpy) and keeps rows ``round(y1) .. round(y2) - 1``; clamped to the
+    image.
+    """
     h, w = image_size
-    x1, y1, x2, y2 = (float(v) for v in box)
-    cols = (min(max(math.ceil(x1), 0), w), min(max(math.ceil(x2), 0), w))
-    rows = (min(max(math.ceil(y1), 0), h), min(max(math.ceil(y2), 0), h))
-    return cols[0], rows[0], max(cols), max(rows)
+    x1, y1, x2, y2 = (int(v) for v in np.round(np.asarray(box, np.float32).reshape(4)))
+    x1, x2 = min(max(x1, 0), w), min(max(x2, 0), w)
+    y1, y2 = min(max(y1, 0), h), min(max(y2, 0), h)
+    return x1, y1, max(x1, x2), max(y1, y2)
 
 
 def encode_masks(masks: np.ndarray) -> list:
@@ -238,8 +246,9 @@ def proto_region(transform, proto_size: Tuple[int, int], centered: bool
     :param transform: the image's :class:`~jetson_dnn_ros.preprocessing.GeometricTransform`.
     :param proto_size: (mh, mw) of the prototype grid, which spans the whole network input.
     :param centered: True for a centred letterbox: ultralytics ``scale_masks`` exactly
-        (computed from the shapes, ``int()`` of the half padding); otherwise the region is
-        taken from the transform's scale and offset (top-left letterbox, stretch, crop).
+        (computed from the shapes, ``round(pad - 0.1)`` and ``m - round(pad + 0.1)``);
+        otherwise the region is the transform's source rectangle on the grid, rounded
+        (top-left letterbox, stretch, crop).
     :return: ``(top, left, bottom, right)``, end exclusive, within the grid.
     """
     mh, mw = proto_size
@@ -247,14 +256,15 @@ def proto_region(transform, proto_size: Tuple[int, int], centered: bool
     if centered:
         gain = min(mh / h, mw / w)
         pad_w, pad_h = (mw - w * gain) / 2, (mh - h * gain) / 2
-        top, left, bottom, right = int(pad_h), int(pad_w), int(mh - pad_h), int(mw - pad_w)
+        top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+        bottom, right = mh - round(pad_h + 0.1), mw - round(pad_w + 0.1)
     else:
         nh, nw = transform.network_size
         sy, sx = mh / nh, mw / nw
         top, left = transform.offset_y * sy, transform.offset_x * sx
         bottom = (transform.offset_y + h * transform.scale_y) * sy
         right = (transform.offset_x + w * transform.scale_x) * sx
-        top, left, bottom, right = int(top), int(left), int(bottom), int(right)
+        top, left, bottom, right = round(top), round(left), round(bottom), round(right)
     top, left = min(max(top, 0), mh - 1), min(max(left, 0), mw - 1)
     return top, left, min(max(bottom, top + 1), mh), min(max(right, left + 1), mw)
 
@@ -264,6 +274,8 @@ def masks_to_source(protos: np.ndarray, coefficients: np.ndarray, boxes: np.ndar
                     ) -> np.ndarray:
     """
     Turn mask coefficients into binary source-resolution masks (ultralytics retina masks).
+
+    See the module docs, steps 1 to 4; step 5 (dropping empty masks) is the decoder's.
 
     :param protos: (M, mh, mw) float32 prototypes.
     :param coefficients: (N, M) float32 mask coefficients of the kept detections.
@@ -280,7 +292,7 @@ def masks_to_source(protos: np.ndarray, coefficients: np.ndarray, boxes: np.ndar
         return masks
     top, left, bottom, right = region
     logits = coefficients.astype(np.float32) @ protos.reshape(m, -1).astype(np.float32)
-    probs = sigmoid(logits).reshape(n, mh, mw)[:, top:bottom, left:right]
+    probs = logits.reshape(n, mh, mw)[:, top:bottom, left:right]
     r0, r1, rw = _linear_taps(h, bottom - top)
     c0, c1, cw = _linear_taps(w, right - left)
     for i in range(n):
@@ -300,7 +312,7 @@ def masks_to_source(protos: np.ndarray, coefficients: np.ndarray, boxes: np.ndar
         right -= values
         right *= cw[x1:x2]
         values += right
-        masks[i, y1:y2, x1:x2] = values > MASK_THRESHOLD
+        masks[i, y1:y2, x1:x2] = values > 0.0     # sigmoid(logit) > MASK_THRESHOLD
     return masks
 
 
@@ -401,6 +413,9 @@ class Yolov8SegDecoder(Yolov8Decoder):
         region = proto_region(transform, protos.shape[1:], centered)
         masks = masks_to_source(protos, coefficients, source_boxes, region,
                                 transform.source_size)
+        found = masks.any(axis=(1, 2))     # ultralytics keeps only instances with a mask
+        if not found.all():
+            source_boxes, masks, keep = source_boxes[found], masks[found], keep[found]
         return make_instances(source_boxes, scores[keep], class_ids[keep], masks, self.labels,
                               transform.source_size)
 
