@@ -73,7 +73,8 @@ class InstanceSegmentationResult:
     :param labels: N class names (the id as text where the model has no labels).
     :param masks: (N, H, W) bool, one mask per instance at the source resolution (H, W =
         ``image_size``), row = image row; True = the pixel belongs to the instance. A mask is
-        never True outside its box. Masks of different instances may overlap.
+        never True outside its box rounded to whole pixels, and never empty. Masks of
+        different instances may overlap.
     :param image_size: (height, width) of the source image in pixels.
     """
 
