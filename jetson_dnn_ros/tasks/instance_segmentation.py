@@ -74,7 +74,8 @@ class InstanceSegmentationResult:
     :param masks: (N, H, W) bool, one mask per instance at the source resolution (H, W =
         ``image_size``), row = image row; True = the pixel belongs to the instance. A mask is
         never True outside its box rounded to whole pixels, and never empty. Masks of
-        different instances may overlap.
+        different instances may overlap. Memory: N × H × W bytes (2 MB per instance at
+        1920 × 1080; keep ``max_detections`` modest at low score thresholds).
     :param image_size: (height, width) of the source image in pixels.
     """
 
