@@ -198,19 +198,24 @@ def convert_color(image: np.ndarray, encoding: str, target: str) -> np.ndarray:
 
 
 def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
-    """Decode JPEG/PNG/… bytes (a ``sensor_msgs/CompressedImage`` or an image file).
+    """
+    Decode JPEG/PNG/… bytes (a ``sensor_msgs/CompressedImage`` or an image file).
 
     The codec is detected from the data (``format`` strings such as image_transport's
     ``bgr8; jpeg compressed bgr8`` are informative only). Colour decodes to OpenCV's BGR order:
-    ``bgr8`` (``bgra8`` with alpha); grey to ``mono8`` (``mono16`` for 16-bit PNG); 16-bit
+    ``bgr8`` (``bgra8`` with alpha); grey to ``mono8`` (``mono16`` for 16-bit PNG/TIFF); 16-bit
     colour keeps its high byte.
+
+    Supported sample types are unsigned 8 and 16 bits with 1, 3 or 4 channels. Floating-point
+    (HDR: Radiance ``.hdr``, float TIFF, OpenEXR) and signed-integer images are refused: they
+    have no defined mapping to 8-bit camera colour (that would need a tone-mapping choice).
 
     :param data: the encoded bytes (bytes, array.array, uint8 ndarray, …).
     :param fmt: the message's ``format`` string ('' for files).
     :param source: what the bytes are, for error messages (a file path, a topic, …).
     :return: ``(image, encoding)``: (H, W) or (H, W, C) array and its encoding.
-    :raises ImageEncodingError: on empty data, ``compressedDepth`` data, or bytes that do not
-        decode.
+    :raises ImageEncodingError: on empty data, ``compressedDepth`` data, bytes that do not
+        decode, or a decoded image that is not unsigned 8/16-bit with 1, 3 or 4 channels.
     """
     if 'compresseddepth' in str(fmt).replace(' ', '').lower():
         raise ImageEncodingError(f'{source}: compressedDepth images are not supported '
@@ -226,6 +231,14 @@ def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
     if image is None or image.size == 0:
         raise ImageEncodingError(f'{source}: cannot decode {buf.size} bytes (format {fmt!r}); '
                                  'the data is corrupt or not an image format OpenCV reads')
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    if image.dtype not in (np.uint8, np.uint16) or channels not in (1, 3, 4):
+        kind = ('floating-point (HDR)' if image.dtype.kind == 'f' else
+                'signed-integer' if image.dtype.kind == 'i' else str(image.dtype))
+        raise ImageEncodingError(
+            f'{source}: decoded a {kind} image ({image.dtype}, {channels} channel(s), format '
+            f'{fmt!r}); only unsigned 8- or 16-bit images with 1, 3 or 4 channels are '
+            'supported: convert it to 8-bit (e.g. tone-map HDR) first')
     if image.ndim == 2:
         return image, 'mono16' if image.dtype == np.uint16 else 'mono8'
     if image.dtype != np.uint8:

@@ -271,3 +271,23 @@ def test_decode_compressed_keeps_grey_depth_and_alpha(image, encoding):
     decoded, got = decode_compressed(png.tobytes(), 'png')
     assert got == encoding
     np.testing.assert_array_equal(decoded, image)
+
+
+@pytest.mark.parametrize('ext, image', [
+    ('.tiff', np.linspace(0, 1, 144, dtype=np.float32).reshape(6, 8, 3)),
+    ('.tiff', np.linspace(0, 1, 48, dtype=np.float32).reshape(6, 8)),
+    ('.tiff', np.linspace(0, 1, 144).reshape(6, 8, 3)),
+    ('.hdr', np.linspace(0, 4, 144, dtype=np.float32).reshape(6, 8, 3)),
+    ('.tiff', (np.arange(48, dtype=np.int16) - 20).reshape(6, 8)),
+])
+def test_decode_compressed_refuses_float_hdr_and_signed_images(tmp_path, ext, image):
+    """Float/HDR and signed images (cv2.imwrite) raise ImageEncodingError, never TypeError."""
+    from jetson_dnn_ros.errors import ImageEncodingError
+    from jetson_dnn_ros.image import decode_compressed
+    path = tmp_path / f'frame{ext}'
+    assert cv2.imwrite(str(path), image)
+    with pytest.raises(ImageEncodingError) as info:
+        decode_compressed(path.read_bytes(), '', source=str(path))
+    message = str(info.value)
+    assert str(path) in message and str(image.dtype) in message
+    assert 'only unsigned 8- or 16-bit' in message
