@@ -18,16 +18,52 @@ Flags are a comma-separated string as jetson-inference's ``--overlay``: detectio
 ``box,lines,labels,conf`` (``none`` draws nothing), segmentation ``overlay,mask``, pose
 ``links,keypoints,box``, depth ``input,depth``. ``alpha`` (0..255 as jetson-inference, or
 0..1) blends filled areas. Each task module registers its drawer with
-:func:`register_drawer`; :func:`draw` dispatches on the result's ``task``.
+:func:`register_drawer`; :func:`draw` dispatches on the result's ``task``. An unknown flag is
+refused (:meth:`OverlayOptions.parse`), never silently ignored: :func:`overlay_flags` lists the
+valid ones.
 """
 
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Optional, Tuple
 
 import cv2
 import numpy as np
 
 _DRAWERS: Dict[str, Callable] = {}
+
+_TASK_FLAGS: Dict[str, Tuple[str, ...]] = {
+    'classification': ('labels', 'conf'),
+    'detection': ('box', 'lines', 'labels', 'conf'),
+    'segmentation': ('overlay', 'mask'),
+    'pose': ('links', 'keypoints', 'box'),
+    'depth': ('input', 'depth', 'equalize'),  # + colour map names, see overlay_flags
+}
+"""The flags each task's drawer reads (``none`` is valid for every task)."""
+
+
+def overlay_flags(task: Optional[str] = None) -> Tuple[str, ...]:
+    """
+    Return the valid overlay flags of ``task``, or of every task.
+
+    Depth also takes a colour map name of :data:`jetson_dnn_ros.colormaps.COLORMAPS`, plain or
+    with ``_inverted``. A task registered without flags (see :func:`register_drawer`) accepts
+    the flags of every task.
+
+    :param task: a task name, or None for the union over all tasks.
+    :return: the flags in documentation order, ``none`` last.
+    """
+    if task is not None and task in _TASK_FLAGS:
+        tasks: Iterable[str] = (task,)
+    else:
+        tasks = _TASK_FLAGS
+    flags = []
+    for name in tasks:
+        extra: Tuple[str, ...] = ()
+        if name == 'depth':
+            from jetson_dnn_ros.colormaps import COLORMAPS
+            extra = tuple(COLORMAPS) + tuple(f'{c}_inverted' for c in COLORMAPS)
+        flags.extend(f for f in _TASK_FLAGS[name] + extra if f not in flags)
+    return tuple(flags) + ('none',)
 
 
 @dataclass(frozen=True)
@@ -55,19 +91,34 @@ class OverlayOptions:
     keypoint_threshold: float = 0.3
 
     @classmethod
-    def parse(cls, flags: str = '', alpha: float = 120.0, **kwargs) -> 'OverlayOptions':
-        """Build options from a flag string and a jetson-inference alpha.
+    def parse(cls, flags: str = '', alpha: float = 120.0, task: Optional[str] = None,
+              **kwargs) -> 'OverlayOptions':
+        """
+        Build options from a flag string and a jetson-inference alpha.
 
-        :param flags: e.g. ``box,labels,conf``; ``''`` = task default; ``none`` = nothing.
+        :param flags: comma-separated, case-insensitive, e.g. ``box,labels,conf``; ``''`` =
+            task default; ``none`` = nothing.
         :param alpha: opacity; values > 1 are read as 0..255 (jetson-inference's default is
             120), values <= 1 as 0..1.
-        :raises ValueError: on a negative alpha or alpha > 255.
+        :param task: check the flags against this task's (:func:`overlay_flags`); None = a
+            flag of any task is accepted.
+        :param kwargs: the other :class:`OverlayOptions` fields.
+        :raises ValueError: on a flag that is not valid (the message names it and lists the
+            valid flags), a negative alpha or alpha > 255.
         """
         alpha = float(alpha)
         if not 0.0 <= alpha <= 255.0:
             raise ValueError(f'overlay alpha must be in [0, 255] (or [0, 1]), got {alpha}')
         alpha = alpha / 255.0 if alpha > 1.0 else alpha
         parts = frozenset(p.strip().lower() for p in str(flags).split(',') if p.strip())
+        valid = overlay_flags(task)
+        unknown = sorted(parts.difference(valid))
+        if unknown:
+            where = f' for {task}' if task else ''
+            raise ValueError(
+                f'unknown overlay flag{"s" if len(unknown) > 1 else ""} '
+                f'{", ".join(map(repr, unknown))}{where}; valid flags{where}: '
+                f'{",".join(valid)} (comma-separated; empty = the task default)')
         return cls(parts, alpha, **kwargs)
 
     def has(self, flag: str, default_flags: Tuple[str, ...]) -> bool:
@@ -89,8 +140,17 @@ class OverlayOptions:
         return max(0.4, np.hypot(*image.shape[:2]) / 1500.0)
 
 
-def register_drawer(task: str) -> Callable:
-    """Register ``fn(image_bgr, result, options) -> image_bgr`` as the drawer of ``task``."""
+def register_drawer(task: str, flags: Optional[Tuple[str, ...]] = None) -> Callable:
+    """
+    Register ``fn(image_bgr, result, options) -> image_bgr`` as the drawer of ``task``.
+
+    :param task: the result's ``task``.
+    :param flags: the overlay flags the drawer reads (validated by
+        :meth:`OverlayOptions.parse`); None keeps the built-in list of a built-in task.
+    """
+    if flags is not None:
+        _TASK_FLAGS[task] = tuple(flags)
+
     def wrap(fn):
         _DRAWERS[task] = fn
         return fn

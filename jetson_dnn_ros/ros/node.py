@@ -268,7 +268,7 @@ class DnnNode(LifecycleNode):
         :raises ValueError: on an invalid flag string or alpha.
         """
         from jetson_dnn_ros.overlay import OverlayOptions
-        return OverlayOptions.parse(values['overlay'], values['overlay_alpha'])
+        return OverlayOptions.parse(values['overlay'], values['overlay_alpha'], task=self.task)
 
     # ---------------------------------------------------------------- helpers
     def lifecycle_publisher(self, msg_type, topic: str, qos: Optional[QoSProfile] = None):

@@ -55,7 +55,7 @@ class PoseNode(DnnNode):
 
     def overlay_options_for(self, values: Dict[str, Any]) -> PoseOverlayOptions:
         """Return overlay options carrying ``keypoint_scale`` and ``link_scale``."""
-        base = OverlayOptions.parse(values['overlay'], values['overlay_alpha'])
+        base = OverlayOptions.parse(values['overlay'], values['overlay_alpha'], task=self.task)
         return PoseOverlayOptions(base.flags, base.alpha, base.line_width, base.font_scale,
                                   keypoint_scale=float(values['keypoint_scale']),
                                   link_scale=float(values['link_scale']))
