@@ -805,16 +805,18 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
 
 
 def _is_storage_error(exc: BaseException) -> bool:
-    """Return True for a write failure of the disk (OSError, sqlite's apsw errors)."""
+    """Return True for a write failure of the disk (OSError, sqlite3 or apsw errors)."""
     from jetson_dnn_ros.outputs import OutputError
+    import sqlite3  # rosbags writes sqlite3 bags with the standard library's driver
     return isinstance(exc, OSError) and not isinstance(exc, OutputError) or \
-        type(exc).__module__ == 'apsw'
+        isinstance(exc, sqlite3.Error) or type(exc).__module__ == 'apsw'
 
 
 def _write_error(path: Path, exc: BaseException):
     """Return the one-line OutputError of a failed bag write."""
     from jetson_dnn_ros.outputs import cause, OutputError
     text = cause(exc) if isinstance(exc, OSError) else str(exc)
+    text = text.replace('database or disk is full', 'no space left on device')
     return OutputError(f'cannot write bag {path}: {text}; nothing was kept')
 
 

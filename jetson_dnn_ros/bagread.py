@@ -107,6 +107,49 @@ def storage_files(path) -> Tuple[List[Path], str, Dict[str, int]]:
 
 # -- sqlite3 ---------------------------------------------------------------------------------
 
+_VFS = None
+VFS_NAME = 'jetson_dnn_truncated'
+
+
+def _truncation_vfs():
+    """
+    Return the name of an apsw VFS that lets SQLite open a truncated database file.
+
+    SQLite trusts the page count in the file header (bytes 28-31) and calls a shorter file
+    malformed as a whole. This VFS (a pass-through to the default one) lowers that count to the
+    pages really present when, and only when, the file is shorter: the intact pages read as
+    before, the missing ones fail row by row.
+    """
+    global _VFS
+    if _VFS is not None:
+        return VFS_NAME
+    import apsw
+
+    class File(apsw.VFSFile):
+        def xRead(self, amount, offset):  # noqa: N802 (apsw's method name)
+            data = super().xRead(amount, offset)
+            if offset == 0 and len(data) >= 32:
+                (page,) = struct.unpack_from('>H', data, 16)
+                page = 65536 if page == 1 else page
+                (count,) = struct.unpack_from('>I', data, 28)
+                size = self.xFileSize()
+                if page and count * page > size:
+                    patched = bytearray(data)
+                    struct.pack_into('>I', patched, 28, size // page)
+                    data = bytes(patched)
+            return data
+
+    class Vfs(apsw.VFS):
+        def __init__(self):
+            super().__init__(VFS_NAME, '')
+
+        def xOpen(self, name, flags):  # noqa: N802 (apsw's method name)
+            return File('', name, flags)
+
+    _VFS = Vfs()
+    return VFS_NAME
+
+
 class _Sqlite:
     """One rosbag2 ``.db3`` file, read row by row past damaged pages."""
 
@@ -116,7 +159,8 @@ class _Sqlite:
         self._apsw = apsw
         try:
             self.db = apsw.Connection(f'file:{path}?immutable=1',
-                                      flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
+                                      flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI,
+                                      vfs=_truncation_vfs())
             self.topics = [(int(i), str(n), str(t)) for i, n, t in self.db.execute(
                 'SELECT id, name, type FROM topics ORDER BY id')]
         except apsw.Error as exc:

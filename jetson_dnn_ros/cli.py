@@ -127,8 +127,15 @@ def _alpha(text: str) -> float:
     return _number(text, float, 0.0, 255.0)
 
 
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Help that shows every default."""
+class _Help(argparse.HelpFormatter):
+    """Help that shows every default that is a value (not None, not a False switch)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ''
+        if action.default not in (None, False, argparse.SUPPRESS) and '%(default)' not in text \
+                and action.option_strings:
+            text += ' (default: %(default)s)'
+        return text
 
 
 @subcommand
@@ -165,8 +172,10 @@ def _add_run(subparsers) -> None:
     p.add_argument('--storage', choices=('sqlite3', 'mcap'),
                    help='result bag storage (default: from the suffix, else sqlite3)')
     p.add_argument('--topic', help='bag image topic (default: the first raw Image topic)')
-    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
-    p.add_argument('--precision', choices=('fp32', 'fp16', 'int8'), default='fp16')
+    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto',
+                   help='inference runtime (auto: TensorRT where it is installed)')
+    p.add_argument('--precision', choices=('fp32', 'fp16', 'int8'), default='fp16',
+                   help='TensorRT precision')
     p.add_argument('--score-threshold', type=_fraction,
                    help="minimum score in [0, 1] (default: the model's)")
     p.add_argument('--iou-threshold', type=_fraction,

@@ -165,8 +165,11 @@ class Staged:
             self._stage = Path(tempfile.mkdtemp(prefix=f'.{self.final.name}.',
                                                 suffix='.partial', dir=parent))
         except OSError as exc:
-            raise os_error('write to', parent if exc.errno != errno.ENOTDIR else self.final,
-                           exc) from None
+            blocker = next((p for p in [parent, *parent.parents] if p.is_file()), None)
+            if blocker is not None:
+                raise OutputError(f'cannot write {self.final}: {blocker} is a file, not a '
+                                  f'folder ({CAUSES[errno.ENOTDIR]})') from None
+            raise os_error('write to', parent, exc) from None
         self.path = self._stage / self.final.name
         return self
 
