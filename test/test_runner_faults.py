@@ -33,7 +33,6 @@ import subprocess
 import cv2
 from jetson_dnn_ros import bag
 from jetson_dnn_ros import cli
-from jetson_dnn_ros import outputs
 import numpy as np
 import pytest
 
@@ -171,6 +170,7 @@ def test_read_only_output_is_one_line(photo_dir, tmpfs, capsys):
 @pytest.mark.parametrize('fmt', ['dir', 'jsonl'])
 def test_folder_writer_failure_leaves_nothing_and_rerun_succeeds(photo_dir, tmp_path,
                                                                  monkeypatch, capsys, fmt):
+    from jetson_dnn_ros import outputs
     real = outputs.write_image
     calls = []
 
