@@ -33,6 +33,7 @@ bag's ``metadata.yaml`` (what the recorder wrote), so a caller can tell how many
 lost: expected minus read.
 """
 
+import os
 from pathlib import Path
 import struct
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
@@ -260,22 +261,53 @@ class _Mcap:
     """One rosbag2 ``.mcap`` file, walked record by record."""
 
     def __init__(self, path: Path):
+        import mmap
         self.path = path
+        self._stream = None
         try:
-            self.data = path.read_bytes()
+            self._stream = open(path, 'rb')
+            size = os.fstat(self._stream.fileno()).st_size
+            self.data = mmap.mmap(self._stream.fileno(), 0, access=mmap.ACCESS_READ) \
+                if size else b''
         except OSError as exc:
+            self.close()
             raise ImageEncodingError(f'cannot read bag file {path}: {exc.strerror}') from exc
-        if self.data[:8] != MCAP_MAGIC or len(self.data) < 9 or self.data[8] != 0x01:
+        if self.data[:8] != MCAP_MAGIC or len(self.data) < 17 or self.data[8] != 0x01:
+            self.close()
             raise ImageEncodingError(f'{path} is not an mcap file (bad magic or header)')
         (length,) = struct.unpack_from('<Q', self.data, 9)
         self.data_start = 17 + length
         self.channels = _McapChannels()
-        # channels live inside chunks (rosbags) or before them; learn them first
-        for _ in self._walk(None, None):
-            pass
+        if not self._channels_from_summary():
+            # no usable summary (a truncated file): channels live inside the chunks
+            for _ in self._walk(None, None):
+                pass
+
+    def _channels_from_summary(self) -> bool:
+        """Learn the channels from the file's summary section (rosbags), if it is intact."""
+        from rosbags.rosbag2.storage_mcap import McapReader
+        reader = McapReader(self.path)
+        try:
+            reader.open()
+        except Exception:  # truncated or damaged summary: scan instead
+            return False
+        try:
+            for conn in reader.connections:
+                self.channels.channels[int(conn.id)] = (conn.topic, conn.msgtype)
+        finally:
+            reader.close()
+        return True
 
     def close(self) -> None:
-        self.data = b''
+        data, self.data = getattr(self, 'data', b''), b''
+        if hasattr(data, 'close'):
+            try:
+                data.close()
+            except BufferError:  # a suspended reader still holds a view; GC unmaps it
+                pass
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def _chunk(self, offset: int, body: memoryview, on_damage: OnDamage) -> Optional[bytes]:
         from rosbags.rosbag2.storage_mcap import decompress
