@@ -251,7 +251,8 @@ def _header(msg) -> Header:
 
 def decode_image_msg(msg, msgtype: str, max_pixels: Optional[int] = None
                      ) -> Tuple[np.ndarray, str]:
-    """Turn a deserialised Image or CompressedImage message into ``(image, encoding)``.
+    """
+    Turn a deserialised Image or CompressedImage message into ``(image, encoding)``.
 
     Raw images honour ``step`` and ``is_bigendian``
     (:func:`~jetson_dnn_ros.image.image_from_buffer`).
@@ -278,7 +279,8 @@ def read_image_records(bag_path, topic: Optional[str] = None,
                        stats: Optional[ReadStats] = None,
                        on_damage: Optional[Callable[[str, str], None]] = None,
                        max_pixels: Optional[int] = None) -> Iterator[BagImage]:
-    """Iterate over the image messages of a bag in bag-time order.
+    """
+    Iterate over the image messages of a bag in bag-time order.
 
     :param bag_path: rosbag2 folder, ``.db3``/``.mcap`` file or ROS 1 ``.bag``.
     :param topic: one Image/CompressedImage topic, or None for every image topic.
@@ -362,7 +364,8 @@ def read_camera_infos(bag_path, topic: Optional[str] = None
 
 
 def camera_info_for(bag_path, image_topic: str) -> Optional[CameraInfo]:
-    """Return the first CameraInfo of the image topic's camera with usable intrinsics, or None.
+    """
+    Return the first CameraInfo of the image topic's camera with usable intrinsics, or None.
 
     Usable: K finite with positive fx and fy (a NaN or zero K gives no point cloud at all).
 
@@ -524,7 +527,8 @@ class _MsgFactory:
 
 
 class BagResultWriter:
-    """Write pipeline results into a new rosbag2 as real CDR messages.
+    """
+    Write pipeline results into a new rosbag2 as real CDR messages.
 
     Topics (under the source topic's namespace ``ns``): classification →
     ``ns/classification`` (vision_msgs/Classification); detection → ``ns/detections``
@@ -726,7 +730,8 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
                      frame_id: str = 'camera_optical_frame', encoding: str = 'bgr8',
                      compressed: bool = False, storage: str = 'sqlite3', start_ns: int = 0,
                      camera_info: bool = True, on_error=None, overwrite: bool = False) -> int:
-    """Record images or a video into a new rosbag2, like a camera driver would.
+    """
+    Record images or a video into a new rosbag2, like a camera driver would.
 
     Frame ``i`` gets header stamp and bag timestamp ``start_ns + round(i * 1e9 / fps)``.
 

@@ -49,7 +49,8 @@ PROBE_MARGIN = 64
 
 
 class Topic(NamedTuple):
-    """One connection of a bag.
+    """
+    One connection of a bag.
 
     :param index: position in :attr:`RobustReader.topics` (sorted by name).
     :param topic: topic name.

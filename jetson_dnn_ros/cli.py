@@ -575,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run ``jetson-dnn`` and return its exit code.
+    """
+    Run ``jetson-dnn`` and return its exit code.
 
     :param argv: arguments without the program name; None = ``sys.argv[1:]``.
     :return: see :data:`EXIT_STATUS`: 0 on success, 1 on an error reported on one stderr

@@ -36,7 +36,8 @@ OnError = Optional[Callable[[str, Exception], None]]
 
 
 class Frame(NamedTuple):
-    """One input image.
+    """
+    One input image.
 
     :param name: a file-name-safe identifier (image stem, ``video_000012``,
         ``camera_image_raw_000003``), unique within one input.
@@ -177,10 +178,12 @@ def _safe(text: str) -> str:
 def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
                 stats: Optional[bag.ReadStats] = None, max_pixels: Optional[int] = None
                 ) -> Iterator[Frame]:
-    """Expand an ``--input`` value into frames.
+    """
+    Expand an ``--input`` value into frames.
 
-    :param spec: image file, folder (its images sorted by name), glob, video file
-        (``cv2.VideoCapture``), rosbag2 folder or ``.db3``/``.mcap`` file.
+    :param spec: image file, folder (its images sorted by name), glob, video file, camera
+        index, ``/dev/videoN`` or stream URL (``cv2.VideoCapture``), rosbag2 folder or
+        ``.db3``/``.mcap`` file.
     :param topic: bag image topic; None = :func:`jetson_dnn_ros.bag.default_image_topic`.
     :param on_error: ``fn(name, exc)`` for an item that cannot be read; it is then skipped.
         None = raise.

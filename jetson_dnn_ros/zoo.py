@@ -82,7 +82,8 @@ def cache_path(descriptor: ModelDescriptor) -> Path:
 
 def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True,
              timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest`` atomically, checking its sha256.
+    """
+    Download ``url`` to ``dest`` atomically, checking its sha256.
 
     The body is streamed into a temporary file in ``dest``'s folder while it is hashed; the
     file is moved onto ``dest`` with ``os.replace`` only when the whole body arrived and the

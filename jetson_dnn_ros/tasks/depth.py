@@ -148,7 +148,8 @@ def intrinsics_problem(K) -> str:
 
 def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.ndarray] = None,
                     distortion=None):
-    """Back-project a metric depth map to 3-D points in the camera optical frame.
+    """
+    Back-project a metric depth map to 3-D points in the camera optical frame.
 
     Pinhole model of ``sensor_msgs/CameraInfo`` (REP-103 optical frame: x right, y down,
     z forward): ``x = (u - cx) * z / fx``, ``y = (v - cy) * z / fy``, ``z = depth``. Pixel
