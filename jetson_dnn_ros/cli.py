@@ -595,7 +595,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _err(f'error: {exc}')
         return 1
     except OSError as exc:
-        _err(f'error: {os_error("write", exc.filename or "output", exc)}')
+        _err(f'error: {os_error("access", exc.filename or "a file", exc)}')
         return 1
     except RecursionError:
         _err('error: input nested too deeply to read (damaged or hostile file)')

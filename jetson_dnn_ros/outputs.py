@@ -213,10 +213,14 @@ class Staged:
                 self.abort()
                 raise os_error('write', self.final, error) from None
             return False
+        staged = self.path
         self.abort()
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-            where = self.outside(exc.filename) if exc.filename else self.final
-            raise os_error('write', where, exc) from None
+            name = Path(exc.filename) if exc.filename else None
+            if name is None or _inside(name, staged):
+                raise os_error('write', self.outside(name) if name else self.final,
+                               exc) from None
+            raise os_error('access', name, exc) from None  # not ours: an input, say
         return False
 
 
