@@ -144,17 +144,24 @@ class _BagReader:
         self._ros1 = self.path.is_file() and self.path.suffix == '.bag'
 
     def __enter__(self):
+        from jetson_dnn_ros import bagread
         from rosbags.highlevel import AnyReader
+        from rosbags.rosbag2 import Reader
         try:
+            # damage-tolerant reading (bagread) for plain rosbag2 storage; rosbags itself for
+            # ROS 1 bags and compressed rosbag2 (zstd files or messages)
+            self._robust = not self._ros1 and not bagread.compression(self.path)
             if self._ros1:
                 self._reader = AnyReader([self.path], default_typestore=_typestore())
                 self._reader.open()
                 self._deserialize = self._reader.deserialize
-            else:  # past damaged rows and chunks (jetson_dnn_ros.bagread)
-                from jetson_dnn_ros.bagread import RobustReader
-                self._reader = RobustReader(self.path)
-                store = _typestore()
-                self._deserialize = store.deserialize_cdr
+            elif self._robust:
+                self._reader = bagread.RobustReader(self.path)
+                self._deserialize = _typestore().deserialize_cdr
+            else:
+                self._reader = Reader(self.path)
+                self._reader.open()
+                self._deserialize = _typestore().deserialize_cdr
         except ImageEncodingError:
             raise
         except Exception as exc:  # rosbags raises ReaderError, AnyReaderError, …
@@ -167,15 +174,15 @@ class _BagReader:
 
     @property
     def connections(self):
-        return self._reader.connections if self._ros1 else self._reader.topics
+        return self._reader.topics if self._robust else self._reader.connections
 
     def messages(self, connections, on_damage=None):
         """Yield ``(connection, timestamp, raw)``; damaged storage goes to ``on_damage``."""
         if not connections:  # rosbags reads every topic for an empty selection
             return iter(())
-        if self._ros1:
-            return self._reader.messages(connections=connections)
-        return self._reader.messages(connections, on_damage)
+        if self._robust:
+            return self._reader.messages(connections, on_damage)
+        return self._reader.messages(connections=connections)
 
     def deserialize(self, raw, msgtype):
         return self._deserialize(raw, msgtype)
@@ -305,7 +312,8 @@ def read_image_records(bag_path, topic: Optional[str] = None,
                     f'image topics: {sorted({c.topic for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)})}')  # noqa: E501
         stats = stats if stats is not None else ReadStats()
         known = [c.msgcount for c in conns]
-        stats.expected = None if any(n is None for n in known) or reader._ros1 else sum(known)
+        stats.expected = None if any(n is None for n in known) or not reader._robust \
+            else sum(known)
 
         def damaged(position, reason):
             stats.damage.append((position, reason))

@@ -107,6 +107,14 @@ def storage_files(path) -> Tuple[List[Path], str, Dict[str, int]]:
     return files, storage, counts
 
 
+def compression(path) -> str:
+    """Return a rosbag2 folder's ``compression_format`` (``''`` for none or a lone file)."""
+    path = Path(path)
+    if path.is_file():
+        return ''
+    return str(_metadata(path).get('compression_format') or '')
+
+
 # -- sqlite3 ---------------------------------------------------------------------------------
 
 _VFS = None
@@ -427,4 +435,4 @@ class RobustReader:
                 yield local[sid], stamp, raw
 
 
-__all__ = ['RobustReader', 'Topic', 'storage_files']
+__all__ = ['RobustReader', 'Topic', 'compression', 'storage_files']

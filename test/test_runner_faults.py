@@ -713,3 +713,22 @@ def test_engine_cache_write_failure_leaves_nothing_and_rerun_succeeds(tmp_path, 
     monkeypatch.setattr(engine_cache.os, 'fsync', real)
     path = cache.store(key, b'engine bytes')
     assert cache.load(key) == b'engine bytes' and path.is_file()
+
+
+def test_compressed_rosbag2_is_still_read_through_rosbags(tmp_path):
+    """The damage-tolerant reader handles plain storage; zstd bags go through rosbags."""
+    import rosbags.rosbag2.writer as rosbags_writer
+    from rosbags.rosbag2 import Writer
+    store = bag._typestore()
+    factory = bag._MsgFactory(store)
+    writer = Writer(tmp_path / 'zstd_bag', version=8)
+    writer.set_compression(rosbags_writer.CompressionMode.MESSAGE,
+                           rosbags_writer.CompressionFormat.ZSTD)
+    writer.open()
+    conn = writer.add_connection(RAW, bag.IMAGE_TYPE, typestore=store)
+    for i in range(3):
+        msg = factory.image(bag.Header(i, 'cam'), np.full((4, 6, 3), i, np.uint8), 'bgr8')
+        writer.write(conn, i, store.serialize_cdr(msg, bag.IMAGE_TYPE))
+    writer.close()
+    assert [int(r.image[0, 0, 0]) for r in bag.read_image_records(tmp_path / 'zstd_bag')] == [
+        0, 1, 2]
