@@ -65,6 +65,19 @@ def os_error(action: str, path, exc: BaseException) -> OutputError:
     return OutputError(f'cannot {action} {path}: {cause(exc)}')
 
 
+def unwritable(path, exc: OSError) -> str:
+    """
+    Return ``cannot write <path>: <cause>`` for a folder that cannot be made or written.
+
+    A regular file on the way (``out.txt/results``) is named as the cause.
+    """
+    path = Path(path)
+    blocker = next((p for p in path.parents if p.is_file()), None)
+    if blocker is not None:
+        return f'cannot write {path}: {blocker} is a file, not a folder'
+    return f'cannot write {path}: {cause(exc)}'
+
+
 def _inside(child: Path, parent: Path) -> bool:
     try:
         child.relative_to(parent)
@@ -165,11 +178,7 @@ class Staged:
             self._stage = Path(tempfile.mkdtemp(prefix=f'.{self.final.name}.',
                                                 suffix='.partial', dir=parent))
         except OSError as exc:
-            blocker = next((p for p in [parent, *parent.parents] if p.is_file()), None)
-            if blocker is not None:
-                raise OutputError(f'cannot write {self.final}: {blocker} is a file, not a '
-                                  f'folder ({CAUSES[errno.ENOTDIR]})') from None
-            raise os_error('write to', parent, exc) from None
+            raise OutputError(unwritable(self.final, exc)) from None
         self.path = self._stage / self.final.name
         return self
 
@@ -224,19 +233,6 @@ class Staged:
         return False
 
 
-def write_bytes(path, data) -> Path:
-    """
-    Write one file atomically (temporary sibling + ``os.replace``).
-
-    :raises OutputError: on an ``OSError``; no partial file is left.
-    """
-    path = Path(path)
-    with Staged(path, replace=True) as stage:
-        with open(stage.path, 'wb') as stream:
-            stream.write(memoryview(data))
-    return path
-
-
 def encode_image(path, image) -> bytes:
     """
     Encode an image for ``path``'s suffix (``.jpg``, ``.png``, …) with OpenCV.
@@ -262,4 +258,4 @@ def write_image(path, image) -> Path:
 
 
 __all__ = ['OutputError', 'Staged', 'cause', 'check_output', 'encode_image', 'input_folder',
-           'next_run_dir', 'os_error', 'write_bytes', 'write_image']
+           'next_run_dir', 'os_error', 'unwritable', 'write_image']

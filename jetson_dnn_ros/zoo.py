@@ -156,9 +156,9 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
 
 def _cache_error(dest: Path, exc: OSError) -> ModelError:
     """Return the one-line error of a cache that cannot be written (nothing is left there)."""
-    from jetson_dnn_ros.outputs import cause
-    return ModelError(f'cannot write {dest}: {cause(exc)}; set JETSON_DNN_CACHE to a writable '
-                      'folder or download the file by hand')
+    from jetson_dnn_ros.outputs import unwritable
+    return ModelError(f'{unwritable(dest, exc)}; set JETSON_DNN_CACHE to a writable folder or '
+                      'download the file by hand')
 
 
 def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescriptor:

@@ -152,7 +152,7 @@ def test_output_below_a_regular_file_is_one_line(photo_dir, tmp_path, capsys):
     blocker.write_text('x')
     assert _run('--input', photo_dir, '--output', blocker / 'out') == 1
     err = capsys.readouterr().err
-    assert 'a part of the path is a file' in err and 'Traceback' not in err
+    assert 'file.txt is a file, not a folder' in err and 'Traceback' not in err
     assert blocker.read_text() == 'x'
 
 
@@ -260,7 +260,8 @@ def test_models_pull_into_unwritable_cache_is_one_line(tmp_path, monkeypatch, ca
     yaml_path = _descriptor_yaml(tmp_path, (tmp_path / 'src.onnx').as_uri(), sha)
     assert cli.main(['models', 'pull', str(yaml_path)]) == 1
     err = capsys.readouterr().err
-    assert 'cannot write' in err and 'JETSON_DNN_CACHE' in err and 'Traceback' not in err
+    assert 'cache_is_a_file is a file, not a folder' in err and 'JETSON_DNN_CACHE' in err
+    assert 'Traceback' not in err
     cache = tmp_path / 'cache'
     monkeypatch.setenv('JETSON_DNN_CACHE', str(cache))
     assert cli.main(['models', 'pull', str(yaml_path)]) == 0
