@@ -733,3 +733,20 @@ def test_compressed_rosbag2_is_still_read_through_rosbags(tmp_path):
     writer.close()
     assert [int(r.image[0, 0, 0]) for r in bag.read_image_records(tmp_path / 'zstd_bag')] == [
         0, 1, 2]
+
+
+@pytest.mark.parametrize('suffix', ['.png', '.jpg', '.bmp', '.webp', '.ppm', '.pgm', '.tiff'])
+def test_header_size_matches_the_decoded_size(suffix):
+    from jetson_dnn_ros.imageheader import header_size
+    image = np.random.default_rng(0).integers(0, 255, (37, 53, 3), np.uint8)
+    ok, buf = cv2.imencode(suffix, image[..., 0] if suffix == '.pgm' else image)
+    assert ok and header_size(buf) == (53, 37)
+    assert header_size(b'not an image') is None
+
+
+def test_lone_storage_files_are_read(data_dir, tmp_path):
+    for name, suffix in (('photos_sqlite3', '.db3'), ('photos_mcap', '.mcap')):
+        (src,) = (data_dir / 'bags' / name).glob('*' + suffix)
+        stats = bag.ReadStats()
+        records = list(bag.read_image_records(src, RAW, stats=stats))
+        assert len(records) == 8 and stats.damage == [] and stats.lost == 0
