@@ -435,7 +435,8 @@ def test_mcap_unknown_opcode_is_reported_not_silent(data_dir, tmp_path, capsys):
     assert 'unknown record opcode 0x7e' in err and '1 lost' in err
     got = _result_stamps(out)
     stamps = _raw_stamps(data_dir, 'photos_mcap')
-    assert len(got) == 7 and stamps[5] not in got and stamps[6] in got
+    assert len(got) == 7 and stamps[5] not in got
+    assert stamps[0] in got and stamps[6] in got  # before AND after the damage
 
 
 @pytest.mark.parametrize('name, keep', [('photos_sqlite3', 0.6), ('photos_mcap', 0.5)])
