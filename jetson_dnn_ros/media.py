@@ -48,6 +48,8 @@ class Frame(NamedTuple):
         ``<bag>:<topic>@<bag timestamp>`` or ``<camera>#<frame index>``; None when unknown.
     :param topic: the bag topic of a bag frame, else None.
     :param timestamp_ns: the bag (receive) timestamp of a bag frame in nanoseconds, else None.
+    :param fps: the frame rate a video or camera reports (None when it reports none, and for
+        other inputs).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Frame(NamedTuple):
     source: Optional[str] = None
     topic: Optional[str] = None
     timestamp_ns: Optional[int] = None
+    fps: Optional[float] = None
 
 
 STREAM_SCHEMES = ('rtsp://', 'rtsps://', 'rtmp://', 'http://', 'https://', 'udp://', 'tcp://')
@@ -85,17 +88,10 @@ def open_capture(spec):
     return cap
 
 
-def stream_fps(spec, default: float = 30.0) -> float:
-    """Return the frame rate a video or camera reports, or ``default`` when it reports none."""
-    try:
-        cap = open_capture(spec)
-    except ImageEncodingError:
-        return default
-    try:
-        fps = float(cap.get(cv2.CAP_PROP_FPS))
-    finally:
-        cap.release()
-    return fps if np.isfinite(fps) and 0 < fps < 1000 else default
+def capture_fps(cap) -> Optional[float]:
+    """Return the frame rate an open ``cv2.VideoCapture`` reports, or None when it has none."""
+    fps = float(cap.get(cv2.CAP_PROP_FPS))
+    return fps if np.isfinite(fps) and 0 < fps < 1000 else None
 
 
 def input_kind(spec) -> str:
@@ -215,12 +211,14 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
         cap = open_capture(spec)
         stem = 'camera' if kind == 'camera' else _safe(Path(str(spec)).stem)
         try:
+            fps = capture_fps(cap)
             index = 0
             while True:
                 ok, frame = cap.read()
                 if not ok:
                     break
-                yield Frame(f'{stem}_{index:06d}', None, frame, 'bgr8', f'{spec}#{index}')
+                yield Frame(f'{stem}_{index:06d}', None, frame, 'bgr8', f'{spec}#{index}',
+                            fps=fps)
                 index += 1
         finally:
             cap.release()
@@ -245,4 +243,4 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
 
 
 __all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'is_camera', 'iter_frames',
-           'open_capture', 'read_image_file', 'stream_fps']
+           'capture_fps', 'open_capture', 'read_image_file']

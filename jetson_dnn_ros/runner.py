@@ -164,7 +164,7 @@ class FolderSink:
     :param folder: the folder to create and fill.
     :param mode: ``dir``, ``jsonl`` or ``video``.
     :param video_name: file stem of the annotated video (``video`` mode).
-    :param fps: frame rate of the annotated video.
+    :param fps: frame rate of the annotated video when the frames carry none (images).
     """
 
     def __init__(self, folder: Path, mode: str, video_name: str = 'video', fps: float = 30.0):
@@ -201,7 +201,8 @@ class FolderSink:
         size = (image.shape[1], image.shape[0])
         if self._video is None:
             self._video = cv2.VideoWriter(str(self._video_path),
-                                          cv2.VideoWriter_fourcc(*'mp4v'), self.fps, size)
+                                          cv2.VideoWriter_fourcc(*'mp4v'),
+                                          frame.fps or self.fps, size)
             if not self._video.isOpened():
                 raise outputs.OutputError(f'cannot write {self._video_path}: OpenCV has no '
                                           'mp4v encoder here (use --format jsonl)')
@@ -290,6 +291,10 @@ def plan(args, kind: str, task: str, model_name: str):
     if fmt == 'bag' and kind != 'bag':
         raise ModelError(f'a result bag needs a bag input; record one first with `{PROG} bag '
                          f'from-images {args.input} <bag>` or write to a folder')
+    from jetson_dnn_ros.media import VIDEO_SUFFIXES
+    if out is not None and out.suffix.lower() in VIDEO_SUFFIXES:
+        raise ModelError(f'--output {out} names a video file; give a folder: the annotated '
+                         'video goes into it (<input name>.mp4) with results.jsonl')
     if fmt == 'file' and kind != 'image':
         raise ModelError(f'--output {out} names one image file, but the input is a {kind}; '
                          'give a folder as --output')
@@ -409,7 +414,6 @@ class _NothingDone(Exception):
 
 def _open_sink(args, pipeline, fmt, stage, kind, topic, storage):
     from jetson_dnn_ros import bag
-    from jetson_dnn_ros import media
     if fmt == 'bag':
         camera_info = None
         if pipeline.task == 'depth':
@@ -421,9 +425,7 @@ def _open_sink(args, pipeline, fmt, stage, kind, topic, storage):
     if fmt == 'file':
         return FileSink(stage.path, stage.final)
     name = 'camera' if kind == 'camera' else Path(str(args.input)).stem or 'video'
-    fps = media.stream_fps(args.input) if fmt == 'video' and kind in ('video', 'camera') \
-        else 30.0
-    return FolderSink(stage.path, fmt, name, fps)
+    return FolderSink(stage.path, fmt, name)
 
 
 def _abort_sink(sink) -> None:
