@@ -330,6 +330,9 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     except ValueError as exc:
         raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
     want_overlay = 'none' not in options.flags
+    if args.output:  # a refused output costs no model load (nor a TensorRT engine build)
+        fmt, out, storage = plan(args, kind, '', '')
+        outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
     pipeline = open_pipeline(args)
     try:
         fmt, out, storage = plan(args, kind, pipeline.task, pipeline.descriptor.name)
