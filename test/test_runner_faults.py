@@ -751,3 +751,41 @@ def test_lone_storage_files_are_read(data_dir, tmp_path):
         stats = bag.ReadStats()
         records = list(bag.read_image_records(src, RAW, stats=stats))
         assert len(records) == 8 and stats.damage == [] and stats.lost == 0
+
+
+def test_stream_url_input_through_opencv(tmp_path):
+    """An http:// stream (a local server) goes through cv2.VideoCapture like a camera."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / 'www'
+    root.mkdir()
+    writer = cv2.VideoWriter(str(root / 'clip.mp4'), cv2.VideoWriter_fourcc(*'mp4v'), 10.0,
+                             (160, 120))
+    for i in range(4):
+        writer.write(np.full((120, 160, 3), 40 * i, np.uint8))
+    writer.release()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ('127.0.0.1', 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cap = cv2.VideoCapture(f'http://127.0.0.1:{httpd.server_address[1]}/clip.mp4')
+        readable = cap.isOpened()
+        cap.release()
+        if not readable:
+            pytest.skip('this OpenCV build reads no http:// streams (no FFMPEG backend)')
+        out = tmp_path / 'o'
+        url = f'http://127.0.0.1:{httpd.server_address[1]}/clip.mp4'
+        assert _run('--input', url, '--output', out) == 0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    lines = (out / 'results.jsonl').read_text().splitlines()
+    assert [json.loads(line)['source'] for line in lines] == [f'{url}#{i}' for i in range(4)]
+    assert (out / 'camera.mp4').stat().st_size > 0
