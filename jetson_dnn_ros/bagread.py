@@ -42,8 +42,12 @@ from jetson_dnn_ros.errors import ImageEncodingError
 
 OnDamage = Optional[Callable[[str, str], None]]
 MCAP_MAGIC = b'\x89MCAP0\r\n'
-MCAP_OPCODES = frozenset(range(0x01, 0x11))
-"""Record opcodes the MCAP specification defines (0x01 header … 0x10 data end)."""
+MCAP_OPCODES = frozenset(range(0x01, 0x10))
+"""Record opcodes the MCAP specification defines (0x01 header … 0x0F data end)."""
+MCAP_PRIVATE = 0x80
+"""Opcodes from here on are private (application) records, skipped without a word."""
+MAX_CHUNK_BYTES = 1 << 30
+"""Largest uncompressed chunk decoded (a damaged or hostile size is refused, not allocated)."""
 PROBE_MARGIN = 64
 """Row ids probed past the last known one when a damaged sqlite table hides its maximum."""
 
@@ -323,6 +327,9 @@ class _Mcap:
         where = f'{self.path.name} chunk at byte {offset}'
         try:
             _, _, size, crc = struct.unpack_from('<QQQI', body, 0)
+            if size > MAX_CHUNK_BYTES:
+                raise ValueError(f'it declares {size} uncompressed bytes, over the '
+                                 f'{MAX_CHUNK_BYTES}-byte cap')
             (clen,) = struct.unpack_from('<I', body, 28)
             compression = bytes(body[32:32 + clen]).decode('utf-8')
             (csize,) = struct.unpack_from('<Q', body, 32 + clen)
@@ -368,7 +375,7 @@ class _Mcap:
                 cid, _, log_time, _ = struct.unpack_from('<HIQQ', body, 0)
                 if cid in wanted:
                     yield cid, int(log_time), bytes(body[22:])
-            elif opcode not in MCAP_OPCODES and wanted is not None:
+            elif opcode not in MCAP_OPCODES and opcode < MCAP_PRIVATE and wanted is not None:
                 _report(on_damage, f'{where} byte {offset}', f'unknown record opcode '
                         f'0x{opcode:02x} ({len(body)} bytes) skipped; a damaged message?')
 
