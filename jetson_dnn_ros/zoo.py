@@ -82,7 +82,8 @@ def cache_path(descriptor: ModelDescriptor) -> Path:
 
 def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True,
              timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest`` atomically, checking its sha256.
+    """
+    Download ``url`` to ``dest`` atomically, checking its sha256.
 
     The body is streamed into a temporary file in ``dest``'s folder while it is hashed; the
     file is moved onto ``dest`` with ``os.replace`` only when the whole body arrived and the
@@ -95,12 +96,16 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
     :param timeout: socket timeout in seconds.
     :return: ``dest`` as a :class:`~pathlib.Path`.
     :raises ModelError: on an HTTP error (with its status), an unreachable host (offline),
-        a short body, or a checksum mismatch (naming both hashes).
+        a short body, a checksum mismatch (naming both hashes), or a destination that cannot
+        be written (read-only, permission, no space: one line naming the path and the cause).
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
-    fd, tmp_name = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
+    except OSError as exc:
+        raise _cache_error(dest, exc) from None
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
     received = 0
@@ -141,10 +146,19 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
                              f'got {actual}; the file was deleted. Fix the descriptor sha256 '
                              'or the url')
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk while writing, a vanished folder
+            raise _cache_error(dest, exc) from None
         raise
     return dest
+
+
+def _cache_error(dest: Path, exc: OSError) -> ModelError:
+    """Return the one-line error of a cache that cannot be written (nothing is left there)."""
+    from jetson_dnn_ros.outputs import unwritable
+    return ModelError(f'{unwritable(dest, exc)}; set JETSON_DNN_CACHE to a writable folder or '
+                      'download the file by hand')
 
 
 def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescriptor:

@@ -51,6 +51,7 @@ NO_ROSDEP_KEY = {
     'rosbags': 'jetson-dnn bag commands; rosdistro has no rosbags key (pip install rosbags)',
     'tensorrt': 'optional backend, installed with JetPack',
     'pycuda': 'optional GPU preprocessing, installed with JetPack / pip',
+    'apsw': 'damage-tolerant sqlite3 bag reading; installed with rosbags (its dependency)',
     'pycocotools': 'COCO RLE masks in JSON output, imported lazily; no rosdistro key '
                    '(pip install pycocotools)',
 }

@@ -234,7 +234,7 @@ def read_entry(engine_path, key: Optional[EngineKey] = None) -> Tuple[Optional[b
         stored = EngineKey.from_dict(meta['key'])
         size, sha = int(meta['size']), str(meta['sha256'])
         fmt = int(meta.get('format', 0))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         return None, f'corrupt: unreadable metadata ({exc})'
     if fmt != FORMAT:
         return None, f'stale: metadata format {fmt}, expected {FORMAT}'
@@ -330,7 +330,7 @@ class EngineCache:
             try:
                 meta = json.loads(Path(str(path) + '.json').read_text(encoding='utf-8'))
                 key = EngineKey.from_dict(meta['key'])
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 pass
             status = 'ok' if data is not None else 'corrupt'
             if status == 'ok' and current is not None and (

@@ -129,9 +129,27 @@ def colorize_depth(depth: np.ndarray, kind: str, colormap: str = 'viridis_invert
 _DISTORTION_WARNED = False
 
 
+def intrinsics_problem(K) -> str:
+    """
+    Return why a camera matrix cannot back-project points, or ``''`` when it can.
+
+    :param K: (3, 3) matrix or its 9 values row-major (``CameraInfo.k``).
+    :return: e.g. ``K must be finite with positive fx, fy, got fx=nan, …``; '' for a usable K.
+    """
+    k = np.asarray(K, np.float64).reshape(-1)
+    if k.size != 9:
+        return f'K must be 3x3 (or 9 values), got {k.size} values'
+    fx, fy, cx, cy = k[0], k[4], k[2], k[5]
+    if not (np.isfinite(k).all() and fx > 0 and fy > 0):
+        return (f'K must be finite with positive fx, fy, got fx={fx}, fy={fy}, cx={cx}, '
+                f'cy={cy}')
+    return ''
+
+
 def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.ndarray] = None,
                     distortion=None):
-    """Back-project a metric depth map to 3-D points in the camera optical frame.
+    """
+    Back-project a metric depth map to 3-D points in the camera optical frame.
 
     Pinhole model of ``sensor_msgs/CameraInfo`` (REP-103 optical frame: x right, y down,
     z forward): ``x = (u - cx) * z / fx``, ``y = (v - cy) * z / fy``, ``z = depth``. Pixel
@@ -148,7 +166,8 @@ def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.n
         coefficients trigger one ``warnings.warn`` per process: rectify the image first.
     :return: ``(points, point_colors)``: (N, 3) float32 x, y, z in metres, and (N, 3) uint8
         colours of those pixels (None without ``colors``); row-major pixel order.
-    :raises ValueError: on a malformed K or stride.
+    :raises ValueError: on a malformed K (not 3 × 3, not finite, fx or fy not > 0, see
+        :func:`intrinsics_problem`) or stride.
     :raises ImageEncodingError: if ``colors`` does not match the depth map's size.
     """
     global _DISTORTION_WARNED
@@ -158,9 +177,10 @@ def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.n
     k = np.asarray(K, np.float64).reshape(-1)
     if k.size != 9:
         raise ValueError(f'K must be 3x3 (or 9 values), got {k.size} values')
+    problem = intrinsics_problem(k)
+    if problem:
+        raise ValueError(problem)
     fx, fy, cx, cy = k[0], k[4], k[2], k[5]
-    if fx <= 0 or fy <= 0:
-        raise ValueError(f'K must have positive fx, fy, got fx={fx}, fy={fy}')
     stride = int(stride)
     if stride < 1:
         raise ValueError(f'stride must be >= 1, got {stride}')
