@@ -16,9 +16,12 @@
 
 ``spin_once(timeout_sec)`` executes at most one ready callback, as upstream: pending tasks
 first, then per node (in the order nodes were added) due timers, then subscriptions with a
-queued message (one message per call). With nothing ready it waits up to ``timeout_sec``
-(``None`` or negative: forever; ``0``: no wait) for a publish, a timer to fall due or a clock
-change. An exception raised by a callback propagates out of ``spin_once``, as upstream.
+queued message (one message per call), then clients with a response (the response completes the
+request's future), then services with a request (``_execute_service``: the callback gets the
+request and a fresh ``Response``; its return value goes to ``Service.send_response``). With
+nothing ready it waits up to ``timeout_sec`` (``None`` or negative: forever; ``0``: no wait) for
+a publish, a timer to fall due or a clock change. An exception raised by a callback propagates
+out of ``spin_once`` and ``spin``, as upstream.
 
 ``MultiThreadedExecutor`` runs callbacks one at a time in the calling thread (the stand-in has
 no thread pool); ordering guarantees are those of the single-threaded executor.
@@ -178,7 +181,37 @@ class Executor:
                         if msg is not None:
                             _run(sub.callback, msg)
                     return run_subscription, sub, node
+            for client in list(node.clients):
+                if client.handle.responses:
+                    def run_client(client=client):
+                        self._execute_client(client, client.handle.take_response())
+                    return run_client, client, node
+            for srv in list(node.services):
+                if srv.handle.requests:
+                    def run_service(srv=srv):
+                        with srv.handle:
+                            request_and_header = srv.handle.service_take_request()
+                        self._execute_service(srv, request_and_header)
+                    return run_service, srv, node
         return None
+
+    def _execute_client(self, client, header_and_response):
+        header, response = header_and_response
+        if header is None:
+            return
+        try:
+            future = client.get_pending_request(header.request_id.sequence_number)
+        except KeyError:
+            pass   # the request was cancelled
+        else:
+            future.set_result(response)
+
+    def _execute_service(self, srv, request_and_header):
+        request, header = request_and_header
+        if request is None:
+            return
+        response = _run(srv.callback, request, srv.srv_type.Response())
+        srv.send_response(response, header)
 
     def _next_timer_wait(self):
         """Return seconds until the earliest timer on a real clock is due, or None."""
