@@ -43,6 +43,7 @@ from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
+import test_standin_lifecycle
 import yaml
 
 try:
@@ -52,22 +53,11 @@ except ImportError:  # real rclpy
 
 pytest.importorskip('onnxruntime')
 
+ros = test_standin_lifecycle.ros
+"""Fixture: rclpy initialised; yields a list of nodes destroyed afterwards."""
+
 NS = '/lc'
 IMAGE_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
-
-
-@pytest.fixture
-def ros():
-    """Initialise rclpy; yield a list of nodes destroyed afterwards."""
-    rclpy.init()
-    nodes = []
-    yield nodes
-    for node in nodes:
-        with contextlib.suppress(Exception):
-            node.destroy_node()
-    rclpy.try_shutdown()
-    if _standin is not None:
-        _standin.reset()
 
 
 @pytest.fixture
@@ -148,6 +138,16 @@ class Spinner:
         self.thread.join(10.0)
 
 
+def serve_change_state(ros, node):
+    """Spin ``node`` and a probe in a thread; return (probe's change_state client, spinner)."""
+    probe = rclpy.create_node('probe')
+    ros.append(probe)
+    client = probe.create_client(ChangeState, f'{NS}/classification_node/change_state')
+    spinner = Spinner(node, probe)
+    assert client.wait_for_service(timeout_sec=5.0)
+    return client, spinner
+
+
 def request(client, transition_id=0, label='', timeout=20.0):
     """Send a ChangeState request; return the response, or None if none came."""
     done = threading.Event()
@@ -163,12 +163,8 @@ def request(client, transition_id=0, label='', timeout=20.0):
 def test_invalid_change_state_request_answers_false_and_keeps_the_node(ros, tiny_model, caplog):
     """Humble raises RCLError out of change_state for an invalid id; the node must not."""
     node = make_node(ros, tiny_model)
-    probe = rclpy.create_node('probe')
-    ros.append(probe)
-    client = probe.create_client(ChangeState, f'{NS}/classification_node/change_state')
-    spinner = Spinner(node, probe)
+    client, spinner = serve_change_state(ros, node)
     try:
-        assert client.wait_for_service(timeout_sec=5.0)
         with caplog.at_level(logging.WARNING):
             # activate while unconfigured: by id, by label, and an rcl-internal id
             for tid, label in ((Transition.TRANSITION_ACTIVATE, ''), (0, 'activate'),
@@ -194,12 +190,8 @@ def test_invalid_change_state_request_answers_false_and_keeps_the_node(ros, tiny
 def test_activate_after_failed_configure_answers_false(ros, tmp_path):
     """A failed configure leaves the node unconfigured; a client's activate is refused."""
     node = make_node(ros, tmp_path / 'missing.yaml')
-    probe = rclpy.create_node('probe')
-    ros.append(probe)
-    client = probe.create_client(ChangeState, f'{NS}/classification_node/change_state')
-    spinner = Spinner(node, probe)
+    client, spinner = serve_change_state(ros, node)
     try:
-        assert client.wait_for_service(timeout_sec=5.0)
         assert request(client, Transition.TRANSITION_CONFIGURE).success is False
         response = request(client, Transition.TRANSITION_ACTIVATE)
         assert response is not None and response.success is False, spinner.escaped

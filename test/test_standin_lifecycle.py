@@ -20,6 +20,8 @@ checks. The tests use the public rclpy API only, so they also run against a real
 (where the lifecycle services of a node in this process answer through the middleware).
 """
 
+import contextlib
+
 from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetAvailableStates, GetAvailableTransitions, GetState
 import pytest
@@ -43,7 +45,8 @@ def ros():
     nodes = []
     yield nodes
     for node in nodes:
-        node.destroy_node()
+        with contextlib.suppress(Exception):
+            node.destroy_node()
     rclpy.try_shutdown()
     if _standin is not None:
         _standin.reset()
@@ -66,6 +69,18 @@ def spin_until_raises(executor, exc_type, timeout=5.0):
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)
     return info.value
+
+
+def serve(ros, srv_type, callback):
+    """Return (executor, client) of a service ``/srv`` served by ``callback``."""
+    server = Node('server')
+    client_node = Node('client')
+    ros.extend([server, client_node])
+    server.create_service(srv_type, 'srv', callback)
+    executor = SingleThreadedExecutor()
+    executor.add_node(server)
+    executor.add_node(client_node)
+    return executor, client_node.create_client(srv_type, '/srv')
 
 
 class _Lifecycle(LifecycleNode):
@@ -101,9 +116,6 @@ def test_lifecycle_srv_types_have_humble_fields():
 # ------------------------------------------------------------------- services and clients
 def test_service_answers_a_client(ros):
     """rclpy/node.py create_service/create_client, executors.py _execute_service/_client."""
-    server = Node('server')
-    client_node = Node('client')
-    ros.extend([server, client_node])
     seen = []
 
     def on_request(request, response):
@@ -111,35 +123,24 @@ def test_service_answers_a_client(ros):
         response.success = request.transition.label == 'yes'
         return response
 
-    server.create_service(ChangeState, 'ask', on_request)
-    client = client_node.create_client(ChangeState, '/ask')
-    executor = SingleThreadedExecutor()
-    executor.add_node(server)
-    executor.add_node(client_node)
+    executor, client = serve(ros, ChangeState, on_request)
     assert call(executor, client, ChangeState.Request(transition=Transition(label='yes'))).success
     assert not call(executor, client,
                     ChangeState.Request(transition=Transition(label='no'))).success
     assert seen == ['yes', 'no']
     with pytest.raises(TypeError):   # client.py call_async: only srv_type.Request
         client.call_async(GetState.Request())
+    server = ros[0]
     assert server.destroy_service(next(iter(server.services)))
     assert not client.service_is_ready()
 
 
 def test_service_callback_exception_propagates_from_spin(ros):
     """executors.py (humble): the handler's exception is re-raised by spin_once and spin."""
-    server = Node('server')
-    client_node = Node('client')
-    ros.extend([server, client_node])
-
     def on_request(request, response):
         raise ValueError('boom')
 
-    server.create_service(GetState, 'state', on_request)
-    client = client_node.create_client(GetState, '/state')
-    executor = SingleThreadedExecutor()
-    executor.add_node(server)
-    executor.add_node(client_node)
+    executor, client = serve(ros, GetState, on_request)
     client.call_async(GetState.Request())
     spin_until_raises(executor, ValueError)
     client.call_async(GetState.Request())
@@ -149,14 +150,7 @@ def test_service_callback_exception_propagates_from_spin(ros):
 
 def test_service_callback_returning_none_raises_type_error(ros):
     """service.py send_response: a response that is not srv_type.Response is a TypeError."""
-    server = Node('server')
-    client_node = Node('client')
-    ros.extend([server, client_node])
-    server.create_service(GetState, 'state', lambda request, response: None)
-    client = client_node.create_client(GetState, '/state')
-    executor = SingleThreadedExecutor()
-    executor.add_node(server)
-    executor.add_node(client_node)
+    executor, client = serve(ros, GetState, lambda request, response: None)
     client.call_async(GetState.Request())
     spin_until_raises(executor, TypeError)
 

@@ -143,6 +143,12 @@ class SubscriptionImpl(_Endpoint):
         return GRAPH.count('pub', self.topic)
 
 
+def _pop_pair(queue):
+    """Return the oldest pair of a request/response queue, or ``(None, None)``."""
+    with GRAPH.cond:
+        return queue.popleft() if queue else (None, None)
+
+
 class RequestHeader:
     """``rmw_request_id_t``-like header of a request: the sending client and a sequence number."""
 
@@ -168,10 +174,7 @@ class ServiceImpl(_Endpoint):
         return self.topic
 
     def service_take_request(self):
-        with GRAPH.cond:
-            if not self.requests:
-                return None, None
-            return self.requests.popleft()
+        return _pop_pair(self.requests)
 
     def service_send_response(self, response, header):
         GRAPH.deliver_response(self, response, header)
@@ -193,10 +196,7 @@ class ClientImpl(_Endpoint):
             return self._sequence
 
     def take_response(self):
-        with GRAPH.cond:
-            if not self.responses:
-                return None, None
-            return self.responses.popleft()
+        return _pop_pair(self.responses)
 
     def service_server_is_available(self):
         return GRAPH.count_services(self.topic, self.type_name) > 0
@@ -280,14 +280,14 @@ class Graph:
         return self.publishers + self.subscriptions + self.services + self.clients
 
     def add_service(self, srv):
-        with self.cond:
-            self.services.append(srv)
-            self.generation += 1
-            self.cond.notify_all()
+        self._add(self.services, srv)
 
     def add_client(self, client):
+        self._add(self.clients, client)
+
+    def _add(self, endpoints, endpoint):
         with self.cond:
-            self.clients.append(client)
+            endpoints.append(endpoint)
             self.generation += 1
             self.cond.notify_all()
 
