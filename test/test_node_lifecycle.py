@@ -269,6 +269,7 @@ def test_result_of_a_frame_in_flight_at_a_transition_is_dropped(ros, tiny_model,
     pipeline = node.pipeline
     original_process = pipeline.process
     worker_results = []
+    workers = []
 
     def run_transitions():
         for name in transitions:
@@ -277,6 +278,7 @@ def test_result_of_a_frame_in_flight_at_a_transition_is_dropped(ros, tiny_model,
     def process(image, encoding):
         result = original_process(image, encoding)
         worker = threading.Thread(target=run_transitions)  # begins while the frame is in flight
+        workers.append(worker)
         worker.start()
         if transitions[-1] == 'cleanup':  # cleanup waits for this frame: let it begin only
             while state_of(node) != 'cleaningup' and worker.is_alive():
@@ -287,9 +289,8 @@ def test_result_of_a_frame_in_flight_at_a_transition_is_dropped(ros, tiny_model,
 
     pipeline.process = process
     node.on_image(image_msg())
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and thread.name != 'MainThread':
-            thread.join(10.0)
+    workers[0].join(10.0)
+    assert not workers[0].is_alive()
     assert worker_results == [TransitionCallbackReturn.SUCCESS] * len(transitions)
     assert published == ['active'], published
     assert node.stats.published_total == 1
