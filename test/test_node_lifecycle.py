@@ -38,7 +38,7 @@ import numpy as np
 from onnxgen import constant_model
 import pytest
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -117,10 +117,10 @@ def check_consistent(node):
 
 
 class Spinner:
-    """Spin an executor in a thread; keep what escapes from ``spin()``."""
+    """Spin a MultiThreadedExecutor (as run_nodes does) in a thread; keep what escapes spin()."""
 
     def __init__(self, *nodes):
-        self.executor = SingleThreadedExecutor()
+        self.executor = MultiThreadedExecutor(num_threads=4)
         for node in nodes:
             self.executor.add_node(node)
         self.escaped = []
@@ -316,9 +316,10 @@ def test_random_transitions_with_streaming_frames(ros, tiny_model, monkeypatch):
     Requests come through the change_state service (ids, labels, rcl-internal ids) from one
     thread and through ``trigger_*`` from another (an autostart racing a client), while three
     threads call the image callback (as the reentrant group of a MultiThreadedExecutor does)
-    and a probe publishes images to the node's subscription. At the end the executor still
-    spins, the node's resources agree with its state, and no result was published while the
-    node was not active.
+    and a probe publishes images to the node's subscription, which a MultiThreadedExecutor of
+    four threads serves together with the service and the 10 Hz diagnostics timer. At the end
+    the executor still spins, the node's resources agree with its state, and no result was
+    published while the node was not active.
     """
     import gc
     import time

@@ -21,13 +21,15 @@ checks. The tests use the public rclpy API only, so they also run against a real
 """
 
 import contextlib
+import threading
 
 from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetAvailableStates, GetAvailableTransitions, GetState
 import pytest
 import rclpy
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.exceptions import InvalidHandle
-from rclpy.executors import SingleThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.node import Node
 from std_msgs.msg import String
@@ -178,6 +180,100 @@ def test_destroyed_client_and_service_refuse_use(ros):
     assert node.destroy_client(client)
     with pytest.raises(InvalidHandle):
         client.call_async(GetState.Request())
+
+
+# ------------------------------------------------------------------- multi-threaded executor
+def _spin_in_thread(executor):
+    errors = []
+
+    def run():
+        try:
+            executor.spin()
+        except Exception as exc:  # noqa: B902 - collected for the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, errors
+
+
+def test_multithreaded_executor_runs_a_reentrant_group_in_parallel(ros):
+    """executors.py MultiThreadedExecutor + callback_groups.py ReentrantCallbackGroup."""
+    node = Node('reentrant')
+    ros.append(node)
+    barrier = threading.Barrier(2, timeout=10.0)
+    passed = []
+
+    def callback(msg):
+        barrier.wait()   # only returns if two callbacks run at the same time
+        passed.append(msg.data)
+
+    node.create_subscription(String, 'in', callback, 10, callback_group=ReentrantCallbackGroup())
+    pub = node.create_publisher(String, 'in', 10)
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    thread, errors = _spin_in_thread(executor)
+    pub.publish(String(data='a'))
+    pub.publish(String(data='b'))
+    try:
+        for _ in range(1000):
+            if len(passed) == 2 or errors:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        executor.shutdown()
+        thread.join(10.0)
+    assert errors == [] and sorted(passed) == ['a', 'b']
+
+
+def test_multithreaded_executor_keeps_a_mutually_exclusive_group_exclusive(ros):
+    """callback_groups.py MutuallyExclusiveCallbackGroup: one callback of the group at a time."""
+    node = Node('exclusive')
+    ros.append(node)
+    group = MutuallyExclusiveCallbackGroup()
+    running = []
+    overlaps = []
+    calls = []
+
+    def tick():
+        running.append(1)
+        overlaps.append(len(running))
+        threading.Event().wait(0.001)
+        running.pop()
+        calls.append(1)
+
+    for _ in range(3):
+        node.create_timer(0.001, tick, callback_group=group)
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(node)
+    thread, errors = _spin_in_thread(executor)
+    try:
+        for _ in range(1000):
+            if len(calls) >= 30 or errors:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        executor.shutdown()
+        thread.join(10.0)
+    assert errors == [] and len(calls) >= 30 and max(overlaps) == 1
+
+
+def test_multithreaded_executor_reraises_a_callback_exception_from_spin(ros):
+    """executors.py MultiThreadedExecutor._spin_once_impl: future.result() raises."""
+    node = Node('raises')
+    ros.append(node)
+
+    def tick():
+        raise KeyError('worker')
+
+    node.create_timer(0.001, tick)
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    try:
+        with pytest.raises(KeyError):
+            executor.spin()
+    finally:
+        executor.shutdown()
 
 
 # ------------------------------------------------------------------------------ publishers
