@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""DnnNode: the lifecycle node every task node shares.
+"""
+DnnNode: the lifecycle node every task node shares.
 
 The node is thin: the core :class:`~jetson_dnn_ros.pipeline.Pipeline` converts, runs and
 decodes; :mod:`jetson_dnn_ros.ros.conversions` builds the messages. A task node subclass sets

@@ -510,7 +510,8 @@ def define_package(module_globals, package):
 
 
 def _service_half(package, name, text):
-    """Return rosbags field definitions of one half of a ``.srv`` file.
+    """
+    Return rosbags field definitions of one half of a ``.srv`` file.
 
     As rosidl_adapter does, an empty half gets the member
     ``uint8 structure_needs_at_least_one_member``.
@@ -524,7 +525,8 @@ def _service_half(package, name, text):
 
 
 def service_class(package, name, definition):
-    """Return (building it once) the stand-in class of a service type.
+    """
+    Return (building it once) the stand-in class of a service type.
 
     Mirrors ``rosidl_generator_py/resource/_srv.py.em`` (branch humble): the service class
     has ``Request`` and ``Response`` message classes (``<Name>_Request``/``<Name>_Response``
@@ -567,7 +569,8 @@ def service_class(package, name, definition):
 
 
 def define_services(module_globals, package, definitions):
-    """Fill a ``<package>.srv`` module with the service classes of ``definitions``.
+    """
+    Fill a ``<package>.srv`` module with the service classes of ``definitions``.
 
     :param module_globals: ``globals()`` of the ``srv`` module.
     :param package: package name, e.g. ``'lifecycle_msgs'``.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""In-process stand-in for the DDS graph behind rmw (stand-in only; no upstream module).
+"""
+In-process stand-in for the DDS graph behind rmw (stand-in only; no upstream module).
 
 Every publisher and subscription of every node lives in :data:`GRAPH`. Publishing delivers a
 deep copy of the message (a subscriber never shares the publisher's object, as after DDS

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/callback_groups.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/callback_groups.py`` (branch humble).
 
 A ``MutuallyExclusiveCallbackGroup`` lets one of its callbacks run at a time (the
 multi-threaded executor asks ``can_execute`` / ``beginning_execution`` before running a callback

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/executors.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/executors.py`` (branch humble).
 
 ``spin_once(timeout_sec)`` executes at most one ready callback, as upstream: pending tasks
 first, then per node (in the order nodes were added) due timers, then subscriptions with a
@@ -182,7 +183,8 @@ class Executor:
             raise handler.exception()
 
     def _ready(self):
-        """Return ``(handler, entity, node)`` of the first ready callback, or None.
+        """
+        Return ``(handler, entity, node)`` of the first ready callback, or None.
 
         As upstream's wait list, it skips entities already handed to a worker and not yet
         taken (``_executor_event``) and entities whose callback group cannot run now.

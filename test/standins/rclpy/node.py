@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/node.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/node.py`` (branch humble).
 
 Mirrors ``rclpy.node.Node`` of Humble: constructor keywords (``parameter_overrides``,
 ``allow_undeclared_parameters``, ``automatically_declare_parameters_from_overrides``,

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/publisher.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/publisher.py`` (branch humble).
 
 ``publish`` accepts only instances of the publisher's message type (``TypeError`` otherwise,
 with upstream's text); the stand-in does not support publishing serialised ``bytes``. As
@@ -38,7 +39,8 @@ class Publisher:
             callback_group, publisher_impl, topic)
 
     def publish(self, msg):
-        """Send a message to every matching subscription.
+        """
+        Send a message to every matching subscription.
 
         :param msg: an instance of ``msg_type``.
         :raises TypeError: for any other object.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/lifecycle/node.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/lifecycle/node.py`` (branch humble).
 
 The state machine mirrors rcl_lifecycle's default one (``rcl/rcl_lifecycle/src/
 default_state_machine.c``): primary states unconfigured (1), inactive (2), active (3),
