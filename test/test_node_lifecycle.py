@@ -252,6 +252,27 @@ def test_diagnostics_tick_interrupted_by_cleanup_publishes_or_skips(ros, tiny_mo
     assert check_consistent(node) == 'unconfigured'
 
 
+def test_diagnostics_are_not_held_back_by_a_result_being_published(ros, tiny_model):
+    """Publishing a result and a diagnostics tick exclude transitions, not each other."""
+    node = make_node(ros, tiny_model)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    ticks = []
+    original_tick = node._publish_diagnostics
+    node._publish_diagnostics = lambda: ticks.append(1) or original_tick()
+    original_publish = node.publish_result
+
+    def publish_during_a_tick(*args):
+        tick = threading.Thread(target=node.publish_diagnostics)
+        tick.start()
+        tick.join(10.0)
+        original_publish(*args)
+
+    node.publish_result = publish_during_a_tick
+    node.on_image(image_msg())
+    assert ticks == [1] and node.stats.published_total == 1
+
+
 # ------------------------------------------------------------------------------ item 4
 @pytest.mark.parametrize('transitions', [('deactivate', ), ('deactivate', 'cleanup'),
                                          ('deactivate', 'activate')])

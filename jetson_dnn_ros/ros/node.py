@@ -246,8 +246,12 @@ class DnnNode(LifecycleNode):
         self._diag_timer = None
         self._image_group = ReentrantCallbackGroup()
         self._timer_group = MutuallyExclusiveCallbackGroup()
-        # held for the whole of every transition; publishing and timers take it without waiting
+        # held for the whole of every transition; result publishing and the diagnostics timer
+        # are "users" that start only while no transition runs, and a transition waits for the
+        # users that started before it (users never wait, and never exclude each other)
         self._transition_lock = threading.RLock()
+        self._users = 0
+        self._users_done = threading.Condition(threading.Lock())
         self._generation = 0   # transitions begun so far: a frame spanning one is dropped
         self._guard_change_state_service()
         for spec in self._params.values():
@@ -380,8 +384,32 @@ class DnnNode(LifecycleNode):
         service.callback = self._on_change_state_request
 
     def _begin_transition(self) -> None:
-        """Mark a transition as begun (caller holds ``_transition_lock``)."""
+        """Mark a transition as begun and wait for running users (caller holds the lock)."""
         self._generation += 1
+        with self._users_done:
+            self._users_done.wait_for(lambda: self._users == 0)
+
+    def _enter_use(self, allowed: Callable[[], bool] = lambda: True) -> bool:
+        """
+        Start using configured resources unless a transition runs or ``allowed()`` is False.
+
+        :return: True if the caller may go on; it must then call :meth:`_exit_use`.
+        """
+        if not self._transition_lock.acquire(blocking=False):
+            return False
+        try:
+            if not allowed():
+                return False
+            with self._users_done:
+                self._users += 1
+            return True
+        finally:
+            self._transition_lock.release()
+
+    def _exit_use(self) -> None:
+        with self._users_done:
+            self._users -= 1
+            self._users_done.notify_all()
 
     def _on_change_state_request(self, request, response):
         """
@@ -449,18 +477,14 @@ class DnnNode(LifecycleNode):
 
     def _publish_gate(self, generation: int) -> bool:
         """
-        Return True, holding ``_transition_lock``, if a result may be published now.
+        Return True if a result may be published now (then call :meth:`_exit_use` after it).
 
         It may if the node is active, no transition runs and none began since the frame's
-        processing started (``generation``). The caller releases the lock after publishing.
+        processing started (``generation``); a transition waits for a publish that started.
         """
-        if not self._transition_lock.acquire(blocking=False):
-            return False
-        if (generation == self._generation and self._image_sub is not None
-                and self._state_machine.current_state[1] == 'active'):
-            return True
-        self._transition_lock.release()
-        return False
+        return self._enter_use(lambda: (
+            generation == self._generation and self._image_sub is not None
+            and self._state_machine.current_state[1] == 'active'))
 
     # ---------------------------------------------------------------- lifecycle
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -677,7 +701,7 @@ class DnnNode(LifecycleNode):
                 if want_overlay:
                     self._publish_overlay(result, msg.header, bgr)
             finally:
-                self._transition_lock.release()
+                self._exit_use()
             t3 = time.perf_counter()
         except (JetsonDnnError, ValueError) as exc:
             self.stats.bad_input(str(exc))
@@ -721,12 +745,12 @@ class DnnNode(LifecycleNode):
         Skipped (until the next period) while a transition runs: cleanup may be destroying the
         publisher and closing the pipeline that the report reads.
         """
-        if not self._transition_lock.acquire(blocking=False):
+        if not self._enter_use():
             return
         try:
             self._publish_diagnostics()
         finally:
-            self._transition_lock.release()
+            self._exit_use()
 
     def _publish_diagnostics(self) -> None:
         from jetson_dnn_ros.ros.conversions import diagnostics_msg
