@@ -157,21 +157,6 @@ def test_service_callback_returning_none_raises_type_error(ros):
     spin_until_raises(executor, TypeError)
 
 
-def test_timer_callback_exception_propagates_from_spin(ros):
-    """executors.py (humble): spin() re-raises a callback's exception (process exits)."""
-    node = Node('timed')
-    ros.append(node)
-
-    def tick():
-        raise KeyError('tick')
-
-    node.create_timer(0.001, tick)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    with pytest.raises(KeyError):
-        executor.spin()
-
-
 def test_destroyed_client_and_service_refuse_use(ros):
     """client.py call_async and service.py send_response use ``with self.handle``."""
     node = Node('n')
@@ -258,8 +243,14 @@ def test_multithreaded_executor_keeps_a_mutually_exclusive_group_exclusive(ros):
     assert errors == [] and len(calls) >= 30 and max(overlaps) == 1
 
 
-def test_multithreaded_executor_reraises_a_callback_exception_from_spin(ros):
-    """executors.py MultiThreadedExecutor._spin_once_impl: future.result() raises."""
+@pytest.mark.parametrize('executor_class', [SingleThreadedExecutor, MultiThreadedExecutor])
+def test_timer_callback_exception_propagates_from_spin(ros, executor_class):
+    """
+    executors.py (humble): spin() re-raises a callback's exception (the process exits).
+
+    SingleThreadedExecutor raises the handler's exception, MultiThreadedExecutor the worker's
+    (``future.result()`` in ``_spin_once_impl``).
+    """
     node = Node('raises')
     ros.append(node)
 
@@ -267,7 +258,7 @@ def test_multithreaded_executor_reraises_a_callback_exception_from_spin(ros):
         raise KeyError('worker')
 
     node.create_timer(0.001, tick)
-    executor = MultiThreadedExecutor(num_threads=2)
+    executor = executor_class()
     executor.add_node(node)
     try:
         with pytest.raises(KeyError):
