@@ -297,9 +297,16 @@ def test_lifecycle_publishers_silent_while_inactive(classifier, photo):
 
 def test_diagnostics_report_rates_latency_and_backend(classifier, photo):
     diags = classifier.listen(DiagnosticArray, '/diagnostics')
-    classifier.send(photo('orange_0'))
-    classifier.node.publish_diagnostics()
-    classifier.spin()
+    # hold the 1 Hz diagnostics timer: a tick between the frame and the explicit report would
+    # start a new window and the report would show no frame (infer_ms 0)
+    timer = classifier.node._diag_timer
+    timer.cancel()
+    try:
+        classifier.send(photo('orange_0'))
+        classifier.node.publish_diagnostics()
+        classifier.spin()
+    finally:
+        timer.reset()
     assert diags
     status = diags[-1].status[0]
     values = {kv.key: kv.value for kv in status.values}

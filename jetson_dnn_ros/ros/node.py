@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""DnnNode: the lifecycle node every task node shares.
+"""
+DnnNode: the lifecycle node every task node shares.
 
 The node is thin: the core :class:`~jetson_dnn_ros.pipeline.Pipeline` converts, runs and
 decodes; :mod:`jetson_dnn_ros.ros.conversions` builds the messages. A task node subclass sets
@@ -33,6 +34,24 @@ Lifecycle (managed from outside: launch files, ``ros2 lifecycle set``; never by 
 Every transition catches its exceptions, logs them once with their cause and returns FAILURE
 (rclpy would turn an exception into ERROR without a word); a failed configure leaves the node
 unconfigured, so fixing the parameter and configuring again works.
+
+Transition requests: transitions run one at a time (``trigger_*`` and the ``change_state``
+service share one lock), so an autostart sequence racing a client's request cannot interleave
+with it. A ``change_state`` request for a transition that is not available in the current state
+(e.g. ``activate`` while unconfigured) is answered ``success=false`` with a warning naming the
+refused transition, and the node keeps its state: the request is checked against the state
+machine's available transitions before rclpy sees it, and any error of rclpy's own handler is
+contained (Humble's rclpy 3.3.x would raise ``RCLError`` out of the service callback and stop
+the executor, ros2/rclpy#1209). ``trigger_*`` keep rclpy's behaviour (``RCLError`` for an
+invalid transition).
+
+Results during transitions: a result is published only while the node is active and no
+transition is running, and only if no transition began while its frame was processed. A frame
+still in flight when deactivate, cleanup or shutdown begins is dropped (counted in
+``frames_dropped``), never published, even if the node is active again by the time the frame is
+done. Timers and callbacks that read configured resources (``/diagnostics``, parameter changes)
+skip or wait while a transition runs, so teardown never pulls a publisher or the pipeline from
+under them.
 
 QoS: images are subscribed best effort, keep last **1** by default ("latest frame wins";
 Humble's ``qos_profile_sensor_data`` keeps 5). Results are published reliable, keep last
@@ -276,6 +295,14 @@ class DnnNode(LifecycleNode):
         self._diag_timer = None
         self._image_group = ReentrantCallbackGroup()
         self._timer_group = MutuallyExclusiveCallbackGroup()
+        # held for the whole of every transition; result publishing and the diagnostics timer
+        # are "users" that start only while no transition runs, and a transition waits for the
+        # users that started before it (users never wait, and never exclude each other)
+        self._transition_lock = threading.RLock()
+        self._users = 0
+        self._users_done = threading.Condition(threading.Lock())
+        self._generation = 0   # transitions begun so far: a frame spanning one is dropped
+        self._guard_change_state_service()
         for spec in self._params.values():
             self.declare_parameter(spec.name, spec.default, descriptor_of(spec))
         self._values = {name: self.get_parameter(name).value for name in self._params}
@@ -364,6 +391,11 @@ class DnnNode(LifecycleNode):
 
     # ---------------------------------------------------------------- parameters
     def _on_set_parameters(self, parameters) -> SetParametersResult:
+        # a transition (cleanup) may be replacing the pipeline this reads: wait for it
+        with self._transition_lock:
+            return self._set_parameters(parameters)
+
+    def _set_parameters(self, parameters) -> SetParametersResult:
         new = dict(self._values)
         for param in parameters:
             spec = self._params.get(param.name)
@@ -390,6 +422,118 @@ class DnnNode(LifecycleNode):
         self.overlay_options = overlay
         self.get_logger().debug(f'parameters changed: {[p.name for p in parameters]}')
         return SetParametersResult(successful=True)
+
+    # ---------------------------------------------------------------- transitions
+    def _guard_change_state_service(self) -> None:
+        """Route the ``change_state`` service through :meth:`_on_change_state_request`."""
+        service = getattr(self, '_service_change_state', None)
+        if service is None:  # enable_communication_interface=False
+            return
+        self._rclpy_change_state = service.callback
+        service.callback = self._on_change_state_request
+
+    def _begin_transition(self) -> None:
+        """Mark a transition as begun and wait for running users (caller holds the lock)."""
+        self._generation += 1
+        with self._users_done:
+            self._users_done.wait_for(lambda: self._users == 0)
+
+    def _enter_use(self, allowed: Callable[[], bool] = lambda: True) -> bool:
+        """
+        Start using configured resources unless a transition runs or ``allowed()`` is False.
+
+        :return: True if the caller may go on; it must then call :meth:`_exit_use`.
+        """
+        if not self._transition_lock.acquire(blocking=False):
+            return False
+        try:
+            if not allowed():
+                return False
+            with self._users_done:
+                self._users += 1
+            return True
+        finally:
+            self._transition_lock.release()
+
+    def _exit_use(self) -> None:
+        with self._users_done:
+            self._users -= 1
+            self._users_done.notify_all()
+
+    def _on_change_state_request(self, request, response):
+        """
+        Answer a ``lifecycle_msgs/srv/ChangeState`` request; never raises.
+
+        :param request: ``ChangeState.Request`` (``transition.label`` wins over its ``id``).
+        :param response: ``ChangeState.Response`` to fill.
+        :return: ``response``; ``success`` is False for a transition that is not available in
+            the current state (logged as a warning, the state is kept) or that failed.
+        """
+        with self._transition_lock:
+            transition = request.transition
+            wanted = repr(transition.label) if transition.label else f'id {transition.id}'
+            try:
+                refusal = self._refusal(transition.id, transition.label)
+                if refusal is None:
+                    self._begin_transition()
+                    return self._rclpy_change_state(request, response)
+            except Exception as exc:  # noqa: B902 - e.g. RCLError on Humble; never reach spin
+                refusal = _describe(exc)
+            self.get_logger().warning(f'refused lifecycle transition {wanted}: {refusal}')
+            response.success = False
+            return response
+
+    def _refusal(self, transition_id: int, label: str) -> Optional[str]:
+        """Return why a requested transition is not available now, or None if it is."""
+        state_id, state_label = self._state_machine.current_state
+        available = [t for t in self._state_machine.available_transitions
+                     if t[1] in _USER_TRANSITIONS]
+        if any((t[1] == label) if label else (t[0] == transition_id) for t in available):
+            return None
+        names = ', '.join(sorted({t[1] for t in available})) or 'none'
+        return f'not available in state {state_label!r} (available: {names})'
+
+    def _serialised(self, trigger: Callable[[], Any]):
+        with self._transition_lock:
+            self._begin_transition()
+            return trigger()
+
+    def trigger_configure(self):
+        """Trigger configure (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_configure)
+
+    def trigger_cleanup(self):
+        """Trigger cleanup (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_cleanup)
+
+    def trigger_activate(self):
+        """Trigger activate (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_activate)
+
+    def trigger_deactivate(self):
+        """Trigger deactivate (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_deactivate)
+
+    def trigger_shutdown(self):
+        """Trigger shutdown (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_shutdown)
+
+    def destroy_node(self):
+        """Destroy the node once no transition, publish or diagnostics callback runs."""
+        with self._transition_lock:
+            self._begin_transition()
+            return super().destroy_node()
+
+    def _publish_gate(self, generation: int) -> bool:
+        """
+        Return True if a result may be published now (then call :meth:`_exit_use` after it).
+
+        It may if the node is active, no transition runs and none began since the frame's
+        processing started (``generation``); a transition waits for a publish that started.
+        """
+        return self._enter_use(lambda: (
+            generation == self._generation and self._image_sub is not None
+            and self._state_machine.current_state[1] == 'active'))
 
     # ---------------------------------------------------------------- lifecycle
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -639,6 +783,7 @@ class DnnNode(LifecycleNode):
     def _process(self, msg) -> None:
         from jetson_dnn_ros.image import to_bgr8
         from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
+        generation = self._generation
         t0 = time.perf_counter()
         if isinstance(msg, CompressedImage):
             image, encoding = compressed_msg_to_array(msg)
@@ -648,11 +793,17 @@ class DnnNode(LifecycleNode):
         inference = self.pipeline.process(image, encoding)
         result = self.postprocess(inference.result)
         t2 = time.perf_counter()
-        want_overlay = self.subscribed(self._overlay_pub)
-        bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
-        self.publish_result(result, msg.header, bgr)
-        if want_overlay:
-            self._publish_overlay(result, msg.header, bgr)
+        if not self._publish_gate(generation):  # a transition began: drop the result
+            self.stats.dropped()
+            return
+        try:
+            want_overlay = self.subscribed(self._overlay_pub)
+            bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
+            self.publish_result(result, msg.header, bgr)
+            if want_overlay:
+                self._publish_overlay(result, msg.header, bgr)
+        finally:
+            self._exit_use()
         t3 = time.perf_counter()
         timings = inference.timings
         self.stats.published({'convert': (t1 - t0) * 1e3, 'preprocess': timings.preprocess_ms,
@@ -694,7 +845,20 @@ class DnnNode(LifecycleNode):
         return values
 
     def publish_diagnostics(self) -> None:
-        """Publish one diagnostic_msgs/DiagnosticArray on /diagnostics."""
+        """
+        Publish one diagnostic_msgs/DiagnosticArray on /diagnostics.
+
+        Skipped (until the next period) while a transition runs: cleanup may be destroying the
+        publisher and closing the pipeline that the report reads.
+        """
+        if not self._enter_use():
+            return
+        try:
+            self._publish_diagnostics()
+        finally:
+            self._exit_use()
+
+    def _publish_diagnostics(self) -> None:
         from jetson_dnn_ros.ros.conversions import diagnostics_msg
         if self._diag_pub is None:
             return
@@ -708,6 +872,10 @@ class DnnNode(LifecycleNode):
     def _stamp_header(self):
         from std_msgs.msg import Header
         return Header(stamp=self.get_clock().now().to_msg(), frame_id='')
+
+
+_USER_TRANSITIONS = ('configure', 'cleanup', 'activate', 'deactivate', 'shutdown')
+"""Transition labels a client may request (the others are rcl_lifecycle's internal ones)."""
 
 
 def _describe(exc: BaseException) -> str:
