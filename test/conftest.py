@@ -29,12 +29,42 @@ TEST_DIR = Path(__file__).resolve().parent
 if str(TEST_DIR) not in sys.path:
     sys.path.insert(0, str(TEST_DIR))
 
+import collection_guard  # noqa: E402, I100
 # ROS 2 stand-ins (rclpy, message packages) when the real rclpy is not importable
 from standins.install import install as install_ros_standins  # noqa: E402, I100
 
-install_ros_standins()
+STANDINS_IN_USE = install_ros_standins()
+"""True if this process uses the ROS 2 stand-ins, False if it has the real rclpy."""
+
+STANDIN_NODEIDS = '_jetson_dnn_standin_nodeids'
+"""Config attribute: node ids of the ``standins`` tests skipped here (real rclpy importable)."""
 
 os.environ.setdefault('JETSON_DNN_DATA', str((ROOT / '..' / 'shared' / 'data').resolve()))
+
+
+def pytest_configure(config):
+    """Fail a run that collects nothing or skips a module while collecting it."""
+    collection_guard.register(config)
+    setattr(config, STANDIN_NODEIDS, [])
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
+def pytest_collection_modifyitems(config, items):
+    """
+    Skip the ``standins`` tests in a process that has the real rclpy; remember their ids.
+
+    The stand-ins and the real rclpy must not share an interpreter (segfaults, nodes of one
+    graph answering the other): ``test_standins_isolation.py`` runs the remembered tests in a
+    subprocess with the stand-ins forced.
+    """
+    if STANDINS_IN_USE:
+        return
+    skip = pytest.mark.skip(reason='needs the ROS 2 stand-ins and this process has the real '
+                                   'rclpy: run in a subprocess by test_standins_isolation.py')
+    for item in items:
+        if item.get_closest_marker('standins') is not None:
+            item.add_marker(skip)
+            getattr(config, STANDIN_NODEIDS).append(item.nodeid)
 
 
 def data_path(*parts) -> Path:

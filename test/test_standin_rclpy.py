@@ -46,6 +46,7 @@ from rclpy.time import Time
 from rosbags_bridge import from_rosbags, message_class, to_rosbags
 
 STANDIN = importlib.util.find_spec('rclpy._standin') is not None
+pytestmark = pytest.mark.standins
 standin_only = pytest.mark.skipif(not STANDIN, reason='stand-in helper, not in real rclpy')
 
 
