@@ -18,6 +18,7 @@ Real data (models, photos, bags) is read from ``$JETSON_DNN_DATA`` (default
 ``../shared/data``); tests that need it skip with a reason when it is absent.
 """
 
+import logging
 import os
 from pathlib import Path
 import sys
@@ -101,3 +102,53 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
     cache = tmp_path / 'cache'
     monkeypatch.setenv('JETSON_DNN_CACHE', str(cache))
     return cache
+
+
+class _RecordList(logging.Handler):
+    """Keep every record handed to it once (it may sit on a logger and on its parent)."""
+
+    def __init__(self, level):
+        super().__init__(level)
+        self.records = []
+
+    def emit(self, record):
+        # a record propagating from a logger to its parent reaches this handler twice in a row
+        if not self.records or self.records[-1] is not record:
+            self.records.append(record)
+
+
+@pytest.fixture
+def logs():
+    """
+    Return ``capture(name, level=logging.DEBUG) -> list`` of the records logged under ``name``.
+
+    Unlike ``caplog`` (a handler on the root logger) the handler goes directly on the logger
+    ``name`` and on every existing logger below it, and the logger's level is lowered to
+    ``level`` for the test: records are seen whatever ``propagate`` says. ``import launch``
+    makes every logger created afterwards a ``LaunchLogger`` with ``propagate=False``, so
+    ``caplog`` saw nothing in a pytest session that also ran launch tests.
+
+    The rclpy stand-in hands node logs to Python logging under the node's logger name
+    (``node.get_logger().name``). The real rclpy logs through rcutils, which Python logging
+    never sees: tests that check node logs are ``standins`` tests.
+    """
+    added = []
+
+    def capture(name: str, level: int = logging.DEBUG) -> list:
+        handler = _RecordList(level)
+        names = [name] + [n for n in list(logging.Logger.manager.loggerDict)
+                          if n.startswith(name + '.')]
+        for logger in (logging.getLogger(n) for n in names):
+            logger.addHandler(handler)
+            added.append((logger, handler, None))
+        root = logging.getLogger(name)
+        added.append((root, None, root.level))
+        root.setLevel(level)
+        return handler.records
+
+    yield capture
+    for logger, handler, level in reversed(added):
+        if handler is not None:
+            logger.removeHandler(handler)
+        else:
+            logger.setLevel(level)

@@ -1134,8 +1134,9 @@ def test_logger_call_site_cannot_change_severity(ros):
 
 
 @standin_only
-def test_stand_in_logs_reach_python_logging(ros, caplog):
+def test_stand_in_logs_reach_python_logging(ros, logs):
     node = make(ros, Node, 'logs', namespace='cam')
+    records = logs(node.get_logger().name)
     node.get_logger().error('engine failed: out of memory')
     assert any(r.name == 'cam.logs' and r.levelname == 'ERROR' and
-               'out of memory' in r.getMessage() for r in caplog.records)
+               'out of memory' in r.getMessage() for r in records)

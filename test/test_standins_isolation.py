@@ -25,6 +25,7 @@ How the suite runs as a whole: no module-level skip, no empty run, stand-ins kep
 """
 
 import ast
+import logging
 import os
 from pathlib import Path
 import subprocess
@@ -291,3 +292,21 @@ def test_real_rclpy_importable_runs_standin_tests_only_in_a_subprocess(tmp_path)
     line = next(x for x in out.splitlines() if x.startswith('standins tests in a subprocess'))
     passed = int(line.split(': ')[1].split()[0])
     assert passed > 50 and ' failed' not in line, line
+
+
+# ----------------------------------------------------------------------------- logs fixture
+def test_logs_fixture_sees_records_of_loggers_that_do_not_propagate(logs, caplog):
+    """``import launch`` makes new loggers ``LaunchLogger(propagate=False)``: caplog is blind."""
+    parent = logging.getLogger('jetson_dnn_ros_logs_test')
+    child = logging.getLogger('jetson_dnn_ros_logs_test.child')
+    child.propagate = False
+    try:
+        records = logs('jetson_dnn_ros_logs_test', logging.WARNING)
+        with caplog.at_level(logging.WARNING):
+            child.warning('from the child')
+            parent.info('below the level')
+            parent.error('from the parent')
+        assert [r.getMessage() for r in records] == ['from the child', 'from the parent']
+        assert 'from the child' not in caplog.text   # what failed on real ROS
+    finally:
+        child.propagate = True
