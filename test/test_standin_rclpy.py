@@ -33,7 +33,8 @@ from rclpy.exceptions import (InvalidParameterTypeException, InvalidParameterVal
                               InvalidTopicNameException, NotInitializedException,
                               ParameterAlreadyDeclaredException, ParameterNotDeclaredException,
                               ParameterUninitializedException)
-from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import (ExternalShutdownException, MultiThreadedExecutor,
+                             SingleThreadedExecutor)
 from rclpy.lifecycle import (LifecycleNode, LifecycleState, ManagedEntity, State,
                              TransitionCallbackReturn)
 from rclpy.node import Node
@@ -1140,3 +1141,91 @@ def test_stand_in_logs_reach_python_logging(ros, logs):
     node.get_logger().error('engine failed: out of memory')
     assert any(r.name == 'cam.logs' and r.levelname == 'ERROR' and
                'out of memory' in r.getMessage() for r in records)
+
+
+# --------------------------------------------------------------- signals (rclpy/signals.py)
+def _wait_until_not_ok(context=None):
+    """Wait (bounded) for the signal thread to shut the context down; return rclpy.ok()."""
+    import threading
+    done = threading.Event()
+    for _ in range(500):
+        if not rclpy.ok(context=context):
+            break
+        done.wait(0.01)
+    return rclpy.ok(context=context)
+
+
+def _spin_with_signal(ros, signum):
+    """
+    Spin a node whose timer sends ``signum`` to this process; return what spin raised.
+
+    Upstream ``spin`` is ``while context.ok(): spin_once()``: when the signal thread shuts the
+    context down between two callbacks spin returns, when it does so during the wait
+    ``ExternalShutdownException`` comes out. Either way spin ends. Returns None if it returned.
+    """
+    import os
+    node = make(ros, Node, 'signalled')
+    node.create_timer(0.01, lambda: os.kill(os.getpid(), signum))
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        executor.spin()
+        raised = None
+    except (KeyboardInterrupt, ExternalShutdownException) as exc:
+        raised = type(exc)
+    finally:
+        executor.shutdown()
+    return raised
+
+
+def test_init_of_the_default_context_installs_sigint_and_sigterm_handlers():
+    import signal as _signal
+    from rclpy.context import Context
+    from rclpy.signals import get_current_signal_handlers_options, SignalHandlerOptions
+    before = _signal.getsignal(_signal.SIGINT), _signal.getsignal(_signal.SIGTERM)
+    rclpy.init()
+    try:
+        assert get_current_signal_handlers_options() == SignalHandlerOptions.ALL
+        assert _signal.getsignal(_signal.SIGINT) is not before[0]
+        assert _signal.getsignal(_signal.SIGTERM) is not before[1]
+    finally:
+        rclpy.shutdown()
+    assert get_current_signal_handlers_options() == SignalHandlerOptions.NO
+    assert (_signal.getsignal(_signal.SIGINT), _signal.getsignal(_signal.SIGTERM)) == before
+    other = Context()
+    rclpy.init(context=other)   # another context: no handlers (signal_handler_options NO)
+    try:
+        assert get_current_signal_handlers_options() == SignalHandlerOptions.NO
+    finally:
+        rclpy.shutdown(context=other)
+
+
+def test_sigterm_shuts_the_context_down_and_spin_raises_external_shutdown(ros):
+    import signal as _signal
+    # SIGTERM's previous handler is SIG_DFL, which the rclpy handler does not chain: the
+    # process lives on, its contexts are shut down and spin() raises
+    assert _spin_with_signal(ros, _signal.SIGTERM) in (None, ExternalShutdownException)
+    assert _wait_until_not_ok() is False
+    rclpy.try_shutdown()   # nothing left to do: no error
+
+
+def test_sigint_raises_keyboard_interrupt_and_shuts_the_context_down(ros):
+    import signal as _signal
+    # the previous SIGINT handler (Python's) is chained: KeyboardInterrupt in the main thread;
+    # the signal thread shuts the contexts down as well
+    assert _spin_with_signal(ros, _signal.SIGINT) is KeyboardInterrupt
+    assert _wait_until_not_ok() is False
+    from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
+    with pytest.raises(_rclpy.RCLError):
+        rclpy.shutdown()   # already shut down (by the signal)
+
+
+def test_context_shut_down_by_another_thread_ends_spin_with_external_shutdown(ros):
+    import threading
+    node = make(ros, Node, 'external')
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    threading.Timer(0.05, rclpy.shutdown).start()   # e.g. launch's shutdown of the process
+    with pytest.raises(ExternalShutdownException):
+        executor.spin()
+    executor.shutdown()

@@ -25,6 +25,7 @@ False when the level or a filter suppressed the message, True otherwise.
 import inspect
 import logging as _pylogging
 import os
+import sys
 import time
 
 _INTERNAL_FILES = []
@@ -184,6 +185,9 @@ class RcutilsLogger:
             name, _PY_LEVELS[int(severity)], caller[1], caller[2], str(message), None, None,
             func=caller[0])
         pylogger.handle(record)
+        if not pylogger.hasHandlers():   # rcutils' console output (stderr by default)
+            sys.stderr.write(f'[{severity.name}] [{record.created:.9f}] [{name}]: {message}\n')
+            sys.stderr.flush()
         return True
 
     def debug(self, message, **kwargs):
