@@ -92,7 +92,9 @@ def runtime_env(request):
     if request.param == 'standins':
         paths = [STANDINS_DIR] + [p for p in paths if not is_ros_path(p)]
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT), *paths]),
-           'PYTHONUNBUFFERED': '1'}
+           'PYTHONUNBUFFERED': '1', 'RCUTILS_COLORIZED_OUTPUT': '0',
+           'RCUTILS_LOGGING_BUFFERED_STREAM': '0',   # rcutils' default console format
+           'RCUTILS_CONSOLE_OUTPUT_FORMAT': '[{severity}] [{time}] [{name}]: {message}'}
     env.pop('PYTEST_ADDOPTS', None)
     return env
 
