@@ -600,6 +600,15 @@ def test_depth_image_colored_and_points(depther, photo):
     np.testing.assert_array_equal(xyzc[:, 3].view(np.uint32), (r << 16) | (g << 8) | b)
 
 
+def test_a_fixture_whose_transition_fails_leaves_no_node(ros, data_dir):
+    from jetson_dnn_ros.ros.classification_node import ClassificationNode
+    before = [n.get_fully_qualified_name() for n in live_nodes()]
+    with pytest.raises(AssertionError):   # configure fails: the fixture fails ...
+        active(ClassificationNode, model='no_such_model', backend='onnxruntime')
+    # ... and its nodes are gone: a node left alive answers under its name on the graph
+    assert [n.get_fully_qualified_name() for n in live_nodes()] == before
+
+
 def test_perception_creates_nodes_in_launch_namespaces(ros):
     from jetson_dnn_ros.ros import perception
     nodes = perception.create_nodes(P.parse_tasks('detection,depth'))

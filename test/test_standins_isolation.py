@@ -310,3 +310,8 @@ def test_logs_fixture_sees_records_of_loggers_that_do_not_propagate(logs, caplog
         assert 'from the child' not in caplog.text   # what failed on real ROS
     finally:
         child.propagate = True
+
+
+def test_the_suite_runs_with_the_collection_guard(request):
+    """``test/conftest.py`` registers the guard: an empty ``colcon test`` run fails."""
+    assert request.config.pluginmanager.has_plugin('jetson_dnn_collection_guard')
