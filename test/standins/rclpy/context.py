@@ -83,13 +83,18 @@ class Context:
             _contexts.add(self)
 
     def _shutdown_from_signal(self):
+        self._invalidate()
+
+    def _invalidate(self):
+        """Make the context not ok and drop its graph; return False if it was not ok before."""
         with self.__lock:
             if not self._ok:
-                return
+                return False
             self._ok = False
         self._shutdown_graph()
         from rclpy import _graph
-        _graph.GRAPH.notify()   # trigger_guard_conditions: wake the executors that wait
+        _graph.GRAPH.notify()   # as trigger_guard_conditions: wake the executors that wait
+        return True
 
     def ok(self):
         """Return True if the context is initialised and not shut down."""
@@ -125,12 +130,8 @@ class Context:
 
     def try_shutdown(self):
         """Shut this context down if it is initialised and not shut down yet."""
-        with self.__lock:
-            if not self._ok:
-                return
-            self._ok = False
-        self._shutdown_graph()
-        self._call_on_shutdown_callbacks()
+        if self._invalidate():
+            self._call_on_shutdown_callbacks()
 
     def on_shutdown(self, callback):
         """Call ``callback()`` (a bound method, held weakly) at shutdown."""
