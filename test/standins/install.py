@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Put the ROS 2 stand-ins on ``sys.path`` when the real rclpy is not importable.
+"""
+Put the ROS 2 stand-ins on ``sys.path`` when the real rclpy is not importable.
 
 ``test/conftest.py`` calls :func:`install` at import time. With a sourced ROS 2 Humble the real
 packages are used and the stand-ins stay out of that process: the tests that need them (marker

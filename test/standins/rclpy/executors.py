@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/executors.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/executors.py`` (branch humble).
 
 ``spin_once(timeout_sec)`` executes at most one ready callback, as upstream: pending tasks
 first, then per node (in the order nodes were added) due timers, then subscriptions with a
@@ -199,7 +200,8 @@ class Executor:
         return min(waits) if waits else None
 
     def wait_for_ready_callbacks(self, timeout_sec=None, nodes=None, condition=None):
-        """Return ``(handler, entity, node)`` of the next ready callback.
+        """
+        Return ``(handler, entity, node)`` of the next ready callback.
 
         :raises ShutdownException: if the executor is shut down.
         :raises ExternalShutdownException: if the context is shut down.

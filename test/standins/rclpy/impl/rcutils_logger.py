@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/impl/rcutils_logger.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/impl/rcutils_logger.py`` (branch humble).
 
 Same logging call signature (``info(message, **kwargs)`` …) and the same filters keyed by call
 site: ``throttle_duration_sec`` (with ``throttle_time_source_type`` ``RCUTILS_STEADY_TIME``
