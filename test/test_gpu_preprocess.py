@@ -40,7 +40,8 @@ COLORS = ('rgb', 'bgr', 'gray')
 
 @pytest.fixture(scope='module')
 def cuda():
-    """Yield ``pycuda.driver`` with device 0's primary context current.
+    """
+    Yield ``pycuda.driver`` with device 0's primary context current.
 
     Skips the test when the real pycuda (not the test stand-in) or a CUDA device is missing.
     """
