@@ -40,11 +40,13 @@ ROOT = TEST_DIR.parent
 SKIP_CALLS = {'skip', 'importorskip'}
 
 
-def _call_name(node: ast.Call) -> str:
+def _skip_call(node: ast.Call) -> str:
+    """Return ``skip``/``importorskip`` for a call of pytest's, '' for any other call."""
     func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ''
+    if isinstance(func, ast.Attribute):   # pytest.skip(...), not pytest.mark.skip(...)
+        pytest_call = isinstance(func.value, ast.Name) and func.value.id == 'pytest'
+        return func.attr if pytest_call and func.attr in SKIP_CALLS else ''
+    return func.id if isinstance(func, ast.Name) and func.id in SKIP_CALLS else ''
 
 
 def module_level_skips(source: str) -> list:
@@ -52,7 +54,8 @@ def module_level_skips(source: str) -> list:
     Return ``(line, call)`` of every skip that runs while a module is imported.
 
     Looks at the code that runs at import time (module and class bodies, not function bodies)
-    for calls of ``skip``/``importorskip``, and anywhere for ``allow_module_level=True``.
+    for calls of ``pytest.skip``/``pytest.importorskip`` (markers such as
+    ``pytest.mark.skip(...)`` are fine), and anywhere for ``allow_module_level=True``.
 
     :param source: python source text of a module.
     """
@@ -60,10 +63,10 @@ def module_level_skips(source: str) -> list:
 
     def visit(node, at_import):
         if isinstance(node, ast.Call):
-            name = _call_name(node)
+            name = _skip_call(node)
             module_level = any(k.arg == 'allow_module_level' for k in node.keywords)
-            if (at_import and name in SKIP_CALLS) or module_level:
-                found.append((node.lineno, name))
+            if (at_import and name) or module_level:
+                found.append((node.lineno, name or 'allow_module_level'))
         inner = at_import and not isinstance(
             node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for child in ast.iter_child_nodes(node):
@@ -86,6 +89,12 @@ def test_module_level_skips_are_found():
         def helper():
             pytest.skip('in a function: fine')
             pytest.skip('but not this', allow_module_level=True)
+
+        @pytest.mark.skip(reason='a marker: fine')
+        def test_b():
+            pass
+
+        pytestmark = pytest.mark.skipif(True, reason='fine too')
         """)
     assert [line for line, _ in module_level_skips(source)] == [3, 5, 8, 12]
 
