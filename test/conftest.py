@@ -56,10 +56,11 @@ def pytest_collection_modifyitems(config, items):
 
     The stand-ins and the real rclpy must not share an interpreter (segfaults, nodes of one
     graph answering the other): ``test_standins_isolation.py`` runs the remembered tests in a
-    subprocess with the stand-ins forced.
+    subprocess with the stand-ins forced. ``JETSON_DNN_STANDINS_IN_PROCESS=1`` keeps them in
+    this process instead (to check ``test_standin_rclpy.py`` alone against the real rclpy).
     """
-    if STANDINS_IN_USE:
-        return
+    if STANDINS_IN_USE or os.environ.get('JETSON_DNN_STANDINS_IN_PROCESS') == '1':
+        return   # the opt-in: e.g. test_standin_rclpy.py alone, checked against the real rclpy
     skip = pytest.mark.skip(reason='needs the ROS 2 stand-ins and this process has the real '
                                    'rclpy: run in a subprocess by test_standins_isolation.py')
     for item in items:

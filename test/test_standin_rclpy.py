@@ -12,12 +12,17 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Semantics of the rclpy / message stand-ins, checked against ROS 2 Humble behaviour.
+"""
+Semantics of the rclpy / message stand-ins, checked against ROS 2 Humble behaviour.
 
 Every "Probed behaviour" line of ``ROS_HUMBLE_API.md`` (read on a real Humble install) is a
 test here (``test_probed_*``). The tests use only the public rclpy API unless marked
-``standin_only``, so they also run against a real Humble install, where they check that the
-stand-in's assumptions still hold.
+``standin_only`` and assert only what the real rclpy guarantees: DDS discovers and matches
+endpoints asynchronously, so they wait for the graph (``wait_for``, ``wait_matched``) before
+counting endpoints or publishing. The module is marked ``standins``: where the real rclpy is
+importable it runs in a subprocess on the stand-ins (``test_standins_isolation.py``). To check
+these tests against the real rclpy, run this module alone with ``JETSON_DNN_STANDINS_IN_PROCESS=1``
+in a sourced Humble.
 """
 
 import array
