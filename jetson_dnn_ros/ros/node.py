@@ -646,33 +646,39 @@ def run_nodes(create: Callable[[], Sequence[Any]], args=None) -> None:
     rclpy.init(args=args)
     log = get_logger('jetson_dnn_ros')
     nodes: List[Any] = []
+    names: List[str] = []   # taken while the context is valid, for the log lines at the end
     executor = None
     try:
         nodes = list(create())
+        names = [node.get_fully_qualified_name() for node in nodes]
         executor = MultiThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
-        log.info(f'spinning {", ".join(n.get_fully_qualified_name() for n in nodes)}')
+        log.info(f'spinning {", ".join(names)}')
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass  # Ctrl-C, SIGTERM or the launch system ending the process: a normal end
     finally:
         if executor is not None:
             executor.shutdown()
-        _release_nodes(nodes, log)
+        _release_nodes(nodes, names, log)
         rclpy.try_shutdown()
         log.info('shut down')
 
 
-def _release_nodes(nodes: Sequence[Any], log) -> None:
+def _release_nodes(nodes: Sequence[Any], names: Sequence[str], log) -> None:
     """
     Release each node's resources and destroy it; log (never raise) what fails.
 
     A :class:`DnnNode` closes its pipeline (engine, GPU memory) and destroys its publishers,
     subscriptions and timers whatever its lifecycle state; every node is then destroyed.
+
+    :param nodes: the nodes, in creation order.
+    :param names: their fully qualified names (``names[i]`` of ``nodes[i]``; may be shorter).
+    :param log: an rclpy logger for failures.
     """
-    for node in nodes:
-        name = node.get_fully_qualified_name()
+    for index, node in enumerate(nodes):
+        name = names[index] if index < len(names) else type(node).__name__
         try:
             release = getattr(node, '_release', None)
             if release is not None:
