@@ -28,10 +28,8 @@ from jetson_dnn_ros.preprocessing import compute_transform, Preprocessor, Prepro
 import numpy as np
 import pytest
 
-pycuda = pytest.importorskip('pycuda')
-if 'standins_trt' in str(getattr(pycuda, '__file__', '')):
-    pytest.skip('pycuda is the test stand-in, not the real one', allow_module_level=True)
-
+# no module-level skip: a skip while importing this module skipped the whole test folder under
+# launch_testing's pytest plugin; the fixture ``cuda`` skips only the tests that need a GPU
 pytestmark = pytest.mark.gpu
 
 ENCODINGS = ('rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'yuv422', 'yuv422_yuy2')
@@ -42,7 +40,14 @@ COLORS = ('rgb', 'bgr', 'gray')
 
 @pytest.fixture(scope='module')
 def cuda():
-    """Yield ``pycuda.driver`` with device 0's primary context current."""
+    """
+    Yield ``pycuda.driver`` with device 0's primary context current.
+
+    Skips the test when the real pycuda (not the test stand-in) or a CUDA device is missing.
+    """
+    pycuda = pytest.importorskip('pycuda')
+    if 'standins_trt' in str(getattr(pycuda, '__file__', '')):
+        pytest.skip('pycuda is the test stand-in, not the real one')
     import pycuda.driver as driver
     driver.init()
     if driver.Device.count() == 0:

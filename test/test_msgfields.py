@@ -23,14 +23,13 @@ compared.
 from jetson_dnn_ros import bag
 from jetson_dnn_ros.labels import COCO17_KEYPOINTS
 from jetson_dnn_ros.msgdefs import make_typestore
+from jetson_dnn_ros.ros import conversions
 from jetson_dnn_ros.tasks.classification import ClassificationResult
 from jetson_dnn_ros.tasks.detection import make_detections
 from jetson_dnn_ros.tasks.pose import make_pose_result
 import numpy as np
-import pytest
 from rosbags_bridge import message_type_name, to_rosbags
 
-conversions = pytest.importorskip('jetson_dnn_ros.ros.conversions')
 STAMP_NS = 1_700_000_000_123_456_789
 
 

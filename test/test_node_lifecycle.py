@@ -51,7 +51,7 @@ try:
 except ImportError:  # real rclpy
     _standin = None
 
-pytest.importorskip('onnxruntime')
+pytestmark = pytest.mark.standins  # see test_standins_isolation.py
 
 ros = test_standin_lifecycle.ros
 """Fixture: rclpy initialised; yields a list of nodes destroyed afterwards."""

@@ -39,6 +39,8 @@ try:
 except ImportError:  # real rclpy
     _standin = None
 
+pytestmark = pytest.mark.standins  # see test_standins_isolation.py
+
 
 @pytest.fixture
 def ros():

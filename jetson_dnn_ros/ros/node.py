@@ -948,31 +948,68 @@ def _label_info_type():
 
 
 def run_nodes(create: Callable[[], Sequence[Any]], args=None) -> None:
-    """Init rclpy, create nodes, spin them in one multi-threaded executor, shut down.
+    """
+    Init rclpy, create nodes, spin them in one multi-threaded executor, shut down cleanly.
 
     Never triggers lifecycle transitions: launch files or ``ros2 lifecycle`` drive them.
+    Ctrl-C (SIGINT), SIGTERM and a shutdown of the context from outside are a normal end:
+    Humble's signal handlers shut the context down, and ``spin`` then returns or raises
+    ``ExternalShutdownException`` or ``KeyboardInterrupt``; none of them is an error and the
+    process exits 0. At the end each node releases its resources (pipeline, engine, GPU
+    memory, publishers, timers; see :func:`_release_nodes`) and is destroyed, then the
+    context is shut down. Any other exception is re-raised after that cleanup.
 
     :param create: called after ``rclpy.init``; returns the nodes to spin.
     :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).
     """
-    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.logging import get_logger
     rclpy.init(args=args)
+    log = get_logger('jetson_dnn_ros')
     nodes: List[Any] = []
+    names: List[str] = []   # taken while the context is valid, for the log lines at the end
+    executor = None
     try:
         nodes = list(create())
+        names = [node.get_fully_qualified_name() for node in nodes]
         executor = MultiThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
+        log.info(f'spinning {", ".join(names)}')
         executor.spin()
-    except KeyboardInterrupt:
-        pass
-    except Exception as exc:  # noqa: B902 - ExternalShutdownException on Humble
-        if type(exc).__name__ != 'ExternalShutdownException':
-            raise
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass  # Ctrl-C, SIGTERM or the launch system ending the process: a normal end
     finally:
-        for node in nodes:
-            node.destroy_node()
+        if executor is not None:
+            executor.shutdown()
+        _release_nodes(nodes, names, log)
         rclpy.try_shutdown()
+        log.info('shut down')
+
+
+def _release_nodes(nodes: Sequence[Any], names: Sequence[str], log) -> None:
+    """
+    Release each node's resources and destroy it; log (never raise) what fails.
+
+    A :class:`DnnNode` closes its pipeline (engine, GPU memory) and destroys its publishers,
+    subscriptions and timers whatever its lifecycle state; every node is then destroyed.
+
+    :param nodes: the nodes, in creation order.
+    :param names: their fully qualified names (``names[i]`` of ``nodes[i]``; may be shorter).
+    :param log: an rclpy logger for failures.
+    """
+    for index, node in enumerate(nodes):
+        name = names[index] if index < len(names) else type(node).__name__
+        try:
+            release = getattr(node, '_release', None)
+            if release is not None:
+                release()
+        except Exception as exc:  # noqa: B902 - the other nodes are still released
+            log.error(f'{name}: releasing resources failed: {_describe(exc)}')
+        try:
+            node.destroy_node()
+        except Exception as exc:  # noqa: B902
+            log.error(f'{name}: destroy_node failed: {_describe(exc)}')
 
 
 def run_node(node_class, args=None) -> None:

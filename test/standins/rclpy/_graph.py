@@ -124,7 +124,7 @@ class PublisherImpl(_Endpoint):
         GRAPH.publish(self, msg)
 
     def get_subscription_count(self):
-        return GRAPH.count('sub', self.topic)
+        return GRAPH.matched(self)
 
 
 class SubscriptionImpl(_Endpoint):
@@ -141,7 +141,7 @@ class SubscriptionImpl(_Endpoint):
             return self.queue.popleft()
 
     def get_publisher_count(self):
-        return GRAPH.count('pub', self.topic)
+        return GRAPH.matched(self)
 
 
 def _pop_pair(queue):
@@ -362,6 +362,23 @@ class Graph:
                     sub.queue.append(copy.deepcopy(msg))
             self.generation += 1
             self.cond.notify_all()
+
+    def matched(self, endpoint):
+        """
+        Return how many endpoints are matched with ``endpoint`` (rmw ``*_count_matched_*``).
+
+        DDS matches a publisher and a subscription of the same topic and type with compatible
+        QoS only: an incompatible peer is in the graph (``count_subscribers``) but not matched
+        (``Publisher.get_subscription_count``).
+        """
+        with self.cond:
+            if endpoint in self.publishers:
+                return sum(1 for sub in self.subscriptions if sub.topic == endpoint.topic and
+                           sub.type_name == endpoint.type_name and
+                           incompatible_policy(endpoint.qos, sub.qos) is None)
+            return sum(1 for pub in self.publishers if pub.topic == endpoint.topic and
+                       pub.type_name == endpoint.type_name and
+                       incompatible_policy(pub.qos, endpoint.qos) is None)
 
     def count(self, kind, topic):
         with self.cond:

@@ -24,6 +24,12 @@ nothing ready it waits up to ``timeout_sec`` (``None`` or negative: forever; ``0
 a publish, a timer to fall due or a clock change. An exception raised by a callback propagates
 out of ``spin_once`` and ``spin``, as upstream.
 
+A context shut down from outside (a SIGINT or SIGTERM through rclpy's handlers, another thread's
+``rclpy.shutdown``) makes ``wait_for_ready_callbacks`` raise ``ExternalShutdownException``, which
+``spin``/``spin_once`` let through, as upstream (``_wait_for_ready_callbacks``: "if not
+self._context.ok(): raise ExternalShutdownException()"); an executor shut down itself raises
+the internal ``ShutdownException`` and returns quietly.
+
 ``MultiThreadedExecutor`` runs callbacks in a thread pool, honouring callback groups, as
 upstream (see its docstring).
 """
@@ -254,17 +260,21 @@ class Executor:
         return min(waits) if waits else None
 
     def wait_for_ready_callbacks(self, timeout_sec=None, nodes=None, condition=None):
-        """Return ``(handler, entity, node)`` of the next ready callback.
+        """
+        Return ``(handler, entity, node)`` of the next ready callback.
 
-        :raises ShutdownException: if the context or the executor is shut down.
+        :raises ShutdownException: if the executor is shut down.
+        :raises ExternalShutdownException: if the context is shut down.
         :raises TimeoutException: if nothing became ready within ``timeout_sec``.
         :raises ConditionReachedException: if ``condition()`` became true.
         """
         timeout_nsec = timeout_sec_to_nsec(timeout_sec)
         deadline = None if timeout_nsec < 0 else time.monotonic() + timeout_nsec / 1e9
         while True:
-            if not self._context.ok() or self._is_shutdown:
+            if self._is_shutdown:
                 raise ShutdownException()
+            if not self._context.ok():
+                raise ExternalShutdownException()
             if condition is not None and condition():
                 raise ConditionReachedException()
             generation = _graph.GRAPH.generation

@@ -56,7 +56,7 @@ class Publisher:
                 raise TypeError('Expected {}, got {}'.format(self.msg_type, type(msg)))
 
     def get_subscription_count(self):
-        """Return the number of subscriptions on this topic (any QoS)."""
+        """Return the number of subscriptions matched with this publisher (compatible QoS)."""
         with self.handle:
             return self.__publisher.get_subscription_count()
 

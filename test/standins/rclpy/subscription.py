@@ -39,7 +39,7 @@ class Subscription:
             callback_group, subscription_impl, topic)
 
     def get_publisher_count(self):
-        """Return the number of publishers on this topic (any QoS)."""
+        """Return the number of publishers matched with this subscription (compatible QoS)."""
         return self.__subscription.get_publisher_count()
 
     @property
