@@ -156,7 +156,7 @@ class _BagReader:
                 self._reader.open()
                 store = _typestore()
                 self._deserialize = store.deserialize_cdr
-        except Exception as exc:  # rosbags raises ReaderError, AnyReaderError, …
+        except Exception as exc:  # noqa: B902 - rosbags: ReaderError, AnyReaderError, …
             raise ImageEncodingError(f'cannot open bag {self.path}: {exc}') from exc
         return self
 
@@ -271,7 +271,7 @@ def read_image_records(bag_path, topic: Optional[str] = None,
                 msg = reader.deserialize(raw, conn.msgtype)
                 image, encoding = decode_image_msg(msg, conn.msgtype)
                 header = _header(msg)
-            except Exception as exc:
+            except Exception as exc:  # noqa: B902 - any undecodable message -> error or on_error
                 if on_error is None:
                     raise ImageEncodingError(
                         f'{conn.topic} message {index} in {bag_path}: {exc}') from exc
@@ -346,7 +346,7 @@ def _open_writer(path: Path, storage: str):
     try:
         writer = Writer(path, version=BAG_VERSION, storage_plugin=plugin)
         writer.open()
-    except Exception as exc:  # rosbags raises WriterError, OSError, …
+    except Exception as exc:  # noqa: B902 - rosbags: WriterError, OSError, …
         raise ImageEncodingError(f'cannot create bag {path}: {exc}') from exc
     return writer
 

@@ -141,7 +141,7 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
                              f'got {actual}; the file was deleted. Fix the descriptor sha256 '
                              'or the url')
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException:  # noqa: B902 - remove the partial file, then re-raise
         tmp.unlink(missing_ok=True)
         raise
     return dest
