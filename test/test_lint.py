@@ -182,12 +182,19 @@ def test_blind_excepts_are_marked():
 # -- ament_pep257 ----------------------------------------------------------------------------
 
 
+def _run_template(module, message):
+    """Run ``module.main(argv=['.', 'test'])`` as ros2pkg's template does; False if absent."""
+    main = _import(module, 'main')
+    if main is None:
+        return False
+    rc = main(argv=['.', 'test'])
+    assert rc == 0, message
+    return True
+
+
 def test_pep257(monkeypatch):
     monkeypatch.chdir(ROOT)
-    main = _import('ament_pep257.main', 'main')
-    if main is not None:
-        rc = main(argv=['.', 'test'])
-        assert rc == 0, 'Found code style errors / warnings'
+    if _run_template('ament_pep257.main', 'Found code style errors / warnings'):
         return
     if _import('pydocstyle', '__version__') is None:
         _missing('ament_pep257 (or pydocstyle)')
@@ -346,10 +353,7 @@ def _copyright_problems(paths):
 
 def test_copyright(monkeypatch):
     monkeypatch.chdir(ROOT)
-    main = _import('ament_copyright.main', 'main')
-    if main is not None:
-        rc = main(argv=['.', 'test'])
-        assert rc == 0, 'Found errors'
+    if _run_template('ament_copyright.main', 'Found errors'):
         return
     problems = _copyright_problems(['.', 'test'])
     assert not problems, 'ament_copyright rules:\n' + '\n'.join(problems)
