@@ -18,12 +18,13 @@ The ROS 2 linters that ``colcon test`` runs, run the way ros2pkg's ament_python 
 ``test_flake8``, ``test_pep257`` and ``test_copyright`` call ``ament_flake8``, ``ament_pep257``
 and ``ament_copyright`` in the package folder exactly as ros2/ros2cli
 ``ros2pkg/resource/ament_python/test_{flake8,pep257,copyright}.py.em`` do, except that
-ament_flake8 gets ROS 2 Humble's configuration explicitly (``test/ament_flake8_humble.ini``, a
-copy of Humble's ``ament_flake8.ini``). CI installs the real ament_flake8 and ament_pep257 from
-PyPI (``ament-lint-flake8``, ``ament-lint-pep257``) with the flake8 plugins Humble uses
-(``.[test]``). ament_copyright is not on PyPI: where it is not importable, the same rules are
-applied by this module (``_copyright_problems``, a port of Humble's crawler and parser), and the
-port itself is tested against the cases ament_copyright distinguishes.
+ament_flake8 runs in a child process and gets ROS 2 Humble's configuration explicitly
+(``test/ament_flake8_humble.ini``, a copy of Humble's ``ament_flake8.ini``). CI installs the
+real ament_flake8 and ament_pep257 from PyPI (``ament-lint-flake8``, ``ament-lint-pep257``)
+with the flake8 plugins Humble uses (``.[test]``). ament_copyright is not on PyPI: where it is
+not importable, the same rules are applied by this module (``_copyright_problems``, a port of
+Humble's crawler and parser), and the port itself is tested against the cases ament_copyright
+distinguishes.
 
 Where a linter is missing outside CI (``$CI`` unset) its test falls back to the plain tool
 (``flake8`` with Humble's configuration, ``pydocstyle`` with ament's convention) or skips; in CI
