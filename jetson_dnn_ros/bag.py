@@ -164,7 +164,7 @@ class _BagReader:
                 self._deserialize = _typestore().deserialize_cdr
         except ImageEncodingError:
             raise
-        except Exception as exc:  # rosbags raises ReaderError, AnyReaderError, …
+        except Exception as exc:  # noqa: B902 - rosbags: ReaderError, AnyReaderError, …
             raise ImageEncodingError(f'cannot open bag {self.path}: {exc}') from exc
         return self
 
@@ -329,7 +329,7 @@ def read_image_records(bag_path, topic: Optional[str] = None,
                 msg = reader.deserialize(raw, conn.msgtype)
                 image, encoding = decode_image_msg(msg, conn.msgtype, max_pixels)
                 header = _header(msg)
-            except Exception as exc:
+            except Exception as exc:  # noqa: B902 - any undecodable message -> error or on_error
                 if on_error is None:
                     raise ImageEncodingError(
                         f'{conn.topic} message {index} in {bag_path}: {exc}') from exc
@@ -421,7 +421,7 @@ def _open_writer(path: Path, storage: str, overwrite: bool = False):
     except OSError as exc:
         stage.__exit__(type(exc), exc, None)
         raise
-    except Exception as exc:  # rosbags raises WriterError
+    except Exception as exc:  # noqa: B902 - rosbags raises WriterError
         stage.abort()
         raise ImageEncodingError(f'cannot create bag {path}: {exc}') from exc
     return writer, stage

@@ -537,7 +537,7 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
             with Pipeline.from_model(model or name, backend=backend) as pipeline:
                 timing = time_pipeline(pipeline, image, iterations, overlay, warmup)
                 device = pipeline.backend.describe()
-        except Exception as exc:  # a benchmark reports a broken task and goes on
+        except Exception as exc:  # noqa: B902 - a broken task is reported, the rest go on
             notes.append(f'{task}: skipped {name}: {type(exc).__name__}: {exc}')
             continue
         row = {'task': task, 'model': name, 'backend': f'{device["backend"]} '

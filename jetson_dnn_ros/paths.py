@@ -59,7 +59,9 @@ def share_dirs() -> List[Path]:
     try:  # a sourced ROS 2 workspace
         from ament_index_python.packages import get_package_share_directory
         dirs.append(Path(get_package_share_directory(PACKAGE)))
-    except Exception:
+    except (ImportError, LookupError, OSError):
+        # no ament_index_python, package not installed (PackageNotFoundError is a KeyError),
+        # AMENT_PREFIX_PATH unset (EnvironmentError)
         pass
     dirs.append(_CHECKOUT)
     dirs.append(Path(sys.prefix) / 'share' / PACKAGE)

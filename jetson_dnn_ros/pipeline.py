@@ -146,7 +146,7 @@ class Pipeline:
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
             return cls(descriptor, instance, params=params)
-        except Exception:
+        except Exception:  # noqa: B902 - close the backend, then re-raise
             instance.close()
             raise
 

@@ -146,7 +146,7 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
                              f'got {actual}; the file was deleted. Fix the descriptor sha256 '
                              'or the url')
         os.replace(tmp, dest)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: B902 - remove the partial file, then re-raise
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):  # a full disk while writing, a vanished folder
             raise _cache_error(dest, exc) from None

@@ -30,7 +30,7 @@ GOOD = ('dog_0', 'peds_0')
 
 @pytest.fixture(scope='module')
 def photo_dir(tmp_path_factory, data_dir):
-    """A folder with two real photos and one corrupt JPEG (copied into a temp folder)."""
+    """Return a folder with two real photos and one corrupt JPEG (copied into a temp folder)."""
     folder = tmp_path_factory.mktemp('photos')
     for name in GOOD:
         shutil.copy(data_dir / 'images' / f'{name}.jpg', folder / f'{name}.jpg')

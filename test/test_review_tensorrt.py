@@ -127,7 +127,7 @@ def test_close_on_another_thread_releases_the_primary_context(standin, tmp_path)
     def shutdown():  # e.g. a lifecycle cleanup callback on an executor thread
         try:
             backend.close()
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: B902 - reported below
             errors.append(exc)
 
     t = threading.Thread(target=shutdown, name='executor')
@@ -139,7 +139,7 @@ def test_close_on_another_thread_releases_the_primary_context(standin, tmp_path)
 
 
 def test_standin_detach_out_of_thread_is_a_no_op_as_in_pycuda(standin):
-    """pycuda ``context::detach``: not current and not the owner thread -> nothing released."""
+    """Check pycuda ``context::detach``: not current, not the owner thread -> nothing released."""
     trt, cuda = standin
     cuda.init()
     ctx = cuda.Device(0).retain_primary_context()
@@ -291,8 +291,11 @@ def test_int8_calibration_refuses_a_spec_whose_channels_do_not_fit(standin, tmp_
 
 
 def test_standin_calibration_profile_api_and_first_profile_fallback(standin):
-    """``set_calibration_profile``/``get_calibration_profile`` as in pyCore.cpp; without one
-    TensorRT calibrates at the OPT shapes of the first optimization profile."""
+    """
+    Check ``set_calibration_profile``/``get_calibration_profile`` as in pyCore.cpp.
+
+    Without one, TensorRT calibrates at the OPT shapes of the first optimization profile.
+    """
     trt, cuda = standin
     builder = trt.Builder(trt.Logger())
     config = builder.create_builder_config()
@@ -320,6 +323,7 @@ def test_standin_calibration_profile_api_and_first_profile_fallback(standin):
         memory = cuda.mem_alloc(6 * 4)
 
         class Calibrator(trt.IInt8EntropyCalibrator2):
+
             def __init__(self):
                 trt.IInt8EntropyCalibrator2.__init__(self)
                 self.left = 2
@@ -412,6 +416,7 @@ def test_calibrator_object_needs_a_calibration_id(standin, tmp_path):
     path = identity_model(tmp_path / 'ident.onnx', shape=(1, 3, 8, 8))
 
     class Calibrator(trt.IInt8EntropyCalibrator2):
+
         def get_batch(self, names):
             return None
 

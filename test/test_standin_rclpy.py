@@ -1100,6 +1100,7 @@ def test_full_cycle_and_shutdown(ros):
     seen = []
 
     class Cycle(Managed):
+
         def on_shutdown(self, state):
             seen.append(state.label)
             return TransitionCallbackReturn.SUCCESS
@@ -1120,10 +1121,12 @@ def test_full_cycle_and_shutdown(ros):
 
 def test_on_activate_override_must_call_super(ros):
     class Forgetful(Managed):
+
         def on_activate(self, state):
             return TransitionCallbackReturn.SUCCESS  # no super(): publishers stay disabled
 
     class Careful(Managed):
+
         def on_activate(self, state):
             return super().on_activate(state)
 
@@ -1139,6 +1142,7 @@ def test_on_activate_override_must_call_super(ros):
 
 def test_managed_entities_and_destroying_lifecycle_publishers(ros):
     class Refuses(ManagedEntity):
+
         def on_configure(self, state):
             return TransitionCallbackReturn.FAILURE
 

@@ -38,7 +38,7 @@ def tensorrt_usable() -> bool:
         import pycuda.driver as cuda
         cuda.init()
         return cuda.Device.count() > 0
-    except Exception:
+    except Exception:  # noqa: B902 - a probe: any CUDA failure means no GPU
         return False
 
 

@@ -128,7 +128,7 @@ def _current() -> Optional[tuple]:
         cuda.init()
         dev = cuda.Device(0)
         return trt.__version__, dev.name(), tuple(dev.compute_capability())
-    except Exception:
+    except Exception:  # noqa: B902 - a probe: no TensorRT/CUDA -> no device info
         return None
 
 

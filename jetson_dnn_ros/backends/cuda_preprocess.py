@@ -182,7 +182,7 @@ def _compile():
         raise BackendError(f'pycuda.compiler is not available: {exc}') from exc
     try:
         module = SourceModule(KERNEL_SOURCE, no_extern_c=True, options=['-O3'])
-    except Exception as exc:  # pycuda.driver.CompileError and driver errors
+    except Exception as exc:  # noqa: B902 - pycuda CompileError and driver errors
         raise BackendError(f'cannot compile the GPU preprocessing kernel (is nvcc on PATH? '
                            f'set CUDA_ROOT or use_gpu_preprocessing=False): {exc}') from exc
     return module

@@ -204,7 +204,7 @@ def atomic_write(path, data: Union[bytes, bytearray, memoryview]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: B902 - remove the temp file, then re-raise
         try:
             os.unlink(tmp)
         except OSError:

@@ -436,7 +436,7 @@ class TensorRTBackend(InferenceBackend):
                            engine_file_path, timing_cache, progress, verbose)
                 self._stream = self._cuda.Stream()
                 self._describe_io()
-        except BaseException:
+        except BaseException:  # noqa: B902 - release CUDA resources, then re-raise
             self._release()
             raise
 

@@ -85,6 +85,7 @@ def incompatible_policy(pub_qos, sub_qos):
 
 
 class _Endpoint:
+
     def __init__(self, node, topic, msg_type, qos, event_callbacks):
         self.node = node
         self.context = node.context

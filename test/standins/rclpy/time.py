@@ -1,3 +1,4 @@
+# noqa: A005 -- stand-in for rclpy.time: keeps rclpy's module name, shadowing stdlib time
 # Copyright 2026 The jetson_dnn_ros Authors
 #
 # Licensed under the Apache License, Version 2.0 (the "License");

@@ -364,7 +364,7 @@ class OnnxParser:
         import onnx
         try:
             proto = onnx.load_from_string(bytes(model))
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any parse failure is a parser error
             self._errors.append(ParserError(ErrorCode.INVALID_GRAPH,
                                             f'Failed to parse ONNX model: {exc}'))
             return False

@@ -360,7 +360,7 @@ class LifecycleNodeMixin(ManagedEntity):
             return TransitionCallbackReturn.SUCCESS
         try:
             return callback(previous_state)
-        except Exception:
+        except Exception:  # noqa: B902 - as rclpy: a raising callback -> ERROR
             return TransitionCallbackReturn.ERROR
 
     def __change_state(self, transition_id):
