@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Read camera images from rosbags and write results into rosbags, without ROS.
+"""
+Read camera images from rosbags and write results into rosbags, without ROS.
 
 Everything goes through :mod:`rosbags` (pure Python): rosbag2 folders and single ``.db3``
 (sqlite3) or ``.mcap`` files are read with ``rosbags.rosbag2.Reader``, ROS 1 ``.bag`` files with
@@ -56,7 +57,8 @@ VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpe
 
 @dataclass(frozen=True)
 class Header:
-    """The ``std_msgs/Header`` of an image: when and in which frame it was taken.
+    """
+    The ``std_msgs/Header`` of an image: when and in which frame it was taken.
 
     :param stamp_ns: acquisition time in nanoseconds since the epoch (``sec * 1e9 + nanosec``).
     :param frame_id: the camera's optical frame (x right, y down, z forward).
@@ -81,7 +83,8 @@ class Header:
 
 
 class BagImage(NamedTuple):
-    """One decoded image message with its bag receive timestamp.
+    """
+    One decoded image message with its bag receive timestamp.
 
     :param topic: the topic it was recorded on.
     :param header: its :class:`Header`.
@@ -100,7 +103,8 @@ class BagImage(NamedTuple):
 
 @dataclass(frozen=True)
 class CameraInfo:
-    """Intrinsics of a camera from ``sensor_msgs/CameraInfo``.
+    """
+    Intrinsics of a camera from ``sensor_msgs/CameraInfo``.
 
     :param header: the message header (frame_id = camera optical frame).
     :param width: image width in pixels the intrinsics refer to.
@@ -227,7 +231,8 @@ def image_topics(bag_path) -> List[Tuple[str, str]]:
 
 
 def default_image_topic(bag_path) -> str:
-    """Pick the image topic to process: the first raw Image topic, else the first compressed.
+    """
+    Pick the image topic to process: the first raw Image topic, else the first compressed.
 
     :raises ImageEncodingError: if the bag has no image topic.
     """
@@ -240,7 +245,8 @@ def default_image_topic(bag_path) -> str:
 
 
 def topic_namespace(topic: str) -> str:
-    """Return the namespace result topics go into (``''`` for a root topic).
+    """
+    Return the namespace result topics go into (``''`` for a root topic).
 
     ``/camera/image_raw`` and ``/camera/image_raw/compressed`` both give ``/camera``;
     ``/image`` gives ``''``.
@@ -305,11 +311,12 @@ def read_image_records(bag_path, topic: Optional[str] = None,
     with _BagReader(bag_path) as reader:
         conns = [c for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)]
         if topic is not None:
+            image_topics = sorted({c.topic for c in conns})
             conns = [c for c in conns if c.topic == topic]
             if not conns:
                 raise ImageEncodingError(
                     f'topic {topic!r} is not an Image/CompressedImage topic of {bag_path}; '
-                    f'image topics: {sorted({c.topic for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)})}')  # noqa: E501
+                    f'image topics: {image_topics}')
         stats = stats if stats is not None else ReadStats()
         known = [c.msgcount for c in conns]
         stats.expected = None if any(n is None for n in known) or not reader._robust \
@@ -340,7 +347,8 @@ def read_image_records(bag_path, topic: Optional[str] = None,
 
 def read_images(bag_path, topic: Optional[str] = None
                 ) -> Iterator[Tuple[str, Header, np.ndarray, str]]:
-    """Iterate over ``(topic, header, image, encoding)`` of a bag's image messages.
+    """
+    Iterate over ``(topic, header, image, encoding)`` of a bag's image messages.
 
     See :func:`read_image_records` (which also gives the bag timestamp).
     """
@@ -432,13 +440,13 @@ def _finish_writer(writer, stage, ok: bool) -> None:
     if not ok:
         try:
             writer.abort()
-        except Exception:  # already broken; the staged folder goes anyway
+        except Exception:  # noqa: B902 - already broken; the staged folder goes anyway
             pass
         stage.abort()
         return
     try:
         writer.close()
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: B902 - clean up, then re-raise
         stage.__exit__(type(exc), exc, None)
         raise
     stage.__exit__(None, None, None)
@@ -588,7 +596,7 @@ class BagResultWriter:
         data = self._store.serialize_cdr(msg, msgtype)
         try:
             self._writer.write(conn, int(timestamp_ns), data)
-        except Exception as exc:  # disk full, read-only: OSError or sqlite's apsw errors
+        except Exception as exc:  # noqa: B902 - disk full, read-only: OSError or apsw errors
             if _is_storage_error(exc):
                 raise _write_error(self.path, exc) from exc
             raise
@@ -606,7 +614,8 @@ class BagResultWriter:
     def write(self, result, header: Header, timestamp_ns: int, source_topic: str,
               overlay_bgr: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None,
               encoding: str = 'bgr8', camera_info: Optional[CameraInfo] = None) -> List[str]:
-        """Write one result (and its overlay) with the source image's header and timestamp.
+        """
+        Write one result (and its overlay) with the source image's header and timestamp.
 
         :param result: a task result (dispatch on ``result.task``).
         :param header: the source image's :class:`Header`, copied into every message.
@@ -696,7 +705,7 @@ class BagResultWriter:
                 self.close()
             else:
                 self.abort()
-        except BaseException as error:
+        except BaseException as error:  # noqa: B902 - storage errors named, then re-raised
             if _is_storage_error(error):
                 raise _write_error(self.path, error) from error
             raise
@@ -808,7 +817,7 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
                     msg.camera_info(header, w, h, k), CAMERA_INFO_TYPE))
             count += 1
         ok = True
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: B902 - abort the bag, then re-raise
         _finish_writer(writer, stage, False)
         if _is_storage_error(exc):
             raise _write_error(Path(out_path), exc) from exc
@@ -816,7 +825,7 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
     if ok:
         try:
             _finish_writer(writer, stage, True)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: B902 - storage errors named, then re-raised
             if _is_storage_error(exc):
                 raise _write_error(Path(out_path), exc) from exc
             raise

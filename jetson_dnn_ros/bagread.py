@@ -140,6 +140,7 @@ def _truncation_vfs():
     import apsw
 
     class File(apsw.VFSFile):
+
         def xRead(self, amount, offset):  # noqa: N802 (apsw's method name)
             data = super().xRead(amount, offset)
             if offset == 0 and len(data) >= 32:
@@ -154,6 +155,7 @@ def _truncation_vfs():
             return data
 
     class Vfs(apsw.VFS):
+
         def __init__(self):
             super().__init__(VFS_NAME, '')
 
@@ -302,7 +304,7 @@ class _Mcap:
         reader = McapReader(self.path)
         try:
             reader.open()
-        except Exception:  # truncated or damaged summary: scan instead
+        except Exception:  # noqa: B902 - truncated or damaged summary: scan instead
             return False
         try:
             for conn in reader.connections:
@@ -337,7 +339,7 @@ class _Mcap:
             if len(payload) != csize:
                 raise ValueError(f'{csize} compressed bytes announced, {len(payload)} present')
             return decompress(payload, compression, size, crc)
-        except Exception as exc:  # struct.error, ReaderError, zstd/lz4 errors
+        except Exception as exc:  # noqa: B902 - struct.error, ReaderError, zstd/lz4 errors
             _report(on_damage, where, f'damaged chunk ({exc}); its messages are lost')
             return None
 
@@ -402,7 +404,7 @@ class RobustReader:
                 if not name.is_file():
                     raise ImageEncodingError(f'bag file {name} is missing')
                 self._files.append(_Sqlite(name) if self.storage == 'sqlite3' else _Mcap(name))
-        except BaseException:
+        except BaseException:  # noqa: B902 - clean up, then re-raise
             self.close()
             raise
         names: Dict[str, str] = {}

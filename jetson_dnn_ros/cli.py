@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""``jetson-dnn``: the offline tool (no ROS needed).
+"""
+``jetson-dnn``: the offline tool (no ROS needed).
 
 Subcommands::
 
@@ -74,7 +75,8 @@ def subcommand(fn: Callable) -> Callable:
 # -- run -------------------------------------------------------------------------------------
 
 def bag_target(path, storage: Optional[str] = None):
-    """Return ``(bag folder, storage)`` for an output bag name.
+    """
+    Return ``(bag folder, storage)`` for an output bag name.
 
     ``out.mcap`` → (``out``, ``mcap``), ``out.db3`` → (``out``, ``sqlite3``); any other name
     is the folder itself with ``storage`` (default ``sqlite3``).
@@ -441,7 +443,8 @@ def machine_description() -> str:
 
 
 def bench_image(path: Optional[str] = None, size=(1920, 1080)) -> np.ndarray:
-    """Return the benchmark input: a real photo resized to ``size`` (W, H), uint8 BGR.
+    """
+    Return the benchmark input: a real photo resized to ``size`` (W, H), uint8 BGR.
 
     :raises FileNotFoundError: if the photo is missing.
     """
@@ -468,7 +471,8 @@ def _median_ms(samples: Sequence[float]) -> float:
 
 def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bool = False,
                   warmup: int = 3) -> dict:
-    """Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
+    """
+    Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
 
     End-to-end = ``pipeline.process`` (preprocess + infer + decode) plus drawing the overlay
     when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs.
@@ -504,7 +508,8 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
                   overlay: bool = False, image_path: Optional[str] = None, warmup: int = 3,
                   peer: bool = True, out=None, models: Optional[Sequence[str]] = None
                   ) -> List[dict]:
-    """Benchmark each task's default model at 1920×1080 and print a markdown table.
+    """
+    Benchmark each task's default model at 1920×1080 and print a markdown table.
 
     Prints median end-to-end and engine-only times and their ratio (target ≤ 1.05 without
     overlay, ≤ 1.10 with), then — with ``peer`` — our YOLOX-nano pipeline against the
@@ -564,7 +569,8 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
 
 def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str = 'auto',
                           warmup: int = 3, model: str = 'yolox_nano') -> dict:
-    """Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
+    """
+    Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
 
     Both use the same backend object; our pipeline runs with the demo's settings
     (score 0.1, IoU 0.45, class-agnostic NMS).

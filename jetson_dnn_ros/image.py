@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Image encodings: buffer views and colour conversion, without ROS.
+"""
+Image encodings: buffer views and colour conversion, without ROS.
 
 Encodings follow ``sensor_msgs/image_encodings.hpp`` (ROS 2 Humble): ``yuv422`` is UYVY
 (U0 Y0 V0 Y1) and ``yuv422_yuy2`` is YUYV (Y0 U0 Y1 V0). Arrays are row-major, (H, W, C) for
@@ -30,7 +31,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class EncodingInfo:
-    """Memory layout of one encoding.
+    """
+    Memory layout of one encoding.
 
     :param channels: values per pixel (2 for packed yuv422: one chroma and one luma byte).
     :param dtype: numpy dtype of one value (little-endian form).
@@ -72,7 +74,8 @@ INPUT_ENCODINGS = ('rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'mono16',
 
 
 def encoding_info(encoding: str) -> EncodingInfo:
-    """Return the layout of ``encoding``.
+    """
+    Return the layout of ``encoding``.
 
     :param encoding: a ``sensor_msgs/image_encodings`` name, e.g. ``bgr8``.
     :return: its :class:`EncodingInfo`.
@@ -88,7 +91,8 @@ def encoding_info(encoding: str) -> EncodingInfo:
 
 def image_from_buffer(data, height: int, width: int, encoding: str,
                       step: Optional[int] = None, is_bigendian: bool = False) -> np.ndarray:
-    """View a raw image buffer as an array, without copying.
+    """
+    View a raw image buffer as an array, without copying.
 
     :param data: the pixel bytes (``bytes``, ``bytearray``, ``memoryview``,
         ``array.array('B')`` or a uint8 ndarray), rows ``step`` bytes apart.
@@ -132,7 +136,8 @@ def image_from_buffer(data, height: int, width: int, encoding: str,
 
 
 def check_image(image: np.ndarray, encoding: str) -> EncodingInfo:
-    """Check that an array has the shape and dtype its encoding implies.
+    """
+    Check that an array has the shape and dtype its encoding implies.
 
     :param image: (H, W) or (H, W, C) array.
     :param encoding: a name from :data:`ENCODINGS`.
@@ -168,7 +173,8 @@ _TO_COLOR = {
 
 
 def convert_color(image: np.ndarray, encoding: str, target: str) -> np.ndarray:
-    """Convert an image to 8-bit ``rgb``, ``bgr`` or ``gray``.
+    """
+    Convert an image to 8-bit ``rgb``, ``bgr`` or ``gray``.
 
     mono16 is reduced to 8 bits by keeping the high byte (``value >> 8``).
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Input discovery for the offline tools: image file, folder, glob, video or bag → frames.
+"""
+Input discovery for the offline tools: image file, folder, glob, video or bag → frames.
 
 :func:`iter_frames` expands one ``--input`` value into :class:`Frame` tuples
 ``(name, header or None, image, encoding)``. A bad item (corrupt JPEG, undecodable bag message)

@@ -437,7 +437,7 @@ def _abort_sink(sink) -> None:
             sink.abort()
         elif isinstance(sink, FolderSink):
             sink.close()
-    except Exception:  # the staged folder is deleted anyway
+    except Exception:  # noqa: B902 - the staged folder is deleted anyway
         pass
 
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The model zoo: find a named model locally or download it from its pinned URL.
+"""
+The model zoo: find a named model locally or download it from its pinned URL.
 
 A descriptor's ``file`` is looked up (through :func:`jetson_dnn_ros.paths.find_file`) in the
 descriptor's folder, the cache folder ``$JETSON_DNN_CACHE`` and the data folder
@@ -43,7 +44,8 @@ USER_AGENT = 'jetson_dnn_ros-zoo/0.1'
 
 @dataclass(frozen=True)
 class ZooEntry:
-    """One row of :func:`list_models`.
+    """
+    One row of :func:`list_models`.
 
     :param name: descriptor name (``--model`` value).
     :param task: the model's task.
@@ -67,7 +69,8 @@ def sha256_file(path) -> str:
 
 
 def cache_path(descriptor: ModelDescriptor) -> Path:
-    """Return where :func:`pull` stores the descriptor's file in the cache folder.
+    """
+    Return where :func:`pull` stores the descriptor's file in the cache folder.
 
     A relative ``file`` keeps its relative path under the cache; an absolute one is stored
     as ``models/<basename>``.
@@ -169,7 +172,8 @@ def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescrip
 
 def pull(descriptor_or_name: Union[str, ModelDescriptor], force: bool = False,
          progress: bool = True) -> Path:
-    """Return the local ONNX file of a model, downloading it into the cache if needed.
+    """
+    Return the local ONNX file of a model, downloading it into the cache if needed.
 
     Order: (1) a local file (descriptor folder, cache, data folder), (2) the cache, (3) a
     download of the descriptor's pinned ``url`` into :func:`cache_path`, verified against
@@ -195,7 +199,8 @@ def pull(descriptor_or_name: Union[str, ModelDescriptor], force: bool = False,
 
 
 def list_models(directory=None) -> Tuple[ZooEntry, ...]:
-    """Return every known model with its task, local file (or None) and URL, sorted by name.
+    """
+    Return every known model with its task, local file (or None) and URL, sorted by name.
 
     :param directory: descriptor folder; None = :func:`jetson_dnn_ros.paths.models_dir`.
     """

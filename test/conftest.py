@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Shared fixtures: the real-data folder, photos, tiny ONNX model files.
+"""
+Shared fixtures: the real-data folder, photos, tiny ONNX model files.
 
 Real data (models, photos, bags) is read from ``$JETSON_DNN_DATA`` (default
 ``../shared/data``); tests that need it skip with a reason when it is absent.

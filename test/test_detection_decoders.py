@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Detection decoders on constant ONNX models whose boxes are planted at known places.
+"""
+Detection decoders on constant ONNX models whose boxes are planted at known places.
 
 Every decoder gets the same five planted objects (in network pixels of a 416×416 input):
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""GPU preprocessing kernel against the CPU Preprocessor, on real photos (needs pycuda + GPU).
+"""
+GPU preprocessing kernel against the CPU Preprocessor, on real photos (needs pycuda + GPU).
 
 Every encoding × layout × dtype × resize mode × colour order is compared element-wise with
 :class:`jetson_dnn_ros.preprocessing.Preprocessor`: the difference must stay within one pixel
@@ -101,7 +102,8 @@ def _download(cuda, tensor, stream):
 
 
 def _check(spec, gpu, image, encoding):
-    """Assert the GPU tensor is within one pixel level of the CPU Preprocessor's.
+    """
+    Assert the GPU tensor is within one pixel level of the CPU Preprocessor's.
 
     In 0..255 units, per element: ``|gpu - cpu| <= 1 level`` against the CPU path computed in
     float32, plus, for float16 tensors, the kernel's one float16 rounding of its result. The

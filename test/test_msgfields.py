@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""One message convention: live node messages and result-bag messages agree on the wire.
+"""
+One message convention: live node messages and result-bag messages agree on the wire.
 
 The node path (:mod:`jetson_dnn_ros.ros.conversions`, rclpy classes — the stand-in here) and
 the bag path (:mod:`jetson_dnn_ros.bag`, rosbags classes) both build from

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The five lifecycle nodes on real models and photos, through the rclpy stand-in graph.
+"""
+The five lifecycle nodes on real models and photos, through the rclpy stand-in graph.
 
 Every node is created in its launch-file namespace (``/<task>``), configured with the real
 model of its task from ``$JETSON_DNN_DATA``, activated, fed sensor_msgs/Image messages by a
@@ -84,7 +85,7 @@ class Harness:
         self.node = node_class(namespace=self.ns, parameter_overrides=params)
         try:
             self.probe = rclpy.create_node(f'probe_{task}')
-        except BaseException:
+        except BaseException:  # noqa: B902 - clean up, then re-raise
             self.node.destroy_node()
             raise
         self.executor = SingleThreadedExecutor()
@@ -148,7 +149,8 @@ class Harness:
 
 @pytest.fixture(autouse=True)
 def fresh_records():
-    """Start every test with empty output records of the module-scoped nodes.
+    """
+    Start every test with empty output records of the module-scoped nodes.
 
     The harnesses outlive a test and ``listen`` hands back the list an earlier test filled:
     without this, counts such as ``len(out) == 1`` depended on which tests ran before.
@@ -190,7 +192,7 @@ def active(node_class, **overrides):
         assert harness.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert harness.node.trigger_activate() == TransitionCallbackReturn.SUCCESS
         assert state_of(harness.node) == 'active'
-    except BaseException:
+    except BaseException:  # noqa: B902 - clean up, then re-raise
         harness.close()   # no node left alive when a fixture fails
         raise
     return harness

@@ -163,7 +163,8 @@ class _SignallingLock:
 
 @pytest.mark.standins
 def test_shutdown_waits_for_the_frame_in_flight_before_tearing_down(data_dir):
-    """A frame in flight when shutdown starts finishes, is dropped (not published), nothing fails.
+    """
+    A frame in flight when shutdown starts finishes, is dropped (not published), nothing fails.
 
     Shutdown waits for the frame before tearing down; the frame's result is dropped because
     it was finished after the transition began (issue 13 item 4).

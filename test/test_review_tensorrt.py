@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Review regressions of the TensorRT backend (stand-ins for TensorRT 10 and pycuda).
+"""
+Review regressions of the TensorRT backend (stand-ins for TensorRT 10 and pycuda).
 
 - Buffers and tensor addresses stay consistent after a failed shape change (one input out of
   its profile, or a failed allocation): the next call must not run on freed memory or with
@@ -176,7 +177,8 @@ def test_timing_cache_from_another_device_is_replaced(standin, tmp_path, monkeyp
 
 
 def test_infer_that_gets_the_lock_after_close_gets_backend_error(standin, tmp_path):
-    """A callback past infer()'s closed check that gets the lock after close() -> BackendError.
+    """
+    A callback past infer()'s closed check that gets the lock after close() -> BackendError.
 
     (An executor thread racing a lifecycle cleanup on another thread; it used to die with an
     AttributeError on the released CUDA context.)

@@ -767,6 +767,7 @@ def test_stream_url_input_through_opencv(tmp_path):
     writer.release()
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
+
         def log_message(self, *args):
             pass
 

@@ -88,6 +88,7 @@ def serve(ros, srv_type, callback):
 
 
 class _Lifecycle(LifecycleNode):
+
     def on_configure(self, state):
         return TransitionCallbackReturn.SUCCESS
 

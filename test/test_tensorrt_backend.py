@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""TensorRT backend against the TensorRT 10 / pycuda stand-ins (CI, no GPU).
+"""
+TensorRT backend against the TensorRT 10 / pycuda stand-ins (CI, no GPU).
 
 The stand-in engine runs the ONNX model with ONNX Runtime on the bytes it finds in simulated
 device memory, so every expected value here is either analytic (tiny models from

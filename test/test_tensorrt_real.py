@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The TensorRT backend on a real TensorRT and GPU (skipped elsewhere; ``pytest -m tensorrt``).
+"""
+The TensorRT backend on a real TensorRT and GPU (skipped elsewhere; ``pytest -m tensorrt``).
 
 Builds engines for a real model and compares their outputs with ONNX Runtime's within fp16
 tolerance, through the backend alone and through the pipeline with GPU preprocessing.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Inference backends and :func:`create_backend`, which picks one.
+"""
+Inference backends and :func:`create_backend`, which picks one.
 
 Runtimes (onnxruntime, tensorrt, pycuda) are imported only when a backend is created, so the
 package imports on machines that have none of them.

@@ -55,7 +55,8 @@ def _dims(shape) -> Tuple[Optional[int], ...]:
 
 
 class OnnxRuntimeBackend(InferenceBackend):
-    """Run an ONNX model with ONNX Runtime.
+    """
+    Run an ONNX model with ONNX Runtime.
 
     :param model_path: path of the ``.onnx`` file.
     :param providers: execution providers to try in order; ``None`` picks the best available

@@ -90,7 +90,8 @@ STAGES = ('convert', 'preprocess', 'infer', 'decode', 'publish')
 
 
 def image_qos(kind: str) -> QoSProfile:
-    """Return the image subscription QoS for the ``image_qos`` parameter.
+    """
+    Return the image subscription QoS for the ``image_qos`` parameter.
 
     :param kind: ``sensor_data`` (best effort, volatile, keep last 1), ``reliable`` (reliable,
         volatile, keep last 1) or ``system_default`` (the RMW defaults).
@@ -259,7 +260,8 @@ class FrameStats:
 
 
 class DnnNode(LifecycleNode):
-    """Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
+    """
+    Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
 
     Subclasses set :attr:`task` and override :meth:`create_outputs` and
     :meth:`publish_result`; everything else (parameters, lifecycle, input, overlay,
@@ -313,7 +315,8 @@ class DnnNode(LifecycleNode):
         """Create the task's lifecycle publishers with :meth:`lifecycle_publisher`."""
 
     def publish_result(self, result, header, image_bgr) -> None:
-        """Publish one result as the task's messages.
+        """
+        Publish one result as the task's messages.
 
         :param result: the task result dataclass (source-image pixels).
         :param header: the input image's std_msgs/Header, copied into every output.
@@ -331,7 +334,8 @@ class DnnNode(LifecycleNode):
         return False
 
     def check_values(self, values: Dict[str, Any]) -> Optional[str]:
-        """Check task parameter values against the loaded model (labels, colour maps).
+        """
+        Check task parameter values against the loaded model (labels, colour maps).
 
         :param values: every parameter value of the node after the proposed change.
         :return: None if acceptable, else the reason to reject the change.
@@ -339,7 +343,8 @@ class DnnNode(LifecycleNode):
         return None
 
     def overlay_options_for(self, values: Dict[str, Any]):
-        """Return the :class:`~jetson_dnn_ros.overlay.OverlayOptions` for ``values``.
+        """
+        Return the :class:`~jetson_dnn_ros.overlay.OverlayOptions` for ``values``.
 
         :raises ValueError: on an invalid flag string or alpha.
         """
@@ -1013,7 +1018,8 @@ def _release_nodes(nodes: Sequence[Any], names: Sequence[str], log) -> None:
 
 
 def run_node(node_class, args=None) -> None:
-    """Spin one node of ``node_class`` until shutdown (see :func:`run_nodes`).
+    """
+    Spin one node of ``node_class`` until shutdown (see :func:`run_nodes`).
 
     :param node_class: a :class:`DnnNode` subclass.
     :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).

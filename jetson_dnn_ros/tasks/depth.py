@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Monocular depth: metric depth in metres or relative inverse depth, at source resolution.
+"""
+Monocular depth: metric depth in metres or relative inverse depth, at source resolution.
 
 Two kinds of output, always stated in :attr:`DepthResult.kind`:
 
@@ -39,7 +40,8 @@ KINDS = ('metric', 'relative_inverse')
 
 @dataclass(frozen=True)
 class DepthResult:
-    """Dense depth of one image.
+    """
+    Dense depth of one image.
 
     :param depth: (H, W) float32 at the source image size (or scaled by the ``depth_size``
         option); metres along the optical axis for ``metric``, relative inverse depth (larger
@@ -81,7 +83,8 @@ def colorize_depth(depth: np.ndarray, kind: str, colormap: str = 'viridis_invert
                    equalize: bool = False,
                    range: Optional[Tuple[float, float]] = None  # noqa: A002 (contract name)
                    ) -> np.ndarray:
-    """Colour a depth map, near and far ends fixed whatever the kind.
+    """
+    Colour a depth map, near and far ends fixed whatever the kind.
 
     Values are normalised to a distance order ``d`` in [0, 1] (0 = nearest): for ``metric``
     ``d = (depth - lo) / (hi - lo)``, for ``relative_inverse`` (larger = nearer)
@@ -263,7 +266,8 @@ class _DepthDecoder(Decoder):
 
 @register_decoder('depth_metric')
 class MetricDepthDecoder(_DepthDecoder):
-    """Metric depth in metres (FastDepth, jetson-inference depthNet ``depth`` [1, 1, h, w]).
+    """
+    Metric depth in metres (FastDepth, jetson-inference depthNet ``depth`` [1, 1, h, w]).
 
     Config: ``output`` (default: the first output), ``scale`` and ``shift`` so that
     ``depth = raw * scale + shift`` metres (defaults 1 and 0; e.g. 0.001 for millimetres).
@@ -282,7 +286,8 @@ class MetricDepthDecoder(_DepthDecoder):
 
 @register_decoder('depth_relative_inverse')
 class RelativeInverseDepthDecoder(_DepthDecoder):
-    """Relative inverse depth, larger = nearer (MiDaS v2.1 [1, h, w], Depth Anything [1, h, w]).
+    """
+    Relative inverse depth, larger = nearer (MiDaS v2.1 [1, h, w], Depth Anything [1, h, w]).
 
     Config: ``output`` (default: the first output). Values are passed through unscaled.
     """

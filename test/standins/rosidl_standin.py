@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the Python message classes that rosidl generates (ROS 2 Humble).
+"""
+Stand-in for the Python message classes that rosidl generates (ROS 2 Humble).
 
 Mirrors ``rosidl_generator_py/resource/_msg.py.em`` of ``ros2/rosidl_python`` (branch humble):
 one class per message with ``__slots__``, a keyword-only constructor with every field defaulted,
@@ -100,7 +101,8 @@ def _load_msgdefs_module():
 
 
 def fielddefs():
-    """Return rosbags field definitions of every type the stand-in packages offer.
+    """
+    Return rosbags field definitions of every type the stand-in packages offer.
 
     :return: dict ``'pkg/msg/Name' -> (constants, fields)`` in rosbags' format.
     """
@@ -129,7 +131,8 @@ def _short(full_name):
 
 
 def get_message_class(full_name):
-    """Return the stand-in class of a message type, importing its package module.
+    """
+    Return the stand-in class of a message type, importing its package module.
 
     :param full_name: ``'pkg/msg/Name'``.
     :return: the message class.
@@ -482,7 +485,8 @@ def _build_class(full_name):
 
 
 def message_class(full_name):
-    """Return (building it once) the stand-in class of a message type.
+    """
+    Return (building it once) the stand-in class of a message type.
 
     :param full_name: ``'pkg/msg/Name'``.
     :return: the class.
@@ -497,7 +501,8 @@ def message_class(full_name):
 
 
 def define_package(module_globals, package):
-    """Fill a ``<package>.msg`` module with the classes of every message of ``package``.
+    """
+    Fill a ``<package>.msg`` module with the classes of every message of ``package``.
 
     :param module_globals: ``globals()`` of the ``msg`` module.
     :param package: package name, e.g. ``'sensor_msgs'``.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/__init__.py`` (branch humble), for tests without ROS 2.
+"""
+Stand-in for ``rclpy/rclpy/__init__.py`` (branch humble), for tests without ROS 2.
 
 Mirrors the names, signatures and observable semantics of rclpy 3.3 (Humble) that this
 package's nodes use: ``init``/``shutdown``/``try_shutdown``/``ok``, ``create_node``,

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/context.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/context.py`` (branch humble).
 
 A context is initialised once (``rclpy.init``) and shut down once; a second ``init`` or
 ``shutdown`` raises ``RuntimeError`` as upstream. Shutting a context down also removes its
@@ -62,7 +63,8 @@ class Context:
         return self
 
     def init(self, args=None, *, initialize_logging=True, domain_id=None):
-        """Initialise this context.
+        """
+        Initialise this context.
 
         :param args: command line arguments, ``sys.argv`` when None (``--ros-args`` remaps
             ``-r`` and parameters ``-p`` are honoured).
@@ -113,7 +115,8 @@ class Context:
         _graph.GRAPH.remove_context(self)
 
     def shutdown(self):
-        """Shut this context down.
+        """
+        Shut this context down.
 
         :raises RuntimeError: if it was never initialised.
         :raises rclpy._rclpy_pybind11.RCLError: if it is already shut down.

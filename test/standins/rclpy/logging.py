@@ -13,7 +13,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/logging.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/logging.py`` (branch humble).
 
 Logger levels live in this module (default INFO, inherited along dotted names, as rcutils).
 Records that pass the level and the logging filters are handed to Python's :mod:`logging`

@@ -325,7 +325,8 @@ class Node:
 
     # ------------------------------------------------------------------ parameters
     def declare_parameter(self, name, value=None, descriptor=None, ignore_override=False):
-        """Declare and initialize a parameter; return it.
+        """
+        Declare and initialize a parameter; return it.
 
         :raises ParameterAlreadyDeclaredException: if declared before.
         :raises InvalidParameterTypeException: if an override has another type.
@@ -339,7 +340,8 @@ class Node:
         return self.declare_parameters('', [args], ignore_override)[0]
 
     def declare_parameters(self, namespace, parameters, ignore_override=False):
-        """Declare a list of ``(name[, value_or_type[, descriptor]])`` parameters.
+        """
+        Declare a list of ``(name[, value_or_type[, descriptor]])`` parameters.
 
         :return: the declared parameters, overrides applied unless ``ignore_override``.
         """
@@ -415,7 +417,8 @@ class Node:
         return [self._parameters[parameter.name] for parameter in parameter_list]
 
     def undeclare_parameter(self, name):
-        """Undeclare a parameter.
+        """
+        Undeclare a parameter.
 
         :raises ParameterNotDeclaredException: if not declared.
         :raises ParameterImmutableException: if read-only.
@@ -453,7 +456,8 @@ class Node:
         return [self.get_parameter(name) for name in names]
 
     def get_parameter(self, name):
-        """Return a declared parameter.
+        """
+        Return a declared parameter.
 
         :raises ParameterNotDeclaredException: if not declared (and undeclared not allowed).
         :raises ParameterUninitializedException: if statically typed and never set.
@@ -490,7 +494,8 @@ class Node:
         }
 
     def set_parameters(self, parameter_list):
-        """Set parameters one by one; return one ``SetParametersResult`` per parameter.
+        """
+        Set parameters one by one; return one ``SetParametersResult`` per parameter.
 
         A rejected value (wrong type, out of range, read-only, refused by a callback) does not
         raise: its result has ``successful=False`` and a reason, and the old value is kept.
@@ -552,7 +557,8 @@ class Node:
         return result
 
     def add_on_set_parameters_callback(self, callback):
-        """Add a callback (called before any earlier one) that may reject parameter changes.
+        """
+        Add a callback (called before any earlier one) that may reject parameter changes.
 
         :param callback: ``callback(list of Parameter) -> SetParametersResult``.
         """
@@ -640,7 +646,8 @@ class Node:
         return SetParametersResult(successful=True)
 
     def describe_parameter(self, name):
-        """Return the descriptor of a parameter.
+        """
+        Return the descriptor of a parameter.
 
         :raises ParameterNotDeclaredException: if not declared (and undeclared not allowed).
         """
@@ -697,7 +704,8 @@ class Node:
     def create_publisher(self, msg_type, topic, qos_profile, *, callback_group=None,
                          event_callbacks=None, qos_overriding_options=None,
                          publisher_class=Publisher):
-        """Create a publisher on ``topic`` (relative names get the node namespace).
+        """
+        Create a publisher on ``topic`` (relative names get the node namespace).
 
         :param qos_profile: a ``QoSProfile`` or a KEEP_LAST depth.
         """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/subscription.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/subscription.py`` (branch humble).
 
 Received messages wait in the subscription's queue (bounded by the QoS depth for KEEP_LAST) until
 an executor spins; each executed callback takes one message.

@@ -35,7 +35,8 @@ def check_for_type_support(msg_or_srv_type):
 
 
 def check_is_valid_msg_type(msg_type):
-    """Raise unless ``msg_type`` is a ROS 2 message class.
+    """
+    Raise unless ``msg_type`` is a ROS 2 message class.
 
     :raises AttributeError: for a class that is not a ROS 2 interface.
     :raises RuntimeError: for a service or action type.

@@ -148,7 +148,8 @@ class RcutilsLogger:
         return LoggingSeverity(severity) >= self.get_effective_level()
 
     def log(self, message, severity, **kwargs):
-        """Log ``message`` with ``severity``; return False if it was suppressed.
+        """
+        Log ``message`` with ``severity``; return False if it was suppressed.
 
         :raises TypeError: on an unknown or incomplete filter keyword.
         :raises ValueError: when a call site changes severity, name or filters.
