@@ -25,7 +25,8 @@ package_name = 'jetson_dnn_ros'
 # (python3-numpy, python3-opencv, …), so install_requires stays empty: a pip requirement on
 # opencv-python would fight apt's cv2. Plain pip users pick them through an extra.
 core = ['numpy>=1.21', 'opencv-python-headless>=4.5', 'PyYAML>=5.3', 'rosbags>=0.10',
-        'tqdm>=4.50', 'pycocotools>=2.0']   # pycocotools: COCO RLE masks in the CLI JSON
+        'tqdm>=4.50', 'pycocotools>=2.0',   # pycocotools: COCO RLE masks in the CLI JSON
+        'onnx>=1.13']   # onnx: models given as .onnx paths are inspected (task, labels, input)
 
 # The ROS 2 linters that `colcon test` runs (test/test_lint.py): the real ament_flake8 and
 # ament_pep257 from PyPI and the flake8 plugins of a ROS 2 Humble development install. PyPI's

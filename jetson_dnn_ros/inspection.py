@@ -313,9 +313,14 @@ def load_onnx(path):
     """
     Load an ONNX model's graph (external weights are not read).
 
-    :raises ModelError: if the file is missing or is not an ONNX model.
+    :raises ModelError: if the file is missing or is not an ONNX model, or the ``onnx``
+        package (the reader of the file) is not installed.
     """
-    import onnx
+    try:
+        import onnx
+    except ImportError as exc:
+        raise ModelError(f'reading {path} needs the onnx package: pip install onnx (or pass a '
+                         'zoo name or a descriptor .yaml, which need no inspection)') from exc
     path = Path(path)
     if not path.is_file():
         raise ModelError(f'model file {path} does not exist')

@@ -25,7 +25,7 @@ their signatures matter to the inspection, so each output is an ``Identity`` of 
 from pathlib import Path
 
 from jetson_dnn_ros.errors import ModelError
-from jetson_dnn_ros.inspection import inspect_model
+from jetson_dnn_ros.inspection import inspect_model, load_onnx
 from jetson_dnn_ros.models import load_descriptor
 from jetson_dnn_ros.models import TASKS
 import onnx
@@ -376,3 +376,20 @@ def test_malformed_metadata_values(tmp_path, key, text, message):
     path = signature_model(tmp_path / 'm.onnx', {'output0': [1, 84, 8400]}, metadata=meta)
     with pytest.raises(ModelError, match=message):
         inspect_model(path)
+
+
+def test_missing_onnx_package_is_a_model_error(tmp_path, monkeypatch):
+    """Without the onnx package a model path gives a ModelError saying what to install."""
+    import builtins
+    path = tmp_path / 'm.onnx'
+    path.write_bytes(b'not read')
+    real_import = builtins.__import__
+
+    def no_onnx(name, *args, **kwargs):
+        if name == 'onnx' or name.startswith('onnx.'):
+            raise ImportError(f'No module named {name!r}')
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, '__import__', no_onnx)
+    with pytest.raises(ModelError, match='pip install onnx'):
+        load_onnx(path)

@@ -31,6 +31,7 @@ import logging
 import random
 import sys
 import threading
+import time
 
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState
@@ -445,3 +446,110 @@ def test_random_transitions_with_streaming_frames(ros, tiny_model, monkeypatch):
         assert spinner.escaped == []
     finally:
         spinner.stop()
+
+
+# ------------------------------------------------------------------------ review follow-ups
+def test_an_exception_in_the_diagnostics_timer_never_reaches_spin(ros, tiny_model, logs):
+    """A failing report (e.g. the backend's describe()) is logged; spin() goes on."""
+    node = make_node(ros, tiny_model)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    records = logs(node.get_logger().name)
+
+    def describe():
+        raise RuntimeError('describe failed')
+
+    node.pipeline.backend.describe = describe
+    spinner = Spinner(node)
+    try:
+        node.publish_diagnostics()              # directly, as the timer callback runs it
+        node._diag_timer.timer_period_ns = 10_000_000   # and through the executor
+        node._diag_timer.reset()
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and sum(
+                'describe failed' in r.getMessage() for r in records) < 1:
+            time.sleep(0.01)
+    finally:
+        spinner.stop()
+    assert spinner.escaped == []
+    assert any('diagnostics failed' in r.getMessage() and 'describe failed' in r.getMessage()
+               for r in records)
+
+
+def test_cleanup_leaves_a_busy_pipeline_to_its_frame(ros, tiny_model, monkeypatch):
+    """A frame slower than RELEASE_WAIT_S: cleanup goes on, the frame's pipeline closes after."""
+    node = make_node(ros, tiny_model)
+    monkeypatch.setattr(type(node), 'RELEASE_WAIT_S', 0.05)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    pipeline = node.pipeline
+    closed, started, finish = [], threading.Event(), threading.Event()
+    original_process, original_close = pipeline.process, pipeline.close
+
+    def slow_process(image, encoding):
+        started.set()
+        finish.wait(10.0)
+        assert not closed, 'the pipeline was closed under a running inference'
+        return original_process(image, encoding)
+
+    def close():
+        closed.append(time.monotonic())
+        original_close()
+
+    pipeline.process, pipeline.close = slow_process, close
+    frame = threading.Thread(target=node.on_image, args=(image_msg(),))
+    frame.start()
+    assert started.wait(10.0)
+    assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    assert state_of(node) == 'unconfigured' and node.pipeline is None
+    assert closed == []            # still in use by the frame
+    finish.set()
+    frame.join(10.0)
+    assert not frame.is_alive()
+    assert len(closed) == 1        # closed by the frame once it was done
+    assert node.stats.errors_total == 0, node.stats.last_error
+    assert node.stats.published_total == 0
+
+
+def test_a_parameter_change_does_not_drop_a_frame(ros, tiny_model):
+    """Only a transition drops a frame's result; ``ros2 param set`` meanwhile does not."""
+    node = make_node(ros, tiny_model)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    pipeline = node.pipeline
+    original_process = pipeline.process
+    in_callback, proceed, changed = threading.Event(), threading.Event(), []
+
+    def slow_check(values):   # runs inside the parameter callback, which holds the lock
+        in_callback.set()
+        proceed.wait(10.0)
+
+    node.check_values = slow_check
+    setter = threading.Thread(target=lambda: changed.append(node.set_parameters(
+        [Parameter('top_k', value=3)])[0].successful))
+
+    def process_while_setting(image, encoding):
+        result = original_process(image, encoding)
+        setter.start()
+        assert in_callback.wait(10.0)
+        return result            # the frame publishes while the parameter callback runs
+
+    pipeline.process = process_while_setting
+    node.on_image(image_msg())
+    proceed.set()
+    setter.join(10.0)
+    assert changed == [True]
+    assert node.stats.published_total == 1 and node.stats.dropped_total == 0
+
+
+def test_a_raising_parameter_check_is_refused_not_raised(ros, tiny_model):
+    """An exception from a task hook becomes an unsuccessful SetParametersResult."""
+    node = make_node(ros, tiny_model)
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+
+    def check_values(values):
+        raise KeyError('labels')
+
+    node.check_values = check_values
+    result = node.set_parameters([Parameter('top_k', value=2)])[0]
+    assert not result.successful and 'KeyError' in result.reason

@@ -47,7 +47,8 @@ PYTHON_KEYS = {
 """Third-party Python modules -> their key in ros/rosdistro rosdep/python.yaml."""
 
 NO_ROSDEP_KEY = {
-    'onnx': 'tests build tiny ONNX models; rosdistro has no onnx key (pip install onnx)',
+    'onnx': 'inspection of models given as .onnx paths, and tests building tiny ONNX models; '
+            'rosdistro has no onnx key (pip install onnx)',
     'rosbags': 'jetson-dnn bag commands; rosdistro has no rosbags key (pip install rosbags)',
     'tensorrt': 'optional backend, installed with JetPack',
     'pycuda': 'optional GPU preprocessing, installed with JetPack / pip',

@@ -274,6 +274,8 @@ class DnnNode(LifecycleNode):
 
     task = ''
     uses_camera_info = False
+    RELEASE_WAIT_S = 5.0
+    """Seconds cleanup waits for a frame in flight before leaving the pipeline to that frame."""
 
     def __init__(self, node_name: Optional[str] = None, **kwargs):
         if self.task not in P.TASKS:
@@ -303,7 +305,10 @@ class DnnNode(LifecycleNode):
         self._transition_lock = threading.RLock()
         self._users = 0
         self._users_done = threading.Condition(threading.Lock())
+        self._transitioning = False   # set (under _users_done) while a transition runs
         self._generation = 0   # transitions begun so far: a frame spanning one is dropped
+        self._orphan_lock = threading.Lock()
+        self._orphan = None   # a pipeline cleanup could not close: a frame was still using it
         self._guard_change_state_service()
         for spec in self._params.values():
             self.declare_parameter(spec.name, spec.default, descriptor_of(spec))
@@ -423,6 +428,8 @@ class DnnNode(LifecycleNode):
                 self.pipeline.update_params(**self._decode_changes(new))
         except ValueError as exc:
             return SetParametersResult(successful=False, reason=str(exc))
+        except Exception as exc:  # noqa: B902 - a parameter callback never raises into rclpy
+            return SetParametersResult(successful=False, reason=_describe(exc))
         self._values = new
         self.overlay_options = overlay
         self.get_logger().debug(f'parameters changed: {[p.name for p in parameters]}')
@@ -439,9 +446,15 @@ class DnnNode(LifecycleNode):
 
     def _begin_transition(self) -> None:
         """Mark a transition as begun and wait for running users (caller holds the lock)."""
-        self._generation += 1
         with self._users_done:
+            self._transitioning = True
+            self._generation += 1
             self._users_done.wait_for(lambda: self._users == 0)
+
+    def _end_transition(self) -> None:
+        """Let users start again (caller holds the lock)."""
+        with self._users_done:
+            self._transitioning = False
 
     def _enter_use(self, allowed: Callable[[], bool] = lambda: True) -> bool:
         """
@@ -449,16 +462,11 @@ class DnnNode(LifecycleNode):
 
         :return: True if the caller may go on; it must then call :meth:`_exit_use`.
         """
-        if not self._transition_lock.acquire(blocking=False):
-            return False
-        try:
-            if not allowed():
+        with self._users_done:
+            if self._transitioning or not allowed():
                 return False
-            with self._users_done:
-                self._users += 1
+            self._users += 1
             return True
-        finally:
-            self._transition_lock.release()
 
     def _exit_use(self) -> None:
         with self._users_done:
@@ -481,7 +489,10 @@ class DnnNode(LifecycleNode):
                 refusal = self._refusal(transition.id, transition.label)
                 if refusal is None:
                     self._begin_transition()
-                    return self._rclpy_change_state(request, response)
+                    try:
+                        return self._rclpy_change_state(request, response)
+                    finally:
+                        self._end_transition()
             except Exception as exc:  # noqa: B902 - e.g. RCLError on Humble; never reach spin
                 refusal = _describe(exc)
             self.get_logger().warning(f'refused lifecycle transition {wanted}: {refusal}')
@@ -501,7 +512,10 @@ class DnnNode(LifecycleNode):
     def _serialised(self, trigger: Callable[[], Any]):
         with self._transition_lock:
             self._begin_transition()
-            return trigger()
+            try:
+                return trigger()
+            finally:
+                self._end_transition()
 
     def trigger_configure(self):
         """Trigger configure (serialised with every other transition); see rclpy."""
@@ -669,15 +683,21 @@ class DnnNode(LifecycleNode):
         """Undo configure/activate; safe on a partly configured node."""
         self._configured = False
         self._destroy_subscriptions()
-        # wait for a frame in flight (at most 5 s): it still uses the publishers and the backend
-        acquired = self._busy.acquire(timeout=5.0)
+        # wait for a frame in flight: it still uses the backend; after RELEASE_WAIT_S the rest is
+        # torn down and the pipeline is left to that frame, which closes it when it is done
+        acquired = self._busy.acquire(timeout=self.RELEASE_WAIT_S)
         try:
-            self._teardown()
+            self._teardown(close_pipeline=acquired)
         finally:
             if acquired:
                 self._busy.release()
+        if not acquired:
+            self.get_logger().warning(
+                f'a frame was still being processed after {self.RELEASE_WAIT_S:.0f} s; the '
+                'pipeline is closed when that frame finishes')
+            self._close_orphan()   # the frame may have finished meanwhile
 
-    def _teardown(self) -> None:
+    def _teardown(self, close_pipeline: bool = True) -> None:
         if self._diag_timer is not None:
             self.destroy_timer(self._diag_timer)
             self._diag_timer = None
@@ -692,11 +712,26 @@ class DnnNode(LifecycleNode):
                 setattr(self, attr, None)
         self.release_outputs()
         pipeline, self.pipeline = self.pipeline, None
-        if pipeline is not None:
+        if pipeline is not None and not close_pipeline:
+            with self._orphan_lock:
+                self._orphan = pipeline
+        elif pipeline is not None:
             pipeline.close()
             del pipeline
             gc.collect()
         self._camera_info = None
+
+    def _close_orphan(self) -> None:
+        """Close the pipeline cleanup left to a frame in flight, once no frame runs."""
+        if not self._busy.acquire(blocking=False):
+            return   # the frame still runs: it calls this again when it is done
+        try:
+            with self._orphan_lock:
+                orphan, self._orphan = self._orphan, None
+            if orphan is not None:
+                orphan.close()
+        finally:
+            self._busy.release()
 
     def release_outputs(self) -> None:
         """Forget the task's publisher handles (they are destroyed by the base class)."""
@@ -743,10 +778,13 @@ class DnnNode(LifecycleNode):
             return
         try:
             self._last_start = now
-            if self.pipeline is not None:
-                self._process(msg)
+            pipeline = self.pipeline   # cleanup may clear the attribute while this frame runs
+            if pipeline is not None:
+                self._process(msg, pipeline)
         finally:
             self._busy.release()
+            if self._orphan is not None:
+                self._close_orphan()
 
     def _is_stale(self, msg) -> bool:
         """Return True if ``max_age`` > 0 and the frame's stamp is older than that."""
@@ -777,6 +815,20 @@ class DnnNode(LifecycleNode):
         except Exception:  # noqa: B902, S110 - logging itself failed (context gone): nothing left
             pass
 
+    def _log_failure(self, what: str, exc: Exception) -> None:
+        """Log a failure a non-frame callback caught (debug while stopping); never raises."""
+        try:
+            try:
+                shutting_down = not self.context.ok() or not self._configured
+            except Exception:  # noqa: B902 - a destroyed node or context
+                shutting_down = True
+            if shutting_down:
+                self.get_logger().debug(f'{what} while shutting down: {_describe(exc)}')
+            else:
+                self.get_logger().error(f'{what}: {_describe(exc)}', throttle_duration_sec=5.0)
+        except Exception:  # noqa: B902, S110 - logging itself failed (context gone)
+            pass
+
     def _stopping(self) -> bool:
         """Return True once the node is not active any more or its context shuts down."""
         try:
@@ -785,7 +837,7 @@ class DnnNode(LifecycleNode):
             context_ok = False
         return not context_ok or self._image_sub is None or not self._configured
 
-    def _process(self, msg) -> None:
+    def _process(self, msg, pipeline) -> None:
         from jetson_dnn_ros.image import to_bgr8
         from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
         generation = self._generation
@@ -795,7 +847,7 @@ class DnnNode(LifecycleNode):
         else:
             image, encoding = image_msg_to_array(msg)
         t1 = time.perf_counter()
-        inference = self.pipeline.process(image, encoding)
+        inference = pipeline.process(image, encoding)
         result = self.postprocess(inference.result)
         t2 = time.perf_counter()
         if not self._publish_gate(generation):  # a transition began: drop the result
@@ -860,6 +912,8 @@ class DnnNode(LifecycleNode):
             return
         try:
             self._publish_diagnostics()
+        except Exception as exc:  # noqa: B902 - a timer callback never raises into the executor
+            self._log_failure('diagnostics failed', exc)
         finally:
             self._exit_use()
 
