@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from jetson_dnn_ros.backends import create_backend
 from jetson_dnn_ros.backends import InferenceBackend
+from jetson_dnn_ros.errors import BackendError
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import DecodeParams
 from jetson_dnn_ros.models import get_descriptor
@@ -116,7 +117,8 @@ class Pipeline:
         """Build a pipeline from a zoo name or descriptor path.
 
         :param model: descriptor name (``yolox_nano``) or ``.yaml`` path.
-        :param backend: ``auto``, ``onnxruntime`` or ``tensorrt``.
+        :param backend: ``auto``, ``onnxruntime``, ``tensorrt`` or ``triton`` (the model runs on
+            a Triton server, see the ``triton_*`` options; no local file needed).
         :param precision: ``fp32``, ``fp16`` or ``int8`` (TensorRT).
         :param model_file: ONNX file to use instead of the descriptor's.
         :param params: decoding settings; ``None`` = the descriptor's defaults.
@@ -127,6 +129,8 @@ class Pipeline:
         descriptor = get_descriptor(model)
         if model_file:
             descriptor = descriptor.with_file(model_file)
+        if backend == 'triton':
+            return cls._from_triton(descriptor, params, backend_options)
         path = resolve_model_file(descriptor, download=download)
         # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
         # explicit keyword arguments win; create_backend passes them to TensorRT only
@@ -134,6 +138,28 @@ class Pipeline:
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
             return cls(descriptor, instance, params=params)
+        except Exception:
+            instance.close()
+            raise
+
+    @classmethod
+    def _from_triton(cls, descriptor: ModelDescriptor, params, options) -> 'Pipeline':
+        """
+        Build a pipeline whose model runs on a Triton server (no local model file needed).
+
+        The server's model (``triton_model``, default the descriptor name) must take and give
+        what the descriptor's preprocessing and decoder expect; a mismatch is a
+        :class:`BackendError` naming the server, the model and the difference.
+        """
+        options = {k: v for k, v in options.items() if k.startswith('triton_')}
+        options.setdefault('triton_model', descriptor.name)
+        instance = create_backend('triton', '', **options)
+        try:
+            return cls(descriptor, instance, params=params)
+        except ModelError as exc:
+            instance.close()
+            raise BackendError(f'Triton model {instance.model!r} at {instance.url} does not '
+                               f'match descriptor {descriptor.name!r}: {exc}') from exc
         except Exception:
             instance.close()
             raise
