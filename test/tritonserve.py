@@ -114,10 +114,20 @@ def main(argv=None):
                           http_address='127.0.0.1', http_port=args.http_port,
                           metrics_port=args.metrics_port, allow_metrics=False,
                           log_verbose=0, exit_timeout_secs=5)
+    options = {}
+    try:
+        from pytriton.triton import DEFAULT_PROTECTED_ENDPOINTS, TritonSecurityConfig
+    except ImportError:     # PyTriton < 0.7 restricts nothing
+        pass
+    else:
+        # PyTriton guards its endpoints with a token; like a stock tritonserver, leave
+        # system shared memory open to clients (loopback only)
+        options['security_config'] = TritonSecurityConfig(restricted_endpoints=[
+            e for e in DEFAULT_PROTECTED_ENDPOINTS if e != 'shared-memory'])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with Triton(config=config) as triton:
+    with Triton(config=config, **options) as triton:
         for item in args.model:
             name, rest = item.split('=', 1)
             path, *opts = rest.split(':')

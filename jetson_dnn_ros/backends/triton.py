@@ -147,6 +147,7 @@ class TritonBackend(InferenceBackend):
             raise BackendError(f'Triton model {model!r} at {self.url} declares no inputs or '
                                'outputs')
         self.shared_memory = False
+        self.shared_memory_error = ''
         if self._use_shm:
             self.shared_memory = self._setup_shm()
 
@@ -206,22 +207,54 @@ class TritonBackend(InferenceBackend):
 
     # ---------------------------------------------------------- shared memory
     def _setup_shm(self) -> bool:
-        """Create one region per static tensor; return False (plain requests) on failure."""
-        from tritonclient.utils import shared_memory as shm
-        tag = f'jdr_{os.getpid()}_{id(self):x}'
+        """
+        Create a region per input and per output of static size; False on failure.
+
+        An input with dynamic dims (other than a batch axis) gets its region on the first
+        call, sized to that tensor; an output with dynamic dims comes back in the response.
+        """
+        self._tag = f'jdr_{os.getpid()}_{id(self):x}'
         try:
             for spec in self._inputs + self._outputs:
-                if spec.is_dynamic and not _batch_only(spec):
-                    continue
-                size = int(np.prod([d or 1 for d in spec.shape])) * spec.dtype.itemsize
-                region = f'{tag}_{len(self._regions)}'
-                handle = shm.create_shared_memory_region(region, '/' + region, size)
-                self._regions[spec.name] = (handle, region, size)
+                if not spec.is_dynamic or _batch_only(spec):
+                    size = int(np.prod([d or 1 for d in spec.shape])) * spec.dtype.itemsize
+                    self._create_region(spec.name, size)
             self._register()
-        except Exception:
+        except Exception as exc:
+            self.shared_memory_error = _reason(exc)
             self._release_shm()
             return False
-        return bool(self._regions)
+        return True
+
+    def _create_region(self, name: str, size: int) -> None:
+        from tritonclient.utils import shared_memory as shm
+        region = f'{self._tag}_{len(self._regions)}_{size}'
+        handle = shm.create_shared_memory_region(region, '/' + region, size)
+        self._regions[name] = (handle, region, size)
+
+    def _input_region(self, name: str, nbytes: int):
+        """Return the region of input ``name`` for ``nbytes``, resizing a dynamic one."""
+        region = self._regions.get(name)
+        if region is not None and region[2] == nbytes:
+            return region
+        spec = next(s for s in self._inputs if s.name == name)
+        if not spec.is_dynamic or _batch_only(spec):
+            return None                        # a batch of several: send it in the request
+        if region is not None:
+            self._drop_region(name)
+        self._create_region(name, nbytes)
+        self._registered = False
+        return self._regions[name]
+
+    def _drop_region(self, name: str) -> None:
+        from tritonclient.utils import shared_memory as shm
+        handle, region, _ = self._regions.pop(name)
+        if self._client is not None:
+            try:
+                self._client.unregister_system_shared_memory(region)
+            except Exception:
+                pass
+        shm.destroy_shared_memory_region(handle)
 
     def _register(self) -> None:
         def register(client):
@@ -266,14 +299,18 @@ class TritonBackend(InferenceBackend):
     def _request(self, inputs: Mapping[str, object]):
         from tritonclient.utils import shared_memory as shm
         module = self._module
-        if self._regions and not self._registered:
-            self._register()                   # a restarted server forgot our regions
         requests, wanted = [], []
+        values = {s.name: np.ascontiguousarray(inputs[s.name]) for s in self._inputs}
+        if self.shared_memory:
+            for name, value in values.items():
+                self._input_region(name, value.nbytes)
+            if not self._registered:
+                self._register()               # new regions, or a restarted server
         for spec in self._inputs:
-            value = np.ascontiguousarray(inputs[spec.name])
+            value = values[spec.name]
             item = module.InferInput(spec.name, list(value.shape), _TRITON_NAMES[value.dtype])
-            region = self._regions.get(spec.name)
-            if region is not None and value.nbytes == region[2]:
+            region = self.shared_memory and self._input_region(spec.name, value.nbytes)
+            if region:
                 shm.set_shared_memory_region(region[0], [value])
                 item.set_shared_memory(region[1], region[2])
             else:
