@@ -152,7 +152,7 @@ class Pipeline:
         :class:`BackendError` naming the server, the model and the difference.
         """
         options = {k: v for k, v in options.items() if k.startswith('triton_')}
-        options.setdefault('triton_model', descriptor.name)
+        options['triton_model'] = options.get('triton_model') or descriptor.name
         instance = create_backend('triton', '', **options)
         try:
             return cls(descriptor, instance, params=params)
