@@ -47,6 +47,8 @@ setup(
     extras_require={
         'onnxruntime': core + ['onnxruntime>=1.14'],
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
+        # remote inference on Triton Inference Server (backend: triton)
+        'triton': core + ['tritonclient[grpc,http]>=2.30'],
         # flake8 plugins: the ones ament_flake8's configuration relies on
         'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7', 'flake8>=5',
                         'flake8-import-order', 'flake8-quotes', 'flake8-builtins',
