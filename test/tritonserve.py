@@ -26,11 +26,13 @@ Options per model, after the path, separated by ``:``:
 - ``crop``: drop the last element of each output's last axis (a server that answers with a
   shape its metadata does not announce).
 
-Prints ``READY`` on stdout once every model is loaded, then serves until SIGTERM/SIGINT.
+Prints ``READY`` on stdout once every model is loaded, then serves until SIGTERM/SIGINT or
+until its parent process is gone.
 Listens on 127.0.0.1 only.
 """
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -135,8 +137,10 @@ def main(argv=None):
             _bind(triton, name, path, options)
         triton.run()
         print('READY', flush=True)
+        parent = os.getppid()
         while not stop.wait(0.2):
-            pass
+            if os.getppid() != parent:      # the test run died: never outlive it
+                break
     return 0
 
 
