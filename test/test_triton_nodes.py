@@ -45,6 +45,7 @@ from rclpy.parameter import Parameter  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
+from test_node_datapath import context  # noqa: E402, F401, I100 - the rclpy context fixture
 
 try:
     from rclpy import _standin
@@ -71,22 +72,10 @@ def server(data_dir):
         yield srv
 
 
-@pytest.fixture
-def context():
-    """Return an initialised rclpy context of its own (shut down and forgotten afterwards)."""
-    from rclpy.context import Context
-    ctx = Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-    if _standin is not None:
-        _standin.reset()
-
-
 class Graph:
     """Task nodes from perception.create_nodes, a probe publishing frames, one executor."""
 
-    def __init__(self, context, tasks, **params):
+    def __init__(self, context, tasks, **params):  # noqa: F811
         overrides = [Parameter(k, value=v) for k, v in {'backend': 'triton', **params}.items()]
         self.nodes = perception.create_nodes(tasks, namespace='remote', context=context,
                                              parameter_overrides=overrides)
@@ -119,7 +108,7 @@ class Graph:
 
 
 @pytest.fixture
-def graph(context):
+def graph(context):  # noqa: F811
     made = []
 
     def make(tasks, **params):
