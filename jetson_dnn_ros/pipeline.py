@@ -160,7 +160,7 @@ class Pipeline:
             instance.close()
             raise BackendError(f'Triton model {instance.model!r} at {instance.url} does not '
                                f'match descriptor {descriptor.name!r}: {exc}') from exc
-        except Exception:
+        except Exception:  # noqa: B902 - closed, then re-raised
             instance.close()
             raise
 

@@ -163,14 +163,14 @@ class TritonBackend(InferenceBackend):
         kwargs = {'client_timeout': self.connect_timeout} if self.protocol == 'grpc' else {}
         try:
             live = client.is_server_live(**kwargs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any transport error
             raise BackendError(f'Triton server {self.url} is not reachable: '
                                f'{_reason(exc)}') from exc
         if not live:
             raise BackendError(f'Triton server {self.url} is not live')
         try:
             ready = client.is_model_ready(self.model, self.version, **kwargs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any transport error
             raise BackendError(f'Triton server {self.url}: model {self.model!r} version '
                                f'{self.version or "latest"!r}: {_reason(exc)}') from exc
         if not ready:
@@ -191,7 +191,7 @@ class TritonBackend(InferenceBackend):
         except BackendError:
             self._reset()
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any transport error
             self._reset()
             raise BackendError(f'Triton {self.url} model {self.model!r}: cannot {what}: '
                                f'{_reason(exc)}') from exc
@@ -202,7 +202,7 @@ class TritonBackend(InferenceBackend):
         if client is not None:
             try:
                 client.close()
-            except Exception:
+            except Exception:  # noqa: B902 - best-effort cleanup
                 pass
 
     # ---------------------------------------------------------- shared memory
@@ -220,7 +220,7 @@ class TritonBackend(InferenceBackend):
                     size = int(np.prod([d or 1 for d in spec.shape])) * spec.dtype.itemsize
                     self._create_region(spec.name, size)
             self._register()
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any transport error
             self.shared_memory_error = _reason(exc)
             self._release_shm()
             return False
@@ -252,7 +252,7 @@ class TritonBackend(InferenceBackend):
         if self._client is not None:
             try:
                 self._client.unregister_system_shared_memory(region)
-            except Exception:
+            except Exception:  # noqa: B902 - best-effort cleanup
                 pass
         shm.destroy_shared_memory_region(handle)
 
@@ -263,7 +263,7 @@ class TritonBackend(InferenceBackend):
                           if self.protocol == 'grpc' else {})
                 try:
                     client.unregister_system_shared_memory(region, **kwargs)
-                except Exception:
+                except Exception:  # noqa: B902 - best-effort cleanup
                     pass
                 client.register_system_shared_memory(region, '/' + region, size, **kwargs)
         self._call(register, 'register system shared memory', self.connect_timeout)
@@ -275,13 +275,13 @@ class TritonBackend(InferenceBackend):
             for _, region, _ in self._regions.values():
                 try:
                     self._client.unregister_system_shared_memory(region)
-                except Exception:
+                except Exception:  # noqa: B902 - best-effort cleanup
                     pass
         self._registered = False
         for handle, _, _ in self._regions.values():
             try:
                 shm.destroy_shared_memory_region(handle)
-            except Exception:
+            except Exception:  # noqa: B902 - best-effort cleanup
                 pass
         self._regions = {}
 
