@@ -33,6 +33,7 @@ import glob
 import json
 import os
 from pathlib import Path
+import select
 import signal
 import socket
 import subprocess
@@ -217,6 +218,11 @@ class TritonServer:
                                         start_new_session=True)
         lines, deadline = [], time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
+            # wait for a line at most until the deadline: a server stuck silent must not hang
+            ready, _, _ = select.select([self.process.stdout], [], [],
+                                        max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
             line = self.process.stdout.readline()
             if not line:
                 break
