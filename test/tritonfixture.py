@@ -29,15 +29,18 @@ with it. ``python3 test/tritonfixture.py --build`` builds it (``.ci/triton_env.s
 its own process group, and :meth:`TritonServer.stop` kills the whole group.
 """
 
+import collections
 import glob
 import json
 import os
 from pathlib import Path
-import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -46,7 +49,7 @@ SERVE = HERE / 'tritonserve.py'
 PACKAGES = ('nvidia-pytriton>=0.5', 'onnxruntime>=1.17')
 VERSIONS = ('3.12', '3.11', '3.10', '3.13', '3.9', '3.8')
 """Minor versions PyTriton has Python-backend stubs for, in the order they are tried."""
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 180.0
 
 
 class Unavailable(RuntimeError):
@@ -213,27 +216,30 @@ class TritonServer:
                str(self.http_port), '--metrics-port', str(self.metrics_port)]
         for name, path in self.models.items():
             cmd += ['--model', f'{name}={path}']
+        # a file, not the READY line: tritonserver's log lines share the pipe and can split it
+        ready_file = Path(tempfile.mkdtemp(prefix='jdr_triton_')) / 'ready'
+        cmd += ['--ready-file', str(ready_file)]
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, env=server_env(self.info),
                                         start_new_session=True)
-        lines, deadline = [], time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            # wait for a line at most until the deadline: a server stuck silent must not hang
-            ready, _, _ = select.select([self.process.stdout], [], [],
-                                        max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.strip() == 'READY':
-                # keep draining the pipe so the server never blocks on a full stdout
-                self._drain = subprocess.Popen(['cat'], stdin=self.process.stdout,
-                                               stdout=subprocess.DEVNULL)
-                return
+        lines = collections.deque(maxlen=30)
+
+        def read(stream):
+            # drains the server's output for its whole life, so it never blocks on a pipe
+            for line in stream:
+                lines.append(line)
+        self._reader = threading.Thread(target=read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        try:
+            while time.monotonic() < deadline and self.process.poll() is None:
+                if ready_file.exists():
+                    return
+                time.sleep(0.1)
+        finally:
+            shutil.rmtree(ready_file.parent, ignore_errors=True)
         self.stop()
-        raise RuntimeError('PyTriton server did not start:\n' + ''.join(lines[-30:]))
+        raise RuntimeError('PyTriton server did not start:\n' + ''.join(lines))
 
     def kill(self) -> None:
         """Kill the server's whole process group at once (SIGKILL): a crash."""
@@ -272,12 +278,12 @@ class TritonServer:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             pass
+        reader = getattr(self, '_reader', None)
+        if reader is not None:
+            reader.join(timeout=15)       # EOF once the whole group is gone
+            self._reader = None
         if self.process.stdout:
             self.process.stdout.close()
-        drain = getattr(self, '_drain', None)
-        if drain is not None:
-            drain.wait(timeout=15)
-            self._drain = None
         self.process = None
 
     def __enter__(self):

@@ -26,9 +26,8 @@ Options per model, after the path, separated by ``:``:
 - ``crop``: drop the last element of each output's last axis (a server that answers with a
   shape its metadata does not announce).
 
-Prints ``READY`` on stdout once every model is loaded, then serves until SIGTERM/SIGINT or
-until its parent process is gone.
-Listens on 127.0.0.1 only.
+Prints ``READY`` on stdout (and creates ``--ready-file``) once every model is loaded, then
+serves until SIGTERM/SIGINT or until its parent process is gone. Listens on 127.0.0.1 only.
 """
 
 import argparse
@@ -111,6 +110,8 @@ def main(argv=None):
     parser.add_argument('--http-port', type=int, required=True)
     parser.add_argument('--metrics-port', type=int, required=True)
     parser.add_argument('--model', action='append', default=[], metavar='NAME=PATH[:OPT]')
+    parser.add_argument('--ready-file', default=None,
+                        help='also create this file once ready (stdout is shared with the logs)')
     args = parser.parse_args(argv)
     config = TritonConfig(grpc_address='127.0.0.1', grpc_port=args.grpc_port,
                           http_address='127.0.0.1', http_port=args.http_port,
@@ -137,6 +138,10 @@ def main(argv=None):
             _bind(triton, name, path, options)
         triton.run()
         print('READY', flush=True)
+        if args.ready_file:
+            with open(args.ready_file + '.tmp', 'w') as f:
+                f.write('READY\n')
+            os.replace(args.ready_file + '.tmp', args.ready_file)
         parent = os.getppid()
         while not stop.wait(0.2):
             if os.getppid() != parent:      # the test run died: never outlive it
