@@ -114,7 +114,8 @@ class Pipeline:
     def from_model(cls, model: str, backend: str = 'auto', precision: str = 'fp16',
                    model_file: Optional[str] = None, params: Optional[DecodeParams] = None,
                    download: bool = False, **backend_options) -> 'Pipeline':
-        """Build a pipeline from a zoo name or descriptor path.
+        """
+        Build a pipeline from a zoo name or descriptor path.
 
         :param model: descriptor name (``yolox_nano``) or ``.yaml`` path.
         :param backend: ``auto``, ``onnxruntime``, ``tensorrt`` or ``triton`` (the model runs on

@@ -47,7 +47,8 @@ def tensorrt_usable() -> bool:
 def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
                    providers: Optional[Sequence[str]] = None,
                    **tensorrt_options) -> InferenceBackend:
-    """Create the backend that runs ``model_path``.
+    """
+    Create the backend that runs ``model_path``.
 
     :param kind: ``auto`` (TensorRT when it imports and a GPU exists, else ONNX Runtime with
         its best provider), ``onnxruntime``, ``tensorrt`` or ``triton`` (remote).
