@@ -63,6 +63,8 @@ setup(
     extras_require={
         'onnxruntime': core + ['onnxruntime>=1.14'],
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
+        # remote inference on Triton Inference Server (backend: triton)
+        'triton': core + ['tritonclient[grpc,http]>=2.30'],
         'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7'] + lint,
     },
     python_requires='>=3.10',

@@ -630,6 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_subcommands(subparsers)
+    from jetson_dnn_ros.backends.cli_triton import add_subcommands as add_triton
+    add_triton(subparsers)
     return parser
 
 

@@ -49,7 +49,9 @@ ARGUMENTS: Tuple[Tuple[str, str, str], ...] = (
     ('namespace', '', 'Namespace prefix; each node runs in <namespace>/<task>'),
     ('params_file', '', "Node parameter YAML; empty = the package's config/<task>.yaml"),
     ('model', '', 'Model descriptor name or .yaml path; empty = the one in params_file'),
-    ('backend', '', 'Inference backend auto|tensorrt|onnxruntime; empty = params_file'),
+    ('backend', '', 'Inference backend auto|tensorrt|onnxruntime|triton; empty = params_file'),
+    ('triton_url', '', 'Triton server of backend triton, grpc://HOST:8001 or http://HOST:8000; '
+     'empty = params_file (default grpc://localhost:8001)'),
     ('precision', '', 'TensorRT precision fp32|fp16|int8; empty = params_file'),
     ('image_transport', '', 'Input transport raw|compressed (compressed reads '
      '<image>/compressed, sensor_msgs/CompressedImage); empty = params_file'),
@@ -62,7 +64,7 @@ ARGUMENTS: Tuple[Tuple[str, str, str], ...] = (
 )
 """(name, default, description) of the arguments every task launch file declares."""
 
-OVERRIDES = ('model', 'backend', 'precision', 'image_transport', 'image_qos')
+OVERRIDES = ('model', 'backend', 'precision', 'triton_url', 'image_transport', 'image_qos')
 """Arguments that override params_file only when they are not empty."""
 
 PLAY_WHEN = ('active', 'now')

@@ -22,6 +22,7 @@ from typing import Any, Optional, Union
 
 from jetson_dnn_ros.backends import create_backend
 from jetson_dnn_ros.backends import InferenceBackend
+from jetson_dnn_ros.errors import BackendError
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import DecodeParams
 from jetson_dnn_ros.models import ModelDescriptor
@@ -123,7 +124,8 @@ class Pipeline:
         :param model: a zoo name (``yolox_nano``), a descriptor ``.yaml``, an ``.onnx`` file
             (inspected: see :func:`~jetson_dnn_ros.models.resolve_model`) or a
             :class:`ModelDescriptor`.
-        :param backend: ``auto``, ``onnxruntime`` or ``tensorrt``.
+        :param backend: ``auto``, ``onnxruntime``, ``tensorrt`` or ``triton`` (the model runs on
+            a Triton server, see the ``triton_*`` options; no local file needed).
         :param precision: ``fp32``, ``fp16`` or ``int8`` (TensorRT).
         :param model_file: ONNX file to use instead of the descriptor's (paths as ``model``).
         :param params: decoding settings; ``None`` = the descriptor's defaults.
@@ -141,6 +143,8 @@ class Pipeline:
                     what='model file')))
         else:
             descriptor = resolve_model(model, model_file=model_file, decoder=decoder)
+        if backend == 'triton':
+            return cls._from_triton(descriptor, params, backend_options)
         path = resolve_model_file(descriptor, download=download)
         # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
         # explicit keyword arguments win; create_backend passes them to TensorRT only
@@ -149,6 +153,28 @@ class Pipeline:
         try:
             return cls(descriptor, instance, params=params)
         except Exception:  # noqa: B902 - close the backend, then re-raise
+            instance.close()
+            raise
+
+    @classmethod
+    def _from_triton(cls, descriptor: ModelDescriptor, params, options) -> 'Pipeline':
+        """
+        Build a pipeline whose model runs on a Triton server (no local model file needed).
+
+        The server's model (``triton_model``, default the descriptor name) must take and give
+        what the descriptor's preprocessing and decoder expect; a mismatch is a
+        :class:`BackendError` naming the server, the model and the difference.
+        """
+        options = {k: v for k, v in options.items() if k.startswith('triton_')}
+        options['triton_model'] = options.get('triton_model') or descriptor.name
+        instance = create_backend('triton', '', **options)
+        try:
+            return cls(descriptor, instance, params=params)
+        except ModelError as exc:
+            instance.close()
+            raise BackendError(f'Triton model {instance.model!r} at {instance.url} does not '
+                               f'match descriptor {descriptor.name!r}: {exc}') from exc
+        except Exception:  # noqa: B902 - closed, then re-raised
             instance.close()
             raise
 

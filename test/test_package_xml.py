@@ -52,6 +52,9 @@ NO_ROSDEP_KEY = {
     'rosbags': 'jetson-dnn bag commands; rosdistro has no rosbags key (pip install rosbags)',
     'tensorrt': 'optional backend, installed with JetPack',
     'pycuda': 'optional GPU preprocessing, installed with JetPack / pip',
+    'tritonclient': "optional backend triton (pip install '.[triton]'); no rosdistro key",
+    'google': 'protobuf, installed with tritonclient (Triton model config checks in tests)',
+    'pytriton': 'test Triton server, run in its own virtual environment (test/tritonfixture.py)',
     'apsw': 'damage-tolerant sqlite3 bag reading; installed with rosbags (its dependency)',
     'pycocotools': 'COCO RLE masks in JSON output, imported lazily; no rosdistro key '
                    '(pip install pycocotools)',

@@ -21,14 +21,18 @@ package imports on machines that have none of them.
 
 import importlib.util
 import logging
+import os
 from typing import Optional, Sequence
 
 from jetson_dnn_ros.backends.base import InferenceBackend
 from jetson_dnn_ros.backends.base import TensorSpec
 from jetson_dnn_ros.errors import BackendError
 
-BACKENDS = ('auto', 'onnxruntime', 'tensorrt')
+BACKENDS = ('auto', 'onnxruntime', 'tensorrt', 'triton')
 LOG = logging.getLogger(__name__)
+TRITON_OPTIONS = ('triton_url', 'triton_model', 'triton_model_version', 'triton_timeout',
+                  'triton_connect_timeout', 'triton_shared_memory')
+"""Keyword arguments of :func:`create_backend` that configure the Triton backend."""
 
 
 def tensorrt_usable() -> bool:
@@ -50,13 +54,14 @@ def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
     Create the backend that runs ``model_path``.
 
     :param kind: ``auto`` (TensorRT when it imports and a GPU exists, else ONNX Runtime with
-        its best provider), ``onnxruntime`` or ``tensorrt``.
-    :param model_path: the ONNX file.
+        its best provider), ``onnxruntime``, ``tensorrt`` or ``triton`` (remote).
+    :param model_path: the ONNX file (``triton``: used only for the default model name).
     :param precision: ``fp32``, ``fp16`` or ``int8`` (TensorRT; ONNX Runtime runs fp32 unless
         its TensorRT provider is used).
     :param providers: ONNX Runtime execution providers, ``None`` for the best available.
-    :param tensorrt_options: passed to the TensorRT backend (``engine_cache_dir``,
-        ``force_engine_update``, ``dla_core``, ``workspace_mib``, …).
+    :param tensorrt_options: the ``triton_*`` keys of :data:`TRITON_OPTIONS` go to the Triton
+        backend (see :func:`create_triton_backend`); the rest to the TensorRT backend
+        (``engine_cache_dir``, ``force_engine_update``, ``dla_core``, ``workspace_mib``, …).
     :return: an open :class:`InferenceBackend`.
     :raises BackendError: on an unknown kind or a runtime that is not installed.
     :raises ModelError: if the model cannot be loaded, or ``tensorrt`` is asked for a model
@@ -65,6 +70,9 @@ def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
     """
     if kind not in BACKENDS:
         raise BackendError(f'unknown backend {kind!r}; choose one of {", ".join(BACKENDS)}')
+    triton = {k: tensorrt_options.pop(k) for k in TRITON_OPTIONS if k in tensorrt_options}
+    if kind == 'triton':
+        return create_triton_backend(model_path, **triton)
     if kind == 'auto':
         kind = 'tensorrt' if tensorrt_usable() else 'onnxruntime'
         if kind == 'tensorrt' and str(model_path).endswith('.onnx'):
@@ -89,4 +97,31 @@ def create_backend(kind: str, model_path: str, *, precision: str = 'fp16',
                               precision='fp16' if precision == 'fp16' else 'fp32')
 
 
-__all__ = ['BACKENDS', 'InferenceBackend', 'TensorSpec', 'create_backend', 'tensorrt_usable']
+def create_triton_backend(model_path: str = '', *, triton_url: str = 'grpc://localhost:8001',
+                          triton_model: str = '', triton_model_version: str = '',
+                          triton_timeout: float = 1.0, triton_connect_timeout: float = 5.0,
+                          triton_shared_memory: str = 'auto') -> InferenceBackend:
+    """
+    Create the Triton backend (see :class:`~jetson_dnn_ros.backends.triton.TritonBackend`).
+
+    :param model_path: the model's local file; its stem names the model when
+        ``triton_model`` is empty.
+    :param triton_url: ``grpc://host:port`` (default protocol) or ``http://host:port``.
+    :param triton_model: the model name on the server.
+    :param triton_model_version: the version; ``''`` = the server's latest.
+    :param triton_timeout: deadline of one inference in seconds.
+    :param triton_connect_timeout: deadline of each configure-time call in seconds.
+    :param triton_shared_memory: ``auto``, ``on`` or ``off``.
+    :raises BackendError: if tritonclient is missing or the server or model is unreachable.
+    """
+    from jetson_dnn_ros.backends.triton import TritonBackend
+    model = triton_model or (os.path.splitext(os.path.basename(model_path))[0]
+                             if model_path else '')
+    return TritonBackend(triton_url, model, version=str(triton_model_version),
+                         timeout=float(triton_timeout),
+                         connect_timeout=float(triton_connect_timeout),
+                         shared_memory=triton_shared_memory)
+
+
+__all__ = ['BACKENDS', 'InferenceBackend', 'TRITON_OPTIONS', 'TensorSpec', 'create_backend',
+           'create_triton_backend', 'tensorrt_usable']

@@ -577,6 +577,7 @@ class DnnNode(LifecycleNode):
             options['engine_file_path'] = values['engine_file_path']
         if values['force_engine_update']:
             options['force_engine_update'] = True
+        options.update(P.backend_options(values))
         start = time.perf_counter()
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],

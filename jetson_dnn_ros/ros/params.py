@@ -161,7 +161,18 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
     _spec('engine_file_path', '', 'TensorRT engine file to load or write; empty = the engine '
           'cache (engine_cache_dir)'),
     _spec('backend', 'auto', 'Inference backend: auto picks TensorRT when it imports and a CUDA '
-          'GPU exists, else ONNX Runtime', choices=('auto', 'tensorrt', 'onnxruntime')),
+          'GPU exists, else ONNX Runtime; triton sends the tensors to a Triton Inference Server '
+          '(triton_url)', choices=('auto', 'tensorrt', 'onnxruntime', 'triton')),
+    _spec('triton_url', 'grpc://localhost:8001', 'Triton Inference Server of backend triton: '
+          'grpc://HOST:PORT (default protocol) or http://HOST:PORT; on this host the tensors '
+          'go through system shared memory'),
+    _spec('triton_model', '', 'Model name on the Triton server; empty = the descriptor name'),
+    _spec('triton_model_version', '', 'Model version on the Triton server; empty = the '
+          "server's latest"),
+    _spec('triton_timeout', 1.0, 'Deadline of one Triton inference round trip; a frame still '
+          'unanswered then is counted as an error (s)', float_range=(0.001, 60.0)),
+    _spec('triton_connect_timeout', 5.0, 'Deadline of each Triton call while configuring '
+          '(liveness, model metadata) (s)', float_range=(0.1, 300.0)),
     _spec('precision', 'fp16', 'TensorRT engine precision (ONNX Runtime on CPU runs fp32)',
           choices=('fp32', 'fp16', 'int8')),
     _spec('engine_cache_dir', '', 'Folder of cached TensorRT engines; empty = '
@@ -252,6 +263,23 @@ DECODE_KEYS = ('score_threshold', 'iou_threshold', 'top_k', 'max_detections',
 DECODE_OPTIONS = {'ignore_class': 'ignore_class', 'depth_scale': 'depth_size',
                   'colormap': 'colormap', 'depth_equalize': 'depth_equalize'}
 """Parameters passed to the decoder as ``DecodeParams.options``: {parameter: option key}."""
+
+
+TRITON_PARAMS = ('triton_url', 'triton_model', 'triton_model_version', 'triton_timeout',
+                 'triton_connect_timeout')
+"""Parameters passed to the backend as options when ``backend`` is ``triton``."""
+
+
+def backend_options(values: Dict[str, Any]) -> Dict[str, Any]:
+    """
+    Return the backend options of the node's parameter ``values`` (Triton's when chosen).
+
+    :param values: ``{parameter name: value}`` of a node.
+    :return: ``{triton_*: value}`` if ``backend`` is ``triton``, else ``{}``.
+    """
+    if values.get('backend') != 'triton':
+        return {}
+    return {name: values[name] for name in TRITON_PARAMS if name in values}
 
 
 def params_for(task: str) -> Tuple[ParamSpec, ...]:
