@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 import threading
 import time
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from jetson_dnn_ros.backends import create_backend
 from jetson_dnn_ros.backends import InferenceBackend
@@ -54,11 +54,14 @@ class Inference:
     :param result: the task's result dataclass, in source-image pixels.
     :param timings: per-stage :class:`StageTimings`.
     :param transform: the source → network :class:`GeometricTransform` used.
+    :param outputs: the backend's raw output tensors by name, when asked for
+        (``process(..., keep_outputs=True)``), else None.
     """
 
     result: Any
     timings: StageTimings
     transform: GeometricTransform
+    outputs: Optional[Dict[str, np.ndarray]] = None
 
 
 def _input_spec(descriptor: ModelDescriptor, backend: InferenceBackend):
@@ -165,11 +168,13 @@ class Pipeline:
             self.params = params
         return params
 
-    def process(self, image: np.ndarray, encoding: str = 'bgr8') -> Inference:
+    def process(self, image: np.ndarray, encoding: str = 'bgr8',
+                keep_outputs: bool = False) -> Inference:
         """Run the model on one image.
 
         :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
         :param encoding: e.g. ``bgr8``, ``rgb8``, ``mono8``, ``yuv422``.
+        :param keep_outputs: also return the raw output tensors (``jetson-dnn compare``).
         :return: :class:`Inference` with the result in source-image pixels.
         :raises ImageEncodingError: if the image does not match its encoding.
         :raises BackendError: if inference fails.
@@ -186,7 +191,8 @@ class Pipeline:
             result = self.decoder.decode(outputs, transform, self.params)
             t3 = time.perf_counter()
         return Inference(result, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3,
-                                              (t3 - t2) * 1e3), transform)
+                                              (t3 - t2) * 1e3), transform,
+                         {k: np.array(v) for k, v in outputs.items()} if keep_outputs else None)
 
     def run(self, image: np.ndarray, encoding: str = 'bgr8'):
         """Run the model on one image and return only the result (see :meth:`process`)."""
