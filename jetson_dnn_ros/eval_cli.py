@@ -18,9 +18,9 @@
 ::
 
     jetson-dnn eval --model yolox_nano --images coco/images --annotations coco/annotations.json
-    jetson-dnn eval --model deeplabv3_mobilenetv2_voc --images voc/JPEGImages \\
+    jetson-dnn eval --model deeplabv3_mobilenetv2_voc --images voc/JPEGImages
         --ground-truth voc/SegmentationClass --report voc.json --plots plots/
-    jetson-dnn eval --model yolox_nano --images recording_bag --stamp-map stamps.csv \\
+    jetson-dnn eval --model yolox_nano --images recording_bag --stamp-map stamps.csv
         --annotations annotations.json
     jetson-dnn compare --model yolox_nano --a onnxruntime:fp32 --b tensorrt:fp16 --images photos/
 
@@ -233,7 +233,7 @@ def model_info(pipeline) -> dict:
 
 
 def machine() -> str:
-    """Return a one-line description of this machine (CPU, cores, OS)."""
+    """Describe this machine in one line: CPU, cores, OS."""
     import os
     return f'{platform.machine()} {platform.processor() or ""} {os.cpu_count()} cores, ' \
         f'{platform.system()} {platform.release()}, Python {platform.python_version()}'
@@ -356,8 +356,8 @@ def format_table(run: dict, title: str = '') -> str:
     width = max(len(k) for k in run['metrics'])
     lines += [f'  {k:<{width}}  {_fmt(v)}' for k, v in run['metrics'].items()]
     if run.get('unmapped_labels'):
-        lines.append(f"  model labels with no annotation category: "
-                     f"{', '.join(run['unmapped_labels'])}")
+        lines.append('  model labels with no annotation category: '
+                     + ', '.join(run['unmapped_labels']))
     if run.get('missing_keypoints'):
         lines.append(f"  COCO keypoints the model lacks: {', '.join(run['missing_keypoints'])}")
     per_class = run.get('per_class') or {}

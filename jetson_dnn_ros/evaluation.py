@@ -220,7 +220,7 @@ class Evaluator:
     task = ''
 
     def keys(self) -> List[str]:
-        """Return the image keys (file names) this evaluator has ground truth for."""
+        """List the file stems of the images with ground truth."""
         raise NotImplementedError
 
     def add(self, key: str, result) -> None:
@@ -315,7 +315,7 @@ class CocoEvaluator(Evaluator):
         if self.iou_type == 'keypoints':
             out['missing_keypoints'] = list(self.missing_keypoints)
         if not self.results:
-            out.update(metrics={n: 0.0 for n in names}, per_class={}, pr_curves={})
+            out.update(metrics=dict.fromkeys(names, 0.0), per_class={}, pr_curves={})
             return out
         with _quiet():
             dt = self.gt.loadRes(self.results_json())
@@ -582,7 +582,7 @@ class DepthEvaluator(Evaluator):
         self.png_scale = png_scale
         self.min_depth, self.max_depth = min_depth, max_depth
         self.median_scaling = median_scaling
-        self.sums = {m: 0.0 for m in self.METRICS}
+        self.sums = dict.fromkeys(self.METRICS, 0.0)
         self.images = 0
         self.scaled = False
 
