@@ -25,7 +25,7 @@ package_name = 'jetson_dnn_ros'
 # (python3-numpy, python3-opencv, …), so install_requires stays empty: a pip requirement on
 # opencv-python would fight apt's cv2. Plain pip users pick them through an extra.
 core = ['numpy>=1.21', 'opencv-python-headless>=4.5', 'PyYAML>=5.3', 'rosbags>=0.10',
-        'tqdm>=4.50']
+        'tqdm>=4.50', 'pycocotools>=2.0']   # pycocotools: COCO RLE masks in the CLI JSON
 
 
 def _files(pattern):
@@ -68,6 +68,8 @@ setup(
             'segmentation_node = jetson_dnn_ros.ros.segmentation_node:main',
             'pose_node = jetson_dnn_ros.ros.pose_node:main',
             'depth_node = jetson_dnn_ros.ros.depth_node:main',
+            'instance_segmentation_node = '
+            'jetson_dnn_ros.ros.instance_segmentation_node:main',
             'perception = jetson_dnn_ros.ros.perception:main',
         ],
     },

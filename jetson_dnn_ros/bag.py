@@ -450,6 +450,8 @@ class BagResultWriter:
     results[0] = ``person`` with the person score, results[1..K] = keypoints with class_id =
     keypoint name, score = confidence, pose.pose.position.x/y = pixel coordinates);
     segmentation → ``ns/segmentation`` (mono8/mono16 class ids) and ``ns/color_mask`` (rgb8);
+    instance segmentation → ``ns/detections`` (Detection2DArray, ``id`` = instance index as
+    text) and ``ns/instances`` (mono16, 0 = background, i + 1 = the i-th detection);
     depth → ``ns/depth`` (32FC1), ``ns/depth/colored`` (rgb8) and ``ns/points`` (PointCloud2,
     only for metric depth with a CameraInfo); every task → ``ns/overlay`` (bgr8, when given)
     and ``ns/label_info`` (LabelInfo, once, when the model has labels).
@@ -534,6 +536,10 @@ class BagResultWriter:
         elif task == 'pose':
             put('poses', 'vision_msgs/msg/Detection2DArray',
                 m.detection_array(header, msgfields.pose_detections(result)))
+        elif task == 'instance_segmentation':
+            put('detections', 'vision_msgs/msg/Detection2DArray',
+                m.detection_array(header, msgfields.instance_detections(result)))
+            put('instances', IMAGE_TYPE, m.image(header, result.instance_map(), 'mono16'))
         elif task == 'segmentation':
             from jetson_dnn_ros.tasks.segmentation import colorize
             class_map = np.asarray(result.class_map)

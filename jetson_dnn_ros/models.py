@@ -46,7 +46,8 @@ from jetson_dnn_ros.paths import models_dir
 from jetson_dnn_ros.preprocessing import PreprocessSpec
 import yaml
 
-TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth')
+TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth',
+         'instance_segmentation')
 _PREPROCESS_FIELDS = {f.name for f in fields(PreprocessSpec)}
 
 

@@ -22,6 +22,9 @@ from these plain values, so live topics and result bags always agree (DESIGN.md 
   the model has no labels), ``score`` in [0, 1];
 - detections: bounding box centre and size in source-image pixels (theta 0), ``id`` = the
   tracker id as text ('' without tracking);
+- instance segmentation (vision_msgs has no mask message, vision_msgs#87): the detections as
+  above with ``id`` = the instance index as text, plus a mono16 ``instances`` image at the
+  source resolution, 0 = background, ``i + 1`` = the i-th detection;
 - poses: one Detection2D per person, ``results[0]`` = ``person`` with the person score,
   ``results[1..K]`` = one per keypoint (class_id = keypoint name, score = confidence,
   ``pose.pose.position.x/y`` = pixel coordinates);
@@ -113,6 +116,20 @@ def detections(result) -> Tuple[Detection, ...]:
     return tuple(Detection(*_centre_size(box), (Hypothesis(name, score),), _track_text(track))
                  for box, name, score, track in zip(np.asarray(result.boxes).reshape(-1, 4),
                                                     _names(result), scores, tracks))
+
+
+def instance_detections(result) -> Tuple[Detection, ...]:
+    """
+    Return the ``Detection2D`` values of an instance segmentation result.
+
+    As :func:`detections`, but ``id`` = the instance index as text (``'0'`` for the first,
+    highest-scored instance): the instance's pixels in the ``instances`` image (mono16) have
+    the value ``int(id) + 1``; 0 is background.
+    """
+    scores = np.asarray(result.scores, np.float64).reshape(-1).tolist()
+    return tuple(Detection(*_centre_size(box), (Hypothesis(name, score),), str(i))
+                 for i, (box, name, score) in enumerate(zip(
+                     np.asarray(result.boxes).reshape(-1, 4), _names(result), scores)))
 
 
 def pose_detections(result) -> Tuple[Detection, ...]:

@@ -38,6 +38,7 @@ _TASK_FLAGS: Dict[str, Tuple[str, ...]] = {
     'segmentation': ('overlay', 'mask'),
     'pose': ('links', 'keypoints', 'box'),
     'depth': ('input', 'depth', 'equalize'),  # + colour map names, see overlay_flags
+    'instance_segmentation': ('mask', 'outline', 'box', 'lines', 'labels', 'conf'),
 }
 """The flags each task's drawer reads (``none`` is valid for every task)."""
 
@@ -213,3 +214,37 @@ def blend(image: np.ndarray, layer: np.ndarray, mask: np.ndarray, alpha: float) 
         return
     mixed = cv2.addWeighted(image, 1.0 - alpha, layer, alpha, 0.0)
     cv2.copyTo(mixed, mask.view(np.uint8) if mask.dtype == bool else mask, image)
+
+
+def draw_instance_masks(image: np.ndarray, masks: np.ndarray, boxes, colors, alpha: float,
+                        thickness: int) -> None:
+    """
+    Tint instance masks and draw their outlines, in place (instance segmentation overlay).
+
+    Work is limited to each instance's box, where its mask can be set. Instances are drawn
+    lowest score last-to-first, so the highest-scored one ends on top.
+
+    :param image: (H, W, 3) uint8 BGR destination.
+    :param masks: (N, H, W) bool masks at the image's resolution.
+    :param boxes: N integer pixel boxes (x1, y1, x2, y2), end exclusive, holding each mask.
+    :param colors: N BGR colours.
+    :param alpha: tint opacity in [0, 1]; 0 = no tint.
+    :param thickness: outline width in pixels; 0 = no outline.
+    """
+    for i in range(len(boxes) - 1, -1, -1):
+        x1, y1, x2, y2 = (int(v) for v in boxes[i])
+        if x2 <= x1 or y2 <= y1:
+            continue
+        mask = np.ascontiguousarray(masks[i, y1:y2, x1:x2])
+        if not mask.any():
+            continue
+        roi = image[y1:y2, x1:x2]
+        if alpha > 0.0:
+            layer = np.empty_like(roi)
+            layer[:] = colors[i]
+            blend(roi, layer, mask, float(alpha))
+        if thickness > 0:
+            contours, _ = cv2.findContours(mask.view(np.uint8), cv2.RETR_EXTERNAL,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(image, contours, -1, colors[i], int(thickness), cv2.LINE_AA,
+                             offset=(x1, y1))

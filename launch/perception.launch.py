@@ -27,7 +27,7 @@ from jetson_dnn_ros.launch_helpers import rviz_actions, task_launch_description
 from launch.actions import OpaqueFunction
 
 EXECUTABLES = ('classification_node', 'detection_node', 'segmentation_node', 'pose_node',
-               'depth_node')
+               'depth_node', 'instance_segmentation_node')
 RVIZ_CONFIG = 'config/jetson_dnn.rviz'  # launch_helpers.RVIZ_CONFIG
 
 
@@ -37,7 +37,7 @@ def generate_launch_description():
         '$(tasks)',
         extra_arguments=[('tasks', 'detection,segmentation,depth',
                           'Comma-separated tasks: classification, detection, segmentation, '
-                          'pose, depth'),
+                          'pose, depth, instance_segmentation'),
                          ('rviz', 'false', 'Start rviz2 with config/jetson_dnn.rviz (a '
                           'warning, not an error, when rviz2 is not installed)')],
         extra_actions=[OpaqueFunction(function=rviz_actions)])

@@ -33,7 +33,7 @@ from launch.actions import ExecuteProcess, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 
 EXECUTABLES = ('classification_node', 'detection_node', 'segmentation_node', 'pose_node',
-               'depth_node')
+               'depth_node', 'instance_segmentation_node')
 
 
 def generate_launch_description():

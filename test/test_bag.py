@@ -246,3 +246,35 @@ def test_missing_bag_and_bad_topic(tmp_path, camera_bag):
         list(bag.read_images(tmp_path / 'nope'))
     with pytest.raises(bag.ImageEncodingError, match='not an Image'):
         list(bag.read_images(camera_bag, '/camera/camera_info'))
+
+
+def test_cli_run_instance_segmentation_bag(camera_bag, tmp_path, data_dir):
+    """Real photos through YOLOv8n-seg into a result bag: detections + mono16 instances."""
+    out = tmp_path / 'seg.mcap'
+    code = cli.main(['run', '--task', 'instance_segmentation', '--model', 'yolov8n_seg',
+                     '--input', str(camera_bag), '--output', str(out), '--quiet'])
+    assert code == 0
+    source = {t: m for _, _, t, m in _messages(camera_bag) if m.__msgtype__ == bag.IMAGE_TYPE}
+    written = _messages(tmp_path / 'seg')
+    topics = {topic for topic, _, _, _ in written}
+    assert topics == {'/camera/detections', '/camera/instances', '/camera/overlay',
+                      '/camera/label_info'}
+    by_stamp = {}
+    for topic, _, timestamp, msg in written:
+        assert _stamp_ns(msg) == _stamp_ns(source[timestamp])
+        by_stamp.setdefault(timestamp, {})[topic] = msg
+    assert len(by_stamp) == len(PHOTOS)
+    from jetson_dnn_ros.pipeline import Pipeline
+    with Pipeline.from_model('yolov8n_seg', backend='onnxruntime') as pipeline:
+        for timestamp, msgs in by_stamp.items():
+            src = source[timestamp]
+            image = np.frombuffer(src.data, np.uint8).reshape(src.height, src.width, 3)
+            result = pipeline.run(image, 'bgr8')
+            det, ids = msgs['/camera/detections'], msgs['/camera/instances']
+            assert [d.id for d in det.detections] == [str(i) for i in range(len(result))]
+            assert [d.results[0].hypothesis.class_id for d in det.detections] == \
+                list(result.labels)
+            assert (ids.encoding, ids.height, ids.width) == ('mono16', src.height, src.width)
+            got = np.frombuffer(ids.data, np.uint16).reshape(src.height, src.width)
+            np.testing.assert_array_equal(got, result.instance_map())
+            assert len(result) > 0 and got.max() >= 1

@@ -177,3 +177,26 @@ def test_bag_from_images_then_run_detection(photo_dir, tmp_path, capsys):
                                rtol=1e-5)
     boxes = expected.boxes.astype(np.float64)
     np.testing.assert_allclose(centres, (boxes[:, :2] + boxes[:, 2:]) / 2, atol=1e-3)
+
+
+def test_run_instance_segmentation_writes_coco_rle(tmp_path, photo_dir, photo):
+    from jetson_dnn_ros.pipeline import Pipeline
+    from jetson_dnn_ros.tasks.instance_segmentation import decode_rle
+    out = tmp_path / 'seg'
+    code = cli.main(['run', '--model', 'yolov8n_seg', '--input', str(photo_dir / 'peds_0.jpg'),
+                     '--output', str(out), '--quiet'])
+    assert code == 0
+    record = json.loads((out / 'peds_0.json').read_text())
+    with Pipeline.from_model('yolov8n_seg', backend='onnxruntime') as pipeline:
+        expected = pipeline.run(photo('peds_0'), 'bgr8')
+    assert record['task'] == 'instance_segmentation'
+    assert record['image_size'] == [1080, 1920]
+    instances = record['instances']
+    assert [i['label'] for i in instances] == list(expected.labels)
+    assert sum(i['label'] == 'person' and i['score'] > 0.5 for i in instances) == 4
+    for instance, mask in zip(instances, expected.masks):
+        assert instance['segmentation']['size'] == [1080, 1920]
+        np.testing.assert_array_equal(decode_rle(instance['segmentation']), mask)
+        assert instance['area'] == int(mask.sum()) > 0
+    overlay = cv2.imread(str(out / 'peds_0.jpg'))
+    assert overlay.shape == photo('peds_0').shape

@@ -246,3 +246,25 @@ def test_cyclonedds_config_is_valid_for_humble():
 def test_setup_installs_the_cyclonedds_config():
     setup = (ROOT / 'setup.py').read_text(encoding='utf-8')
     assert "_files('config/*.xml')" in setup
+
+
+def test_instance_segmentation_is_a_full_task():
+    """The sixth task has its node, launch file, parameter file, outputs and rviz displays."""
+    task = 'instance_segmentation'
+    assert task in P.TASKS and P.DEFAULT_MODELS[task] == 'yolov8n_seg'
+    assert P.OUTPUTS[task] == ('detections', 'instances', 'label_info', 'overlay')
+    assert 'class_agnostic' in P.param_table(task)
+    assert (ROOT / 'launch' / f'{task}.launch.py').is_file()
+    assert (ROOT / 'test' / 'launch' / f'{task}_launch_test.py').is_file()
+    assert f'{task}_node' in _console_scripts()
+    for name in ('perception.launch.py', 'replay.launch.py'):
+        tree = ast.parse((ROOT / 'launch' / name).read_text(encoding='utf-8'))
+        assert f'{task}_node' in _constants(tree)['EXECUTABLES']
+    _, displays = _rviz_displays()
+    classes = {d['Topic']['Value']: d['Class'] for d in displays
+               if isinstance(d.get('Topic'), dict)}
+    assert classes['/instance_segmentation/overlay'] == 'rviz_default_plugins/Image'
+    assert classes['/instance_segmentation/instances'] == 'rviz_default_plugins/Image'
+    from jetson_dnn_ros.ros.perception import NODE_CLASSES
+    assert NODE_CLASSES[task] == ('jetson_dnn_ros.ros.instance_segmentation_node',
+                                  'InstanceSegmentationNode')

@@ -86,3 +86,31 @@ def test_classification_identical_from_node_and_bag(tmp_path):
     node = conversions.classification_to_msg(result, _header())
     assert bytes(_node_cdr(node)) == bytes(data)
     assert [h.class_id for h in node.results] == ['cat', 'dog']
+
+
+def _instances():
+    from jetson_dnn_ros.tasks.instance_segmentation import make_instances
+    masks = np.zeros((2, 12, 16), bool)
+    masks[0, 2:9, 3:8] = True
+    masks[1, 5:12, 6:16] = True      # overlaps instance 0 at rows 5..8, cols 6..7
+    return make_instances([[3, 2, 8, 9], [6, 5, 16, 12]], [0.6, 0.9], [0, 1],
+                          masks, ('person', 'bicycle'), (12, 16))
+
+
+def test_instances_identical_from_node_and_bag(tmp_path):
+    result = _instances()
+    _, data = _bag_message(tmp_path, result, '/cam/detections')
+    node = conversions.instances_to_msg(result, _header())
+    assert bytes(_node_cdr(node)) == bytes(data)
+    # id = instance index as text, in score order (the bicycle scored higher)
+    assert [d.id for d in node.detections] == ['0', '1']
+    assert [d.results[0].hypothesis.class_id for d in node.detections] == ['bicycle', 'person']
+    msgtype, data = _bag_message(tmp_path / 'i', result, '/cam/instances')
+    assert msgtype == 'sensor_msgs/msg/Image'
+    image = conversions.instance_map_to_msg(result, _header())
+    assert bytes(_node_cdr(image)) == bytes(data)
+    assert (image.encoding, image.height, image.width, image.step) == ('mono16', 12, 16, 32)
+    ids = np.frombuffer(bytes(image.data), np.uint16).reshape(12, 16)
+    # pixel value = int(Detection2D.id) + 1; the overlap belongs to the higher score
+    assert ids[6, 6] == 1 and ids[3, 4] == 2 and ids[0, 0] == 0
+    assert set(np.unique(ids).tolist()) == {0, 1, 2}

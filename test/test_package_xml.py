@@ -51,6 +51,8 @@ NO_ROSDEP_KEY = {
     'rosbags': 'jetson-dnn bag commands; rosdistro has no rosbags key (pip install rosbags)',
     'tensorrt': 'optional backend, installed with JetPack',
     'pycuda': 'optional GPU preprocessing, installed with JetPack / pip',
+    'pycocotools': 'COCO RLE masks in JSON output, imported lazily; no rosdistro key '
+                   '(pip install pycocotools)',
 }
 """Imported, but not declared: no rosdep key exists (README says how to install them)."""
 

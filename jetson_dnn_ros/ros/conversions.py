@@ -167,6 +167,32 @@ def detections_to_msg(result, header):
     return _detection_array(msgfields.detections(result), header)
 
 
+def instances_to_msg(result, header):
+    """
+    Build the ``vision_msgs/Detection2DArray`` of an instance segmentation result.
+
+    :param result: has ``boxes`` (N, 4) xyxy source pixels, ``scores`` (N,), ``class_ids``
+        (N,) and ``labels``.
+    :param header: the input image's ``std_msgs/Header``; copied into every Detection2D.
+    :return: the message: per instance ``bbox`` center/size in pixels, ``results[0]`` = (label,
+        score), ``id`` = the instance index as text; its pixels in the ``instances`` image
+        (:func:`instance_map_to_msg`) are ``int(id) + 1``.
+    """
+    return _detection_array(msgfields.instance_detections(result), header)
+
+
+def instance_map_to_msg(result, header):
+    """
+    Build the ``instances`` image of an instance segmentation result.
+
+    :param result: has ``instance_map()`` returning (H, W) uint16 at the source resolution.
+    :param header: the input image's ``std_msgs/Header``.
+    :return: a ``sensor_msgs/Image`` ``mono16``: 0 = background, ``i + 1`` = the i-th
+        Detection2D of :func:`instances_to_msg` (overlaps go to the higher score).
+    """
+    return array_to_image_msg(result.instance_map(), 'mono16', header)
+
+
 def pose_to_msg(result, header):
     """Build a ``vision_msgs/Detection2DArray`` from a pose result (DESIGN.md §3 convention).
 

@@ -35,8 +35,9 @@ Sentinels: ``score_threshold``/``iou_threshold`` < 0 and ``top_k``/``max_detecti
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
-TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth')
-"""The five tasks, in the order the launch files and rviz list them."""
+TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth',
+         'instance_segmentation')
+"""The six tasks, in the order the launch files and rviz list them."""
 
 DEFAULT_MODELS = {
     'classification': 'mobilenet_v2_1001',
@@ -44,6 +45,7 @@ DEFAULT_MODELS = {
     'segmentation': 'deeplabv3_mobilenetv2_voc',
     'pose': 'bodypix_mobilenetv1_050',
     'depth': 'fastdepth',
+    'instance_segmentation': 'yolov8n_seg',
 }
 """Default model descriptor name of each task (``config/models/<name>.yaml``)."""
 
@@ -73,6 +75,7 @@ OUTPUTS = {
     'segmentation': ('segmentation', 'color_mask', 'label_info', 'overlay'),
     'pose': ('poses', 'overlay'),
     'depth': ('depth', 'depth/colored', 'points', 'overlay'),
+    'instance_segmentation': ('detections', 'instances', 'label_info', 'overlay'),
 }
 """Relative output topics of each task node (plus the absolute ``/diagnostics``)."""
 
@@ -230,6 +233,10 @@ TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
               '(depth/colored and the overlay only, never the depth topic)', runtime=True),
         _spec('point_stride', 4, 'Publish every n-th pixel in x and y on points',
               int_range=(1, 64), runtime=True),
+    ),
+    'instance_segmentation': (
+        _spec('class_agnostic', False, 'Non-maximum suppression across classes instead of per '
+              'class (ultralytics agnostic_nms)', runtime=True),
     ),
 }
 """Task-specific parameters, by task."""

@@ -34,6 +34,8 @@ NODE_CLASSES = {
     'segmentation': ('jetson_dnn_ros.ros.segmentation_node', 'SegmentationNode'),
     'pose': ('jetson_dnn_ros.ros.pose_node', 'PoseNode'),
     'depth': ('jetson_dnn_ros.ros.depth_node', 'DepthNode'),
+    'instance_segmentation': ('jetson_dnn_ros.ros.instance_segmentation_node',
+                              'InstanceSegmentationNode'),
 }
 """Task -> (module, class) of its node."""
 

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Task decoders and results: classification, detection, segmentation, pose, depth."""
+"""Task decoders and results: classification, detection, segmentation, pose, depth, instances."""
 
 from jetson_dnn_ros.tasks.base import Decoder
 from jetson_dnn_ros.tasks.base import decoder_names

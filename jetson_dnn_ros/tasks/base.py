@@ -62,7 +62,8 @@ def get_decoder(name: str) -> Type['Decoder']:
 
 def _load_builtin() -> None:
     import importlib
-    for module in ('classification', 'detection', 'segmentation', 'pose', 'depth'):
+    for module in ('classification', 'detection', 'segmentation', 'pose', 'depth',
+                   'instance_segmentation'):
         try:
             importlib.import_module(f'jetson_dnn_ros.tasks.{module}')
         except ModuleNotFoundError as exc:

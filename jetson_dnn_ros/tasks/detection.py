@@ -267,9 +267,10 @@ class DetectionDecoder(Decoder):
         return (index.astype(np.int64), class_id.astype(np.int64),
                 score.astype(np.float32))
 
-    def finish(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
-               transform, params, apply_nms: bool = True) -> DetectionResult:
-        """Run NMS, keep ``max_detections``, map boxes to source pixels and build the result.
+    def kept(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
+             transform, params, apply_nms: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+        """
+        Return which candidates survive, and their boxes in source pixels (see :meth:`finish`).
 
         :param boxes: (K, 4) xyxy in network-input pixels, already score-thresholded.
         :param scores: (K,) float32 scores.
@@ -277,9 +278,9 @@ class DetectionDecoder(Decoder):
         :param transform: the image's :class:`~jetson_dnn_ros.preprocessing.GeometricTransform`.
         :param params: :class:`~jetson_dnn_ros.models.DecodeParams`.
         :param apply_nms: False for set predictions and end-to-end exports (no NMS of ours).
-        :return: :class:`DetectionResult` in source-image pixels, clipped. Boxes that are
-            empty after clipping (wholly in the letterbox padding) are dropped before NMS;
-            NMS runs on the unclipped network-pixel boxes (as the YOLOX/ultralytics demos).
+        :return: ``(keep, source_boxes)``: (M,) int64 indices into the K candidates, highest
+            score first, at most ``max_detections``; (M, 4) float32 xyxy source pixels,
+            clipped to the image.
         """
         boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
         scores = np.asarray(scores, np.float32).reshape(-1)
@@ -288,13 +289,29 @@ class DetectionDecoder(Decoder):
         valid = np.nonzero((src[:, 2] > src[:, 0]) & (src[:, 3] > src[:, 1]))[0]
         if valid.size:
             valid = valid[self._limit(scores[valid])]
-        boxes, scores, class_ids, src = boxes[valid], scores[valid], class_ids[valid], src[valid]
         if apply_nms:  # on the unclipped boxes, as the reference implementations do
-            keep = nms(boxes, scores, class_ids, params.iou_threshold, params.max_detections,
-                       params.class_agnostic)
+            keep = nms(boxes[valid], scores[valid], class_ids[valid], params.iou_threshold,
+                       params.max_detections, params.class_agnostic)
         else:
-            keep = np.argsort(-scores, kind='stable')[:int(params.max_detections)]
-        return make_detections(src[keep], scores[keep], class_ids[keep], self.labels,
+            keep = np.argsort(-scores[valid], kind='stable')[:int(params.max_detections)]
+        keep = valid[keep]
+        return keep, src[keep]
+
+    def finish(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
+               transform, params, apply_nms: bool = True) -> DetectionResult:
+        """
+        Run NMS, keep ``max_detections``, map boxes to source pixels and build the result.
+
+        The parameters are those of :meth:`kept`.
+
+        :return: :class:`DetectionResult` in source-image pixels, clipped. Boxes that are
+            empty after clipping (wholly in the letterbox padding) are dropped before NMS;
+            NMS runs on the unclipped network-pixel boxes (as the YOLOX/ultralytics demos).
+        """
+        keep, src = self.kept(boxes, scores, class_ids, transform, params, apply_nms)
+        scores = np.asarray(scores, np.float32).reshape(-1)
+        class_ids = np.asarray(class_ids, np.int64).reshape(-1)
+        return make_detections(src, scores[keep], class_ids[keep], self.labels,
                                transform.source_size)
 
     def _check_classes(self, count, what: str, offset: int, extra: str = '') -> None:
@@ -582,17 +599,27 @@ class Yolov8Decoder(DetectionDecoder):
     Config: ``output`` (name), ``multi_label`` (default False, as ultralytics ``predict``).
     """
 
-    def _channel_axis(self, shape, name) -> int:
-        """Return 1 or 2: the axis holding the 4 + C channels."""
+    def _channel_axis(self, shape, name, extra: int = 0, extra_text: str = '') -> int:
+        """
+        Return 1 or 2: the axis holding the 4 + C (+ ``extra``) channels.
+
+        :param shape: the head output's shape (rank 3).
+        :param name: its name, for messages.
+        :param extra: channels after the class scores (instance segmentation: the mask
+            coefficients).
+        :param extra_text: what the extra channels are, for messages (`` + 32 mask
+            coefficients``).
+        :raises ModelError: if no axis fits the labels.
+        """
         if self.num_classes is not None:
-            want = 4 + self.num_classes
+            want = 4 + self.num_classes + extra
             hits = [ax for ax in (1, 2) if shape[ax] == want]
             if hits:
                 return hits[0]
             if all(_known(shape[ax]) for ax in (1, 2)):
                 raise ModelError(
                     f'{self.decoder_name}: output {name!r} of shape {tuple(shape)} has no axis '
-                    f'of 4 + {self.num_classes} = {want} channels for the '
+                    f'of 4 + {self.num_classes}{extra_text} = {want} channels for the '
                     f'{self.num_classes} labels; use the labels the model was trained with')
         a, b = shape[1], shape[2]
         if not _known(a):
@@ -612,15 +639,42 @@ class Yolov8Decoder(DetectionDecoder):
             raise ModelError(f'{self.decoder_name}: output {spec.name!r} has '
                              f'{spec.shape[axis]} channels, needs 4 box values + classes')
 
+    def head(self, raw: np.ndarray, name: str, extra: int = 0, extra_text: str = ''
+             ) -> np.ndarray:
+        """
+        Return the head output as (N, 4 + C + ``extra``) float32 rows, one per anchor.
+
+        :param raw: the (1, 4 + C + extra, N) or (1, N, 4 + C + extra) output.
+        :param name: its name, for messages.
+        :param extra: channels after the class scores (see :meth:`_channel_axis`).
+        :param extra_text: what they are, for messages.
+        :raises ModelError: on a shape that is not batch-1 rank 3 or does not fit the labels.
+        """
+        raw = np.asarray(raw)
+        pred = _batch1(raw, 3, self.decoder_name).astype(np.float32, copy=False)
+        if self._channel_axis(raw.shape, name, extra, extra_text) == 1:
+            pred = pred.T
+        return pred
+
+    def candidates(self, pred: np.ndarray, threshold: float, extra: int = 0):
+        """
+        Threshold (N, 4 + C + extra) head rows: best class (or every class with multi_label).
+
+        :param pred: rows from :meth:`head`.
+        :param threshold: minimum class score (inclusive).
+        :param extra: trailing channels that are not class scores.
+        :return: ``(index, boxes, scores, class_ids)``: (K,) int64 row indices, (K, 4)
+            float32 xyxy network pixels, (K,) float32, (K,) int64.
+        """
+        end = pred.shape[1] - int(extra)
+        index, class_id, score = self.select(pred[:, 4:end], threshold,
+                                             bool(self.config.get('multi_label', False)))
+        return index, cxcywh_to_xyxy(pred[index, 0:4]), score, class_id
+
     def decode(self, outputs, transform, params) -> DetectionResult:
         """Return the detections of one image (see the class docs)."""
-        raw = np.asarray(self.output(outputs, 'output'))
-        pred = _batch1(raw, 3, self.decoder_name).astype(np.float32, copy=False)
-        if self._channel_axis(raw.shape, self.config.get('output', 'output')) == 1:
-            pred = pred.T
-        index, class_id, score = self.select(pred[:, 4:], params.score_threshold,
-                                             bool(self.config.get('multi_label', False)))
-        boxes = cxcywh_to_xyxy(pred[index, 0:4])
+        pred = self.head(self.output(outputs, 'output'), self.config.get('output', 'output'))
+        _, boxes, score, class_id = self.candidates(pred, params.score_threshold)
         return self.finish(boxes, score, class_id, transform, params)
 
 

@@ -1,0 +1,35 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Launch the instance segmentation lifecycle node; configure and activate it on autostart.
+
+Example: ``ros2 launch jetson_dnn_ros instance_segmentation.launch.py
+image:=/camera/image_raw``. The node is
+``/<namespace>/instance_segmentation/instance_segmentation_node``; its outputs are under
+``/<namespace>/instance_segmentation/``: ``detections`` (vision_msgs/Detection2DArray,
+``Detection2D.id`` = instance index), ``instances`` (sensor_msgs/Image mono16, 0 = background,
+i + 1 = the i-th detection), ``label_info``, ``overlay``.
+"""
+
+from jetson_dnn_ros.launch_helpers import task_launch_description
+
+TASK = 'instance_segmentation'
+EXECUTABLE = 'instance_segmentation_node'
+PARAMS_FILE = 'config/instance_segmentation.yaml'
+
+
+def generate_launch_description():
+    """Return the launch description of the instance segmentation node."""
+    return task_launch_description(TASK)
