@@ -158,8 +158,10 @@ def make_evaluator(args, pipeline):
         if task == 'pose':
             names = pipeline.descriptor.extras.get('keypoints') or labels
             return ev.CocoEvaluator(args.annotations, 'keypoints', keypoint_names=names)
-        iou_type = 'segm' if task == 'instance_segmentation' or args.iou_type == 'segm' \
-            else 'bbox'
+        iou_type = args.iou_type or ('segm' if task == 'instance_segmentation' else 'bbox')
+        if iou_type == 'segm' and task != 'instance_segmentation':
+            raise EvaluationError(f'--iou-type segm needs an instance segmentation model, '
+                                  f'{pipeline.descriptor.name!r} is a {task} model')
         return ev.CocoEvaluator(args.annotations, iou_type, labels=labels)
     if not args.ground_truth:
         raise EvaluationError(f'a {task} model needs --ground-truth ({GROUND_TRUTH_HELP})')
@@ -191,6 +193,9 @@ def eval_params(args, descriptor):
     changes = {}
     if descriptor.task in ('detection', 'pose', 'instance_segmentation'):
         changes['score_threshold'] = DETECTION_SCORE_THRESHOLD
+    if descriptor.task == 'instance_segmentation':
+        # COCOeval scores at most 100 detections per image; full-size masks cost H x W bytes
+        changes['max_detections'] = min(descriptor.params.max_detections, 100)
     if descriptor.task == 'classification':
         changes['top_k'] = max(5, descriptor.params.top_k)
     if getattr(args, 'score_threshold', None) is not None:
@@ -442,8 +447,9 @@ def _add_common(p) -> None:
                    'class-folder tree give it as --ground-truth')
     p.add_argument('--annotations', help='COCO annotation JSON (detection, pose, masks)')
     p.add_argument('--ground-truth', help=GROUND_TRUTH_HELP)
-    p.add_argument('--iou-type', choices=('bbox', 'segm'), default='bbox',
-                   help='COCO AP on boxes or on instance masks')
+    p.add_argument('--iou-type', choices=('bbox', 'segm'),
+                   help='COCO AP on boxes or on instance masks (default: segm for instance '
+                   'segmentation models, else bbox)')
     p.add_argument('--topic', help='bag image topic (default: the first raw Image topic)')
     p.add_argument('--stamp-map', help='CSV stamp,file_name matching bag frames (header stamp, '
                    'ns or sec.nanosec) to annotated images')

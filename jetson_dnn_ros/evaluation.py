@@ -763,7 +763,7 @@ def agreement(a, b) -> Dict[str, float]:
         ``matched_rate`` and ``mean_keypoint_px``.
     """
     task = a.task
-    if task == 'detection':
+    if task in ('detection', 'instance_segmentation'):
         pairs = match_boxes(a, b)
         n = max(len(a), len(b))
         deltas = [abs(float(a.scores[i]) - float(b.scores[j])) for i, j in pairs]
