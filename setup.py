@@ -48,8 +48,11 @@ setup(
     extras_require={
         'onnxruntime': core + ['onnxruntime>=1.14'],
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
+        # jetson-dnn eval / compare: COCO AP (pycocotools) and plots (matplotlib)
+        'eval': core + ['pycocotools>=2.0.6', 'matplotlib>=3.5'],
         # flake8 plugins: the ones ament_flake8's configuration relies on
-        'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7', 'flake8>=5',
+        'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pycocotools>=2.0.6',
+                        'matplotlib>=3.5', 'pytest>=7', 'flake8>=5',
                         'flake8-import-order', 'flake8-quotes', 'flake8-builtins',
                         'flake8-comprehensions', 'pydocstyle>=6'],
     },
