@@ -94,6 +94,7 @@ class Pipeline:
         self.backend = backend
         self.labels = descriptor.load_labels()
         self.params = params or descriptor.params
+        self.verification = None   # ParityResult of a verified TensorRT engine
         self._lock = threading.Lock()
         self._params_lock = threading.Lock()   # read-modify-write of params, not inference
         spec = descriptor.preprocess
@@ -117,7 +118,8 @@ class Pipeline:
     def from_model(cls, model: Union[str, ModelDescriptor], backend: str = 'auto',
                    precision: str = 'fp16', model_file: Optional[str] = None,
                    params: Optional[DecodeParams] = None, download: bool = False,
-                   decoder: Optional[str] = None, **backend_options) -> 'Pipeline':
+                   decoder: Optional[str] = None, verify_engine: Optional[bool] = None,
+                   **backend_options) -> 'Pipeline':
         """
         Build a pipeline from a model reference.
 
@@ -130,8 +132,12 @@ class Pipeline:
         :param params: decoding settings; ``None`` = the descriptor's defaults.
         :param download: fetch the model from its pinned URL if it is not local.
         :param decoder: decoder for an ambiguous ``.onnx`` (e.g. ``yolox``).
+        :param verify_engine: run a TensorRT engine's parity gate against ONNX Runtime
+            (:func:`jetson_dnn_ros.parity.verify_pipeline`); None = when ONNX Runtime imports.
         :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
         :raises ModelError: if the model cannot be found, loaded or decoded.
+        :raises ~jetson_dnn_ros.parity.ParityError: if a TensorRT engine disagrees with ONNX
+            Runtime (the message says which precision to fall back to).
         """
         if isinstance(model, ModelDescriptor):
             descriptor = model
@@ -148,10 +154,21 @@ class Pipeline:
         backend_options = {**descriptor.tensorrt_options(), **backend_options}
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
-            return cls(descriptor, instance, params=params)
+            pipeline = cls(descriptor, instance, params=params)
         except Exception:
             instance.close()
             raise
+        if getattr(instance, 'name', '') == 'tensorrt':
+            from jetson_dnn_ros import parity
+            if verify_engine is None:
+                verify_engine = parity.onnxruntime_available()
+            if verify_engine:
+                try:
+                    pipeline.verification = parity.verify_pipeline(pipeline)
+                except Exception:
+                    pipeline.close()
+                    raise
+        return pipeline
 
     @property
     def task(self) -> str:
