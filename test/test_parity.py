@@ -42,7 +42,7 @@ def trt():
 
 @pytest.fixture
 def depth_model(tmp_path):
-    """A depth 'network': depth = 0.5 + mean of the RGB input (metres), 32x32."""
+    """Write a depth 'network': depth = 0.5 + mean of the RGB input (metres), 32x32."""
     graph = helper.make_graph(
         [helper.make_node('ReduceMean', ['input'], ['mean'], axes=[1], keepdims=1),
          helper.make_node('Add', ['mean', 'half'], ['depth'])],
@@ -132,3 +132,25 @@ def test_build_engine_verify_cli(trt, depth_model, tmp_path, monkeypatch, capsys
     monkeypatch.setitem(trt.OUTPUT_SCALE, 'depth', 2.0)
     assert main(args + ['--force']) == 1
     assert 'use precision fp32' in capsys.readouterr().err
+
+
+def test_shipped_descriptor_verifies_on_its_photos(trt, data_dir, tmp_path):
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.parity import verification_images
+    descriptor = resolve_model('yolox_nano')
+    names = [n for n, _ in verification_images(descriptor)]
+    assert names == ['peds_0.jpg', 'dog_0.jpg']      # photos of $JETSON_DNN_DATA
+    with _open('yolox_nano', tmp_path) as pipeline:
+        result = pipeline.verification
+        assert result.passed and result.images == ('peds_0.jpg', 'dog_0.jpg')
+        assert result.figures['matched_rate'] == 1.0
+        assert result.thresholds['min_matched_rate'] == 0.9
+
+
+def test_missing_photos_fall_back_to_the_synthetic_pattern(tmp_path, monkeypatch):
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.parity import verification_images
+    monkeypatch.setenv('JETSON_DNN_DATA', str(tmp_path))
+    images = verification_images(resolve_model('deeplabv3_mobilenetv2_voc'))
+    assert [n for n, _ in images] == ['synthetic']
+    assert images[0][1].shape == (257, 257, 3) and images[0][1].std() > 20
