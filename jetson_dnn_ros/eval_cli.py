@@ -409,11 +409,7 @@ def write_plots(run: dict, folder, prefix: str = '') -> List[str]:
         for ax in list(axes.flat)[len(items):]:
             ax.axis('off')
         fig.suptitle(f'{name}: precision vs recall at IoU 0.5 (x recall, y precision)')
-        fig.tight_layout()
-        path = folder / f'{prefix}pr_curves.png'
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-        written.append(str(path))
+        written.append(_save(plt, fig, folder / f'{prefix}pr_curves.png'))
     matrix = run.get('confusion_matrix')
     if matrix:
         counts = np.asarray(matrix['counts'], np.float64)
@@ -430,12 +426,15 @@ def write_plots(run: dict, folder, prefix: str = '') -> List[str]:
         ax.set_xlabel('predicted')
         ax.set_ylabel('ground truth')
         ax.set_title(f'{name}: confusion matrix (rows sum to 1)')
-        fig.tight_layout()
-        path = folder / f'{prefix}confusion_matrix.png'
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-        written.append(str(path))
+        written.append(_save(plt, fig, folder / f'{prefix}confusion_matrix.png'))
     return written
+
+
+def _save(plt, fig, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return str(path)
 
 
 # -- subcommands -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
+from jetson_dnn_ros.backends.engine_cache import file_sha256 as sha256_file
 from jetson_dnn_ros.errors import JetsonDnnError
 import numpy as np
 
@@ -80,15 +81,6 @@ def normalize_name(name: str) -> str:
     """
     text = re.sub(r'[^0-9a-z]', '', str(name).strip().lower())
     return NAME_ALIASES.get(text, text)
-
-
-def sha256_file(path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as stream:
-        for block in iter(lambda: stream.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def dataset_fingerprint(files: Iterable) -> str:

@@ -116,36 +116,22 @@ def test_fastdepth_on_the_nyu_sample_matches_the_measured_rmse(tmp_path, data_di
     assert report['median_scaling'] is False                # metric model
 
 
-def test_yolox_nano_on_coco128_as_the_readme_table(tmp_path, evalsets):
-    s = evalsets / 'coco128_even'
-    report = _eval(tmp_path, '--model', 'yolox_nano', '--images', s / 'images',
-                   '--annotations', s / 'annotations.json')
-    assert report['dataset']['images_evaluated'] == 72
+@pytest.mark.parametrize('model, dataset, annotations, iou_type, tolerance', [
+    ('yolox_nano', 'coco128_even', 'annotations.json', 'bbox', 0.005),
+    ('bodypix_mobilenetv1_050', 'coco8_pose_even', 'annotations.json', 'keypoints', 0.01),
+    ('yolov8n_seg', 'coco8_seg_even', 'annotations.json', 'segm', 0.01),   # mask AP
+])
+def test_figures_of_the_readme_table(tmp_path, evalsets, model, dataset, annotations, iou_type,
+                                     tolerance):
+    s = evalsets / dataset
+    report = _eval(tmp_path, '--model', model, '--images', s / 'images',
+                   '--annotations', s / annotations)
+    assert report['iou_type'] == iou_type
+    assert report['dataset']['images_evaluated'] == len(list((s / 'images').iterdir()))
+    assert report.get('missing_keypoints', []) == []   # camelCase names mapped to COCO's
     for metric in ('AP', 'AP50'):
         assert report['metrics'][metric] == pytest.approx(
-            readme_figure('yolox_nano', 'coco128_even', metric), abs=0.005)
-
-
-def test_bodypix_on_coco8_pose_as_the_readme_table(tmp_path, evalsets):
-    s = evalsets / 'coco8_pose_even'
-    report = _eval(tmp_path, '--model', 'bodypix_mobilenetv1_050', '--images', s / 'images',
-                   '--annotations', s / 'annotations.json')
-    assert report['iou_type'] == 'keypoints'
-    assert report['missing_keypoints'] == []          # camelCase names mapped to COCO's
-    for metric in ('AP', 'AP50'):
-        assert report['metrics'][metric] == pytest.approx(
-            readme_figure('bodypix_mobilenetv1_050', 'coco8_pose_even', metric), abs=0.01)
-
-
-def test_yolov8n_seg_mask_ap_on_coco8_seg_as_the_readme_table(tmp_path, evalsets):
-    s = evalsets / 'coco8_seg_even'
-    report = _eval(tmp_path, '--model', 'yolov8n_seg', '--images', s / 'images',
-                   '--annotations', s / 'annotations.json')
-    assert report['iou_type'] == 'segm'
-    assert report['model']['decoder'] == 'yolov8_seg'
-    for metric in ('AP', 'AP50'):
-        assert report['metrics'][metric] == pytest.approx(
-            readme_figure('yolov8n_seg', 'coco8_seg_even', metric), abs=0.01)
+            readme_figure(model, dataset, metric), abs=tolerance)
 
 
 def test_bag_input_matched_by_stamp_gives_the_folder_figures(tmp_path, evalsets):
