@@ -196,8 +196,9 @@ def eval_params(args, descriptor):
     if descriptor.task == 'instance_segmentation':
         # COCOeval scores at most 100 detections per image; full-size masks cost H x W bytes
         changes['max_detections'] = min(descriptor.params.max_detections, 100)
-    if descriptor.task == 'classification':
+    if descriptor.task == 'classification':   # top-5 needs the 5 best classes, any score
         changes['top_k'] = max(5, descriptor.params.top_k)
+        changes['score_threshold'] = 0.0
     if getattr(args, 'score_threshold', None) is not None:
         changes['score_threshold'] = args.score_threshold
     if getattr(args, 'iou_threshold', None) is not None:

@@ -613,10 +613,11 @@ class DepthEvaluator(Evaluator):
 
 def read_class_labels(spec) -> Dict[str, str]:
     """
-    Read classification ground truth: ``{file name: label}``.
+    Read classification ground truth: ``{image key: label}``.
 
     :param spec: a folder with one sub-folder per class (folder name = label), or a CSV of
         ``file,label`` rows (a ``file,label`` header is skipped).
+    :return: keys are ``class folder/file stem`` for a tree, the file stem for a CSV.
     :raises EvaluationError: if it is neither, or holds no image.
     """
     path = Path(spec)
@@ -626,7 +627,7 @@ def read_class_labels(spec) -> Dict[str, str]:
         for folder in sorted(p for p in path.iterdir() if p.is_dir()):
             for image in sorted(folder.iterdir()):
                 if image.suffix.lower() in IMAGE_SUFFIXES:
-                    out[f'{folder.name}/{image.name}'] = folder.name
+                    out[f'{folder.name}/{image.stem}'] = folder.name
     elif path.is_file():
         with open(path, newline='', encoding='utf-8') as stream:
             for row in csv.reader(stream):
@@ -634,7 +635,7 @@ def read_class_labels(spec) -> Dict[str, str]:
                     continue
                 if row[0].strip().lower() == 'file' and row[1].strip().lower() == 'label':
                     continue
-                out[row[0].strip()] = row[1].strip()
+                out[Path(row[0].strip()).stem] = row[1].strip()
     else:
         raise EvaluationError(f'{spec} is neither a class-folder tree nor a file,label CSV')
     if not out:
@@ -686,7 +687,7 @@ class ClassificationEvaluator(Evaluator):
         """
         cls = self.truth.get(key)
         if cls is None:
-            cls = self.truth.get(Path(key).name)
+            cls = self.truth.get(Path(key).stem)
         if cls is None:
             raise EvaluationError(f'no label for {key}')
         ids = [int(i) for i in result.class_ids]

@@ -266,25 +266,24 @@ def test_classification_top1_top5_from_tree_and_csv(tmp_path):
         for n in names:
             (tmp_path / 'tree' / cls / n).write_bytes(b'')
     truth = ev.read_class_labels(tmp_path / 'tree')
-    assert truth == {'goldfish/c.png': 'goldfish', 'tabby/a.jpg': 'tabby',
-                     'tabby/b.jpg': 'tabby'}
-    (tmp_path / 'gt.csv').write_text('file,label\na.jpg,Tabby\nc.png,1\n')
-    assert ev.read_class_labels(tmp_path / 'gt.csv') == {'a.jpg': 'Tabby', 'c.png': '1'}
+    assert truth == {'goldfish/c': 'goldfish', 'tabby/a': 'tabby', 'tabby/b': 'tabby'}
+    (tmp_path / 'gt.csv').write_text('file,label\na.jpg,Tabby\nsub/c.png,1\n')
+    assert ev.read_class_labels(tmp_path / 'gt.csv') == {'a': 'Tabby', 'c': '1'}
     labels = ('background', 'goldfish', 'tabby', 'tiger cat', 'x', 'y', 'z')
     e = ev.ClassificationEvaluator(truth, labels)
 
     def result(ids):
         return ClassificationResult(np.array(ids), np.linspace(0.9, 0.1, len(ids)),
                                     tuple(labels[i] for i in ids), False, (8, 8))
-    e.add('tabby/a.jpg', result([2, 3, 1, 4, 5]))       # top-1 hit
-    e.add('tabby/b.jpg', result([3, 4, 5, 6, 2]))       # top-5 hit only
-    e.add('goldfish/c.png', result([3, 4, 5, 6, 0]))    # miss
+    e.add('tabby/a', result([2, 3, 1, 4, 5]))       # top-1 hit
+    e.add('tabby/b', result([3, 4, 5, 6, 2]))       # top-5 hit only
+    e.add('goldfish/c', result([3, 4, 5, 6, 0]))    # miss
     s = e.summary()
     assert s['metrics'] == pytest.approx({'top1': 1 / 3, 'top5': 2 / 3})
     assert s['confusion_matrix']['labels'] == ['goldfish', 'tabby', '(other)']
     assert s['confusion_matrix']['counts'] == [[0, 0, 1], [0, 1, 1]]
     with pytest.raises(ev.EvaluationError, match='not classes of the model'):
-        ev.ClassificationEvaluator({'a.jpg': 'unicorn'}, labels)
+        ev.ClassificationEvaluator({'a': 'unicorn'}, labels)
 
 
 def test_agreement_per_task():
@@ -326,3 +325,49 @@ def test_dataset_fingerprint_depends_on_content_not_place(tmp_path):
     assert one == ev.dataset_fingerprint([tmp_path / 'b' / 'x.json'])
     (tmp_path / 'b' / 'x.json').write_text('{"a": 1}')
     assert one != ev.dataset_fingerprint([tmp_path / 'b' / 'x.json'])
+
+
+def _classifier(tmp_path):
+    """Write a classifier whose logits always rank c > e > a > b > d > f (6 classes)."""
+    from onnxgen import constant_model
+    constant_model(tmp_path / 'cls.onnx',
+                   {'logits': np.array([[3.0, 2.0, 6.0, 1.0, 4.0, 0.0]], np.float32)},
+                   input_name='input', input_shape=(1, 3, 16, 16))
+    (tmp_path / 'cls.yaml').write_text(
+        'name: six\ntask: classification\nfile: cls.onnx\n'
+        'input: {name: input, width: 16, height: 16, resize: stretch, color: rgb, '
+        'scale: 0.00392156862745098, layout: NCHW}\n'
+        'decoder: {name: classification, output: logits, activation: softmax}\n'
+        'labels: [a, b, c, d, e, f]\ntop_k: 1\nthresholds: {score: 0.5}\n')
+    return tmp_path / 'cls.yaml'
+
+
+def test_eval_cli_classification_tree_and_csv(tmp_path, capsys):
+    pytest.importorskip('matplotlib')
+    from jetson_dnn_ros.cli import main
+    model = _classifier(tmp_path)
+    image = np.full((20, 30, 3), 90, np.uint8)
+    for cls, names in (('c', ['1', '2']), ('a', ['3']), ('F', ['4'])):
+        (tmp_path / 'tree' / cls).mkdir(parents=True)
+        for n in names:
+            cv2.imwrite(str(tmp_path / 'tree' / cls / f'{n}.png'), image)
+    report = tmp_path / 'r.json'
+    # top_k 1 and score 0.5 in the descriptor: eval still asks for 5 classes, any score
+    assert main(['eval', '--quiet', '--backend', 'onnxruntime', '--model', str(model),
+                 '--ground-truth', str(tmp_path / 'tree'), '--report', str(report),
+                 '--plots', str(tmp_path / 'plots')]) == 0
+    data = json.loads(report.read_text())
+    # c images: top-1; a (3rd) and f (6th, 'F' spelled in capitals): a in the top 5 only
+    assert data['metrics'] == pytest.approx({'top1': 2 / 4, 'top5': 3 / 4})
+    assert data['confusion_matrix']['labels'] == ['a', 'c', 'f', '(other)']
+    assert (tmp_path / 'plots' / 'confusion_matrix.png').is_file()
+    assert 'top1' in capsys.readouterr().out
+    # file,label CSV over a plain folder
+    (tmp_path / 'flat').mkdir()
+    for n in ('x', 'y'):
+        cv2.imwrite(str(tmp_path / 'flat' / f'{n}.png'), image)
+    (tmp_path / 'gt.csv').write_text('x.png,c\ny.png,4\n')   # a name, and an index (e)
+    assert main(['eval', '--quiet', '--backend', 'onnxruntime', '--model', str(model),
+                 '--images', str(tmp_path / 'flat'), '--ground-truth', str(tmp_path / 'gt.csv'),
+                 '--report', str(report)]) == 0
+    assert json.loads(report.read_text())['metrics'] == pytest.approx({'top1': 0.5, 'top5': 1.0})
