@@ -154,3 +154,42 @@ def test_missing_photos_fall_back_to_the_synthetic_pattern(tmp_path, monkeypatch
     images = verification_images(resolve_model('deeplabv3_mobilenetv2_voc'))
     assert [n for n, _ in images] == ['synthetic']
     assert images[0][1].shape == (257, 257, 3) and images[0][1].std() > 20
+
+
+def test_input_size_keeps_the_source_aspect_on_the_grid(tmp_path):
+    """Issue 14 item 4: a dynamic-input model gets an input per source aspect and budget."""
+    from jetson_dnn_ros.errors import ModelError
+    from jetson_dnn_ros.pipeline import InputSize
+    size = InputSize(197505, 16, 1)              # BodyPix: 16k + 1, 513 x 385 pixels
+    assert size.for_image(640, 480) == (513, 385)
+    assert size.for_image(480, 640) == (385, 513)   # portrait: not letterboxed into 4:3
+    w, h = size.for_image(1920, 1080)
+    assert (w - 1) % 16 == 0 and (h - 1) % 16 == 0 and w * h <= 197505
+    assert abs(w / h - 16 / 9) < 0.1
+    # through the pipeline: a depth model with dynamic H and W sees the chosen size
+    graph = helper.make_graph(
+        [helper.make_node('ReduceMean', ['input'], ['depth'], axes=[1], keepdims=1)], 'dyn',
+        [helper.make_tensor_value_info('input', TensorProto.FLOAT, [1, 3, 'h', 'w'])],
+        [helper.make_tensor_value_info('depth', TensorProto.FLOAT, [1, 1, 'h', 'w'])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / 'dyn.onnx'))
+    text = ('name: dyn\ntask: depth\nfile: dyn.onnx\n'
+            'input: {name: input, width: 32, height: 32, resize: letterbox, color: rgb, '
+            'layout: NCHW}\ndecoder: {name: depth_metric, output: depth}\n')
+    (tmp_path / 'dyn.yaml').write_text(text + 'input_size: {max_pixels: 2048, stride: 8}\n')
+    with Pipeline.from_model(str(tmp_path / 'dyn.yaml'), backend='onnxruntime') as pipeline:
+        wide = pipeline.process(np.zeros((100, 200, 3), np.uint8), keep_outputs=True)
+        assert wide.outputs['depth'].shape == (1, 1, 32, 64)
+        tall = pipeline.process(np.zeros((200, 100, 3), np.uint8), keep_outputs=True)
+        assert tall.outputs['depth'].shape == (1, 1, 64, 32)
+        assert tall.result.depth.shape == (200, 100)
+    # a static input cannot change size: refused with the reason
+    (tmp_path / 'depth_static.yaml').write_text(
+        text.replace('dyn.onnx', 'static.onnx') + 'input_size: {max_pixels: 2048}\n')
+    value_info = helper.make_tensor_value_info
+    model.graph.input[0].CopyFrom(value_info('input', TensorProto.FLOAT, [1, 3, 32, 32]))
+    model.graph.output[0].CopyFrom(value_info('depth', TensorProto.FLOAT, [1, 1, 32, 32]))
+    onnx.save(model, str(tmp_path / 'static.onnx'))
+    with pytest.raises(ModelError, match='dynamic height and width'):
+        Pipeline.from_model(str(tmp_path / 'depth_static.yaml'), backend='onnxruntime')

@@ -13,9 +13,11 @@
 # limitations under the License.
 
 """
-The ``verify_engine`` node parameter (issue 14 item 3): configure refuses a TensorRT engine
-that disagrees with ONNX Runtime, says which precision to fall back to, and a verified engine's
-figures are in /diagnostics. rclpy and TensorRT stand-ins (the real ones where installed).
+The ``verify_engine`` node parameter (issue 14 item 3).
+
+Configure refuses a TensorRT engine that disagrees with ONNX Runtime and says which precision
+to fall back to; a verified engine's figures are in /diagnostics. rclpy and TensorRT
+stand-ins (the real rclpy where installed).
 """
 
 import logging
