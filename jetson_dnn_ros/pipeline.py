@@ -165,11 +165,13 @@ class Pipeline:
             if verify_engine is None:
                 verify_engine = parity.onnxruntime_available()
             if verify_engine:
+                verified = False
                 try:
                     pipeline.verification = parity.verify_pipeline(pipeline)
-                except BaseException:
-                    pipeline.close()
-                    raise
+                    verified = True
+                finally:
+                    if not verified:   # refused or failed: free the engine before raising
+                        pipeline.close()
         return pipeline
 
     @property
