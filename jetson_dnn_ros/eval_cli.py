@@ -82,29 +82,22 @@ def iter_annotated_frames(images, keys, topic: Optional[str] = None,
     """
     Yield ``(key, Frame)`` for the images that have ground truth.
 
-    :param images: image folder, or a bag (then ``stamp_map`` says which frame is which
-        image; without it a frame is matched by its position only if the bag holds exactly
-        one frame per annotated image, in file-name order, as ``jetson-dnn bag from-images``
-        records a folder).
+    :param images: image folder (frames matched by file stem), or a bag (frames matched by
+        header stamp through ``stamp_map``; frames whose image has no ground truth are
+        skipped).
     :param keys: image keys with ground truth (file stems; ``class/stem`` for a class tree).
     :param tree: ``images`` is a class-folder tree (keys ``class/stem``).
-    :raises EvaluationError: if a bag frame cannot be matched.
+    :raises EvaluationError: for a bag without ``stamp_map``, or a frame whose stamp is not in
+        it.
     """
     from jetson_dnn_ros import media
     wanted = set(keys)
     kind = media.input_kind(images)
     if kind == 'bag':
-        frames = media.iter_frames(images, topic, on_error)
-        if stamp_map is None:
-            ordered = sorted(wanted)
-            count = media.count_frames(images, topic)
-            if count != len(ordered):
-                raise EvaluationError(
-                    f'bag {images} has {count} frames and the ground truth {len(ordered)} '
-                    'images: give --stamp-map (stamp,file_name CSV) to match them')
-            yield from zip(ordered, frames)
-            return
-        for frame in frames:
+        if stamp_map is None:   # a position or a receive time would match silently wrong
+            raise EvaluationError(f'{images} is a bag: give --stamp-map, a stamp,file_name CSV '
+                                  'that says which annotated image each header stamp is')
+        for frame in media.iter_frames(images, topic, on_error):
             key = stamp_map.get(frame.header.stamp_ns)
             if key is None:
                 raise EvaluationError(f'bag frame stamped {frame.header.stamp_ns} ns is not in '

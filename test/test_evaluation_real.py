@@ -157,6 +157,8 @@ def test_bag_input_matched_by_stamp_gives_the_folder_figures(tmp_path, evalsets)
     assert from_bag['dataset']['images_evaluated'] == 3
     assert from_bag['metrics'] == pytest.approx(folder['metrics'])
     assert from_bag['confusion_matrix'] == folder['confusion_matrix']
+    # without the map a bag frame is not guessed from its position
+    assert main(['eval', '--quiet', *map(str, common), '--images', str(tmp_path / 'bag')]) == 1
 
 
 def test_limit_and_errors(tmp_path, evalsets, capsys):
