@@ -198,3 +198,28 @@ def test_compare_two_backends_agree_and_report_both_accuracies(tmp_path, evalset
     assert data['output_difference']['output']['max_abs'] == pytest.approx(0.0, abs=1e-4)
     assert data['a']['metrics']['AP'] == pytest.approx(data['b']['metrics']['AP'], abs=1e-4)
     assert 'matched_rate' in capsys.readouterr().out
+
+
+def test_compare_without_ground_truth_reports_agreement_only(tmp_path, data_dir):
+    report = tmp_path / 'c.json'
+    assert main(['compare', '--quiet', '--model', 'fastdepth', '--a', 'onnxruntime:fp32',
+                 '--b', 'onnxruntime:fp32', '--images', str(data_dir / 'images'),
+                 '--limit', '2', '--report', str(report)]) == 0
+    data = json.loads(report.read_text())
+    assert data['agreement'] == {'abs_rel': 0.0, 'images': 2}
+    assert data['output_difference'] == {'depth': {'max_abs': 0.0, 'mean_abs': 0.0}}
+    assert 'metrics' not in data['a'] and data['a']['model']['name'] == 'fastdepth'
+
+
+@pytest.mark.skipif(not os.environ.get('JETSON_DNN_FULL_EVAL'),
+                    reason='about 1 min of CPU per set; set JETSON_DNN_FULL_EVAL=1')
+@pytest.mark.parametrize('dataset, ap, ap50', [('coco128_even', 0.433, 0.585),
+                                               ('coco_val128_even', 0.446, 0.642)])
+def test_yolov8n_full_sets_match_the_published_references(tmp_path, data_dir, evalsets,
+                                                          dataset, ap, ap50):
+    """eval/README.md reference figures of yolov8n_int8 on the two larger detection sets."""
+    s = evalsets / dataset
+    report = _eval(tmp_path, '--model', data_dir / 'models/detection/yolov8n_int8.onnx',
+                   '--images', s / 'images', '--annotations', s / 'annotations.json')
+    assert report['metrics']['AP'] == pytest.approx(ap, abs=0.005)
+    assert report['metrics']['AP50'] == pytest.approx(ap50, abs=0.005)
