@@ -27,6 +27,20 @@ package_name = 'jetson_dnn_ros'
 core = ['numpy>=1.21', 'opencv-python-headless>=4.5', 'PyYAML>=5.3', 'rosbags>=0.10',
         'tqdm>=4.50', 'pycocotools>=2.0']   # pycocotools: COCO RLE masks in the CLI JSON
 
+# The ROS 2 linters that `colcon test` runs (test/test_lint.py): the real ament_flake8 and
+# ament_pep257 from PyPI and the flake8 plugins of a ROS 2 Humble development install. PyPI's
+# ament-lint-flake8 0.14 pins flake8 4.0.1, which is also Ubuntu 22.04's python3-flake8 (the one
+# Humble's ament_flake8 runs on); flake8 4 cannot load plugins on Python >= 3.12, where the test
+# runs flake8 >= 6.1 with Humble's configuration itself. flake8-builtins >= 3.0 reports A005 on
+# line 1, where a '# noqa: A005' can reach it (2.3-2.5 reported it on line 0).
+lint = ['ament-lint-flake8>=0.14.4,<0.15; python_version < "3.12"',
+        'flake8>=4.0.1,<5; python_version < "3.12"',
+        'flake8>=6.1; python_version >= "3.12"',
+        'ament-lint-pep257>=0.14.3,<0.15', 'pydocstyle>=6.1',
+        'flake8-blind-except>=0.2.1', 'flake8-builtins>=3.0', 'flake8-class-newline>=1.6',
+        'flake8-comprehensions>=3.10', 'flake8-deprecated>=2.0', 'flake8-docstrings>=1.6',
+        'flake8-import-order>=0.18.2', 'flake8-quotes>=3.3.1']
+
 
 def _files(pattern):
     return sorted(f for f in glob(pattern) if os.path.isfile(f))
@@ -50,11 +64,8 @@ setup(
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
         # jetson-dnn eval / compare: COCO AP (pycocotools) and plots (matplotlib)
         'eval': core + ['pycocotools>=2.0.6', 'matplotlib>=3.5'],
-        # flake8 plugins: the ones ament_flake8's configuration relies on
         'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pycocotools>=2.0.6',
-                        'matplotlib>=3.5', 'pytest>=7', 'flake8>=5',
-                        'flake8-import-order', 'flake8-quotes', 'flake8-builtins',
-                        'flake8-comprehensions', 'pydocstyle>=6'],
+                        'matplotlib>=3.5', 'pytest>=7'] + lint,
     },
     python_requires='>=3.10',
     zip_safe=True,

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Benchmark the GPU preprocessing kernel against the memory-bandwidth bound and the CPU path.
+"""
+Benchmark the GPU preprocessing kernel against the memory-bandwidth bound and the CPU path.
 
 1920x1080 bgr8 photo → 416² and 640² float16 NCHW letterbox (pad 114, RGB, /255). Prints,
 from one run:

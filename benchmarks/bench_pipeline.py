@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Pipeline benchmark: end-to-end / engine-only per task, and ours / the YOLOX demo.
+"""
+Pipeline benchmark: end-to-end / engine-only per task, and ours / the YOLOX demo.
 
 Same as ``jetson-dnn bench`` (this only calls :func:`jetson_dnn_ros.cli.run_benchmark`)::
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""BodyPix decode benchmark: our PoseNet decoder / a reference multi-person decoder.
+"""
+BodyPix decode benchmark: our PoseNet decoder / a reference multi-person decoder.
 
 DESIGN §6: both decoders run on the same real BodyPix outputs (ONNX Runtime, the shared
 photos); prints the time of each, the ratio ours / reference and whether the poses agree::

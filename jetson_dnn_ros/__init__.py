@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""DNN perception for ROS 2 robots: classify, detect, segment, estimate pose and depth.
+"""
+DNN perception for ROS 2 robots: classify, detect, segment, estimate pose and depth.
 
 TensorRT on Jetson, ONNX Runtime everywhere else.
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Read camera images from rosbags and write results into rosbags, without ROS.
+"""
+Read camera images from rosbags and write results into rosbags, without ROS.
 
 Everything goes through :mod:`rosbags` (pure Python): rosbag2 folders and single ``.db3``
 (sqlite3) or ``.mcap`` files are read with ``rosbags.rosbag2.Reader``, ROS 1 ``.bag`` files with
@@ -56,7 +57,8 @@ VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpe
 
 @dataclass(frozen=True)
 class Header:
-    """The ``std_msgs/Header`` of an image: when and in which frame it was taken.
+    """
+    The ``std_msgs/Header`` of an image: when and in which frame it was taken.
 
     :param stamp_ns: acquisition time in nanoseconds since the epoch (``sec * 1e9 + nanosec``).
     :param frame_id: the camera's optical frame (x right, y down, z forward).
@@ -81,7 +83,8 @@ class Header:
 
 
 class BagImage(NamedTuple):
-    """One decoded image message with its bag receive timestamp.
+    """
+    One decoded image message with its bag receive timestamp.
 
     :param topic: the topic it was recorded on.
     :param header: its :class:`Header`.
@@ -100,7 +103,8 @@ class BagImage(NamedTuple):
 
 @dataclass(frozen=True)
 class CameraInfo:
-    """Intrinsics of a camera from ``sensor_msgs/CameraInfo``.
+    """
+    Intrinsics of a camera from ``sensor_msgs/CameraInfo``.
 
     :param header: the message header (frame_id = camera optical frame).
     :param width: image width in pixels the intrinsics refer to.
@@ -144,19 +148,27 @@ class _BagReader:
         self._ros1 = self.path.is_file() and self.path.suffix == '.bag'
 
     def __enter__(self):
+        from jetson_dnn_ros import bagread
         from rosbags.highlevel import AnyReader
         from rosbags.rosbag2 import Reader
         try:
+            # damage-tolerant reading (bagread) for plain rosbag2 storage; rosbags itself for
+            # ROS 1 bags and compressed rosbag2 (zstd files or messages)
+            self._robust = not self._ros1 and not bagread.compression(self.path)
             if self._ros1:
                 self._reader = AnyReader([self.path], default_typestore=_typestore())
                 self._reader.open()
                 self._deserialize = self._reader.deserialize
+            elif self._robust:
+                self._reader = bagread.RobustReader(self.path)
+                self._deserialize = _typestore().deserialize_cdr
             else:
                 self._reader = Reader(self.path)
                 self._reader.open()
-                store = _typestore()
-                self._deserialize = store.deserialize_cdr
-        except Exception as exc:  # rosbags raises ReaderError, AnyReaderError, …
+                self._deserialize = _typestore().deserialize_cdr
+        except ImageEncodingError:
+            raise
+        except Exception as exc:  # noqa: B902 - rosbags: ReaderError, AnyReaderError, …
             raise ImageEncodingError(f'cannot open bag {self.path}: {exc}') from exc
         return self
 
@@ -166,15 +178,44 @@ class _BagReader:
 
     @property
     def connections(self):
-        return self._reader.connections
+        return self._reader.topics if self._robust else self._reader.connections
 
-    def messages(self, connections):
+    def messages(self, connections, on_damage=None):
+        """Yield ``(connection, timestamp, raw)``; damaged storage goes to ``on_damage``."""
         if not connections:  # rosbags reads every topic for an empty selection
             return iter(())
+        if self._robust:
+            return self._reader.messages(connections, on_damage)
         return self._reader.messages(connections=connections)
 
     def deserialize(self, raw, msgtype):
         return self._deserialize(raw, msgtype)
+
+
+class StorageDamage(ImageEncodingError):
+    """A damaged part of a bag's storage (sqlite page, mcap chunk or record) was skipped."""
+
+
+class ReadStats:
+    """
+    What one pass over a bag's image messages met.
+
+    :ivar read: messages of the selected topics the storage gave back (decodable or not).
+    :ivar expected: messages recorded on those topics per ``metadata.yaml``, or None.
+    :ivar damage: ``(position, reason)`` of each damaged storage unit skipped.
+    """
+
+    def __init__(self):
+        self.read = 0
+        self.expected: Optional[int] = None
+        self.damage: List[Tuple[str, str]] = []
+
+    @property
+    def lost(self) -> int:
+        """Return the messages the storage could not give back (0 when none is known lost)."""
+        if self.expected is not None:
+            return max(0, self.expected - self.read)
+        return len(self.damage)
 
 
 def topic_types(bag_path) -> Dict[str, str]:
@@ -190,7 +231,8 @@ def image_topics(bag_path) -> List[Tuple[str, str]]:
 
 
 def default_image_topic(bag_path) -> str:
-    """Pick the image topic to process: the first raw Image topic, else the first compressed.
+    """
+    Pick the image topic to process: the first raw Image topic, else the first compressed.
 
     :raises ImageEncodingError: if the bag has no image topic.
     """
@@ -203,7 +245,8 @@ def default_image_topic(bag_path) -> str:
 
 
 def topic_namespace(topic: str) -> str:
-    """Return the namespace result topics go into (``''`` for a root topic).
+    """
+    Return the namespace result topics go into (``''`` for a root topic).
 
     ``/camera/image_raw`` and ``/camera/image_raw/compressed`` both give ``/camera``;
     ``/image`` gives ``''``.
@@ -219,8 +262,10 @@ def _header(msg) -> Header:
     return Header(int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec), str(msg.header.frame_id))
 
 
-def decode_image_msg(msg, msgtype: str) -> Tuple[np.ndarray, str]:
-    """Turn a deserialised Image or CompressedImage message into ``(image, encoding)``.
+def decode_image_msg(msg, msgtype: str, max_pixels: Optional[int] = None
+                     ) -> Tuple[np.ndarray, str]:
+    """
+    Turn a deserialised Image or CompressedImage message into ``(image, encoding)``.
 
     Raw images honour ``step`` and ``is_bigendian``
     (:func:`~jetson_dnn_ros.image.image_from_buffer`).
@@ -228,9 +273,10 @@ def decode_image_msg(msg, msgtype: str) -> Tuple[np.ndarray, str]:
     (``bgr8; jpeg compressed bgr8``, ``jpeg``, ``png``) all decode to OpenCV's BGR order, so
     colour results are ``bgr8`` (``bgra8`` with alpha), grey ones ``mono8``/``mono16``.
 
+    :param max_pixels: decoded-size cap of compressed images (None = 64 MP, 0 = none).
     :return: (H, W[, C]) array and its encoding.
-    :raises ImageEncodingError: on a bad buffer, an unsupported encoding, compressedDepth data
-        or bytes that do not decode.
+    :raises ImageEncodingError: on a bad buffer, an unsupported encoding, compressedDepth data,
+        a compressed image over the cap or bytes that do not decode.
     """
     if msgtype == IMAGE_TYPE:
         image = image_from_buffer(msg.data, msg.height, msg.width, msg.encoding,
@@ -238,18 +284,25 @@ def decode_image_msg(msg, msgtype: str) -> Tuple[np.ndarray, str]:
         return image, str(msg.encoding)
     if msgtype != COMPRESSED_TYPE:
         raise ImageEncodingError(f'{msgtype} is not an image message')
-    return decode_compressed(msg.data, str(msg.format))
+    return decode_compressed(msg.data, str(msg.format), max_pixels=max_pixels)
 
 
 def read_image_records(bag_path, topic: Optional[str] = None,
-                       on_error: Optional[Callable[[str, Exception], None]] = None
-                       ) -> Iterator[BagImage]:
-    """Iterate over the image messages of a bag in bag-time order.
+                       on_error: Optional[Callable[[str, Exception], None]] = None,
+                       stats: Optional[ReadStats] = None,
+                       on_damage: Optional[Callable[[str, str], None]] = None,
+                       max_pixels: Optional[int] = None) -> Iterator[BagImage]:
+    """
+    Iterate over the image messages of a bag in bag-time order.
 
     :param bag_path: rosbag2 folder, ``.db3``/``.mcap`` file or ROS 1 ``.bag``.
     :param topic: one Image/CompressedImage topic, or None for every image topic.
     :param on_error: ``fn(name, exc)`` called for a message that does not decode (then
         skipped); None re-raises.
+    :param stats: a :class:`ReadStats` filled while reading (read, expected, damage), or None.
+    :param on_damage: ``fn(position, reason)`` for damaged storage (a sqlite page, an mcap
+        chunk or record) that is skipped; reading resumes at the next intact message.
+    :param max_pixels: decoded-size cap of compressed images (None = 64 MP, 0 = none).
     :return: iterator of :class:`BagImage`.
     :raises FileNotFoundError: if the bag does not exist.
     :raises ImageEncodingError: if the bag cannot be opened, ``topic`` is not an image topic
@@ -258,20 +311,32 @@ def read_image_records(bag_path, topic: Optional[str] = None,
     with _BagReader(bag_path) as reader:
         conns = [c for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)]
         if topic is not None:
+            image_topics = sorted({c.topic for c in conns})
             conns = [c for c in conns if c.topic == topic]
             if not conns:
                 raise ImageEncodingError(
                     f'topic {topic!r} is not an Image/CompressedImage topic of {bag_path}; '
-                    f'image topics: {sorted({c.topic for c in reader.connections if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)})}')  # noqa: E501
+                    f'image topics: {image_topics}')
+        stats = stats if stats is not None else ReadStats()
+        known = [c.msgcount for c in conns]
+        stats.expected = None if any(n is None for n in known) or not reader._robust \
+            else sum(known)
+
+        def damaged(position, reason):
+            stats.damage.append((position, reason))
+            if on_damage is not None:
+                on_damage(position, reason)
+
         counts: Dict[str, int] = {}
-        for conn, timestamp, raw in reader.messages(conns):
+        for conn, timestamp, raw in reader.messages(conns, damaged):
+            stats.read += 1
             index = counts.get(conn.topic, 0)
             counts[conn.topic] = index + 1
             try:
                 msg = reader.deserialize(raw, conn.msgtype)
-                image, encoding = decode_image_msg(msg, conn.msgtype)
+                image, encoding = decode_image_msg(msg, conn.msgtype, max_pixels)
                 header = _header(msg)
-            except Exception as exc:
+            except Exception as exc:  # noqa: B902 - any undecodable message -> error or on_error
                 if on_error is None:
                     raise ImageEncodingError(
                         f'{conn.topic} message {index} in {bag_path}: {exc}') from exc
@@ -282,7 +347,8 @@ def read_image_records(bag_path, topic: Optional[str] = None,
 
 def read_images(bag_path, topic: Optional[str] = None
                 ) -> Iterator[Tuple[str, Header, np.ndarray, str]]:
-    """Iterate over ``(topic, header, image, encoding)`` of a bag's image messages.
+    """
+    Iterate over ``(topic, header, image, encoding)`` of a bag's image messages.
 
     See :func:`read_image_records` (which also gives the bag timestamp).
     """
@@ -290,12 +356,13 @@ def read_images(bag_path, topic: Optional[str] = None
         yield record.topic, record.header, record.image, record.encoding
 
 
-def count_images(bag_path, topic: Optional[str] = None) -> int:
-    """Return how many image messages (of ``topic``, or all image topics) the bag holds."""
+def count_images(bag_path, topic: Optional[str] = None) -> Optional[int]:
+    """Return how many image messages (``topic``, or all image topics) were recorded, or None."""
     with _BagReader(bag_path) as reader:
-        return sum(c.msgcount for c in reader.connections
-                   if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)
-                   and (topic is None or c.topic == topic))
+        counts = [c.msgcount for c in reader.connections
+                  if c.msgtype in (IMAGE_TYPE, COMPRESSED_TYPE)
+                  and (topic is None or c.topic == topic)]
+    return None if any(n is None for n in counts) else sum(counts)
 
 
 def read_camera_infos(bag_path, topic: Optional[str] = None
@@ -313,14 +380,18 @@ def read_camera_infos(bag_path, topic: Optional[str] = None
 
 
 def camera_info_for(bag_path, image_topic: str) -> Optional[CameraInfo]:
-    """Return the first CameraInfo of the image topic's camera, or None.
+    """
+    Return the first CameraInfo of the image topic's camera with usable intrinsics, or None.
+
+    Usable: K finite with positive fx and fy (a NaN or zero K gives no point cloud at all).
 
     The camera is matched by namespace: ``/camera/camera_info`` belongs to
     ``/camera/image_raw`` and ``/camera/image_raw/compressed``.
     """
+    from jetson_dnn_ros.tasks.depth import intrinsics_problem
     wanted = topic_namespace(image_topic) + '/camera_info'
     for _, info in read_camera_infos(bag_path, wanted):
-        if info.k[0, 0] > 0 and info.k[1, 1] > 0:
+        if not intrinsics_problem(info.k):
             return info
     return None
 
@@ -334,21 +405,51 @@ def _storage_plugin(storage: str):
     return StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3
 
 
-def _open_writer(path: Path, storage: str):
-    """Create and open a rosbags ``Writer``.
-
-    :raises ValueError: on an unknown storage.
-    :raises ImageEncodingError: if the bag cannot be created (rosbags' ``WriterError``, raised
-        by the constructor when the path exists, or by ``open``).
+def _open_writer(path: Path, storage: str, overwrite: bool = False):
     """
+    Create and open a rosbags ``Writer`` in a staged sibling of ``path``.
+
+    :return: ``(writer, stage)``: the open writer and its
+        :class:`~jetson_dnn_ros.outputs.Staged` (commit it after closing the writer).
+    :raises ValueError: on an unknown storage.
+    :raises ImageEncodingError: if ``path`` exists (without ``overwrite``) or the bag cannot be
+        created (rosbags' ``WriterError``).
+    :raises OutputError: if the parent folder is not writable (read-only, permission, …).
+    """
+    from jetson_dnn_ros.outputs import Staged
     from rosbags.rosbag2 import Writer
     plugin = _storage_plugin(storage)
+    if (path.exists() or path.is_symlink()) and not overwrite:
+        raise ImageEncodingError(f'cannot create bag {path}: it exists already; pass '
+                                 '--overwrite to replace it or pick another name')
+    stage = Staged(path, replace=overwrite).__enter__()
     try:
-        writer = Writer(path, version=BAG_VERSION, storage_plugin=plugin)
+        writer = Writer(stage.path, version=BAG_VERSION, storage_plugin=plugin)
         writer.open()
-    except Exception as exc:  # rosbags raises WriterError, OSError, …
+    except OSError as exc:
+        stage.__exit__(type(exc), exc, None)
+        raise
+    except Exception as exc:  # noqa: B902 - rosbags raises WriterError
+        stage.abort()
         raise ImageEncodingError(f'cannot create bag {path}: {exc}') from exc
-    return writer
+    return writer, stage
+
+
+def _finish_writer(writer, stage, ok: bool) -> None:
+    """Close (``ok``) and move the bag into place, or abort it and delete everything staged."""
+    if not ok:
+        try:
+            writer.abort()
+        except Exception:  # noqa: B902 - already broken; the staged folder goes anyway
+            pass
+        stage.abort()
+        return
+    try:
+        writer.close()
+    except BaseException as exc:  # noqa: B902 - clean up, then re-raise
+        stage.__exit__(type(exc), exc, None)
+        raise
+    stage.__exit__(None, None, None)
 
 
 class _MsgFactory:
@@ -442,7 +543,8 @@ class _MsgFactory:
 
 
 class BagResultWriter:
-    """Write pipeline results into a new rosbag2 as real CDR messages.
+    """
+    Write pipeline results into a new rosbag2 as real CDR messages.
 
     Topics (under the source topic's namespace ``ns``): classification →
     ``ns/classification`` (vision_msgs/Classification); detection → ``ns/detections``
@@ -462,12 +564,17 @@ class BagResultWriter:
     :param score_threshold: threshold reported in ``label_info``.
     :param palette: (C, 3) uint8 RGB segmentation colours, or None for generated ones.
     :param point_stride: pixel stride of the depth point cloud (1 = every pixel).
+    :param overwrite: replace an existing bag at ``out_path`` once the new one is complete.
     :raises ValueError: on an unknown storage.
     :raises ImageEncodingError: if the bag cannot be created (e.g. it exists).
+
+    The bag is written in a hidden sibling folder and renamed onto ``out_path`` by
+    :meth:`close`; :meth:`abort` (or leaving the ``with`` block by an exception) deletes it.
     """
 
     def __init__(self, out_path, storage: str = 'sqlite3', labels: Optional[Sequence[str]] = None,
-                 score_threshold: float = 0.0, palette=None, point_stride: int = 1):
+                 score_threshold: float = 0.0, palette=None, point_stride: int = 1,
+                 overwrite: bool = False):
         self.path = Path(out_path)
         self.storage = storage
         self.labels = tuple(labels) if labels is not None else None
@@ -476,7 +583,7 @@ class BagResultWriter:
         self.point_stride = max(1, int(point_stride))
         self._store = _typestore()
         self._msg = _MsgFactory(self._store)
-        self._writer = _open_writer(self.path, storage)
+        self._writer, self._stage = _open_writer(self.path, storage, overwrite)
         self._conns: Dict[str, object] = {}
         self._label_info_done = set()
         self.counts: Dict[str, int] = {}
@@ -486,7 +593,13 @@ class BagResultWriter:
         if conn is None:
             conn = self._writer.add_connection(topic, msgtype, typestore=self._store)
             self._conns[topic] = conn
-        self._writer.write(conn, int(timestamp_ns), self._store.serialize_cdr(msg, msgtype))
+        data = self._store.serialize_cdr(msg, msgtype)
+        try:
+            self._writer.write(conn, int(timestamp_ns), data)
+        except Exception as exc:  # noqa: B902 - disk full, read-only: OSError or apsw errors
+            if _is_storage_error(exc):
+                raise _write_error(self.path, exc) from exc
+            raise
         self.counts[topic] = self.counts.get(topic, 0) + 1
 
     def write_message(self, topic: str, msgtype: str, msg, timestamp_ns: int) -> None:
@@ -501,7 +614,8 @@ class BagResultWriter:
     def write(self, result, header: Header, timestamp_ns: int, source_topic: str,
               overlay_bgr: Optional[np.ndarray] = None, image: Optional[np.ndarray] = None,
               encoding: str = 'bgr8', camera_info: Optional[CameraInfo] = None) -> List[str]:
-        """Write one result (and its overlay) with the source image's header and timestamp.
+        """
+        Write one result (and its overlay) with the source image's header and timestamp.
 
         :param result: a task result (dispatch on ``result.task``).
         :param header: the source image's :class:`Header`, copied into every message.
@@ -569,47 +683,78 @@ class BagResultWriter:
         return written
 
     def close(self) -> None:
-        """Finish the bag (writes metadata.yaml); safe to call more than once."""
+        """Finish the bag and move it into place; safe to call more than once."""
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            _finish_writer(writer, self._stage, True)
+
+    def abort(self) -> None:
+        """Drop the bag: nothing is left at (or beside) ``out_path``."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            _finish_writer(writer, self._stage, False)
 
     def __enter__(self):
         """Return self."""
         return self
 
-    def __exit__(self, *exc_info):
-        """Close the bag."""
-        self.close()
+    def __exit__(self, exc_type, exc, tb):
+        """Close the bag, or abort it when the block raised (disk errors → OutputError)."""
+        try:
+            if exc is None:
+                self.close()
+            else:
+                self.abort()
+        except BaseException as error:  # noqa: B902 - storage errors named, then re-raised
+            if _is_storage_error(error):
+                raise _write_error(self.path, error) from error
+            raise
+        if exc is not None and _is_storage_error(exc):
+            raise _write_error(self.path, exc) from exc
         return False
 
 
-def _iter_sources(images) -> Iterator[np.ndarray]:
-    """Yield (H, W, 3) uint8 BGR frames of ``write_images_bag``'s ``images`` argument.
+def _iter_sources(images, on_error=None) -> Iterator[np.ndarray]:
+    """
+    Yield (H, W, 3) uint8 BGR frames of ``write_images_bag``'s ``images`` argument.
 
     Paths go through :func:`jetson_dnn_ros.media.iter_frames` (the same input discovery as
-    ``jetson-dnn run``); iterables may hold arrays or image paths.
+    ``jetson-dnn run``); iterables may hold arrays or image paths. An unreadable image goes to
+    ``on_error(name, exc)`` and is skipped (None: raise).
     """
     from jetson_dnn_ros import media
     if isinstance(images, np.ndarray):
         images = [images]
     if isinstance(images, (str, os.PathLike)):
-        for frame in media.iter_frames(images):
-            yield to_bgr8(frame.image, frame.encoding)
+        for frame in media.iter_frames(images, on_error=on_error):
+            try:
+                yield to_bgr8(frame.image, frame.encoding)
+            except ImageEncodingError as exc:
+                if on_error is None:
+                    raise
+                on_error(frame.name, exc)
         return
     for item in images:
         if isinstance(item, np.ndarray):
             yield item
-        else:
+            continue
+        try:
             frame = media.read_image_file(item)
-            yield to_bgr8(frame.image, frame.encoding)
+            image = to_bgr8(frame.image, frame.encoding)
+        except ImageEncodingError as exc:
+            if on_error is None:
+                raise
+            on_error(str(item), exc)
+            continue
+        yield image
 
 
 def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: float = 5.0,
                      frame_id: str = 'camera_optical_frame', encoding: str = 'bgr8',
                      compressed: bool = False, storage: str = 'sqlite3', start_ns: int = 0,
-                     camera_info: bool = True) -> int:
-    """Record images or a video into a new rosbag2, like a camera driver would.
+                     camera_info: bool = True, on_error=None, overwrite: bool = False) -> int:
+    """
+    Record images or a video into a new rosbag2, like a camera driver would.
 
     Frame ``i`` gets header stamp and bag timestamp ``start_ns + round(i * 1e9 / fps)``.
 
@@ -627,7 +772,11 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
     :param camera_info: also write ``<ns>/camera_info`` with nominal intrinsics fx = fy =
         0.9 × width, (cx, cy) at the image centre (as the project's shared bags; not a
         calibration).
-    :return: the number of frames written.
+    :param on_error: ``fn(name, exc)`` for an unreadable image, which is then skipped; None
+        raises (and nothing is written).
+    :param overwrite: replace an existing bag once the new one is complete.
+    :return: the number of frames written. The bag is built in a hidden sibling folder and
+        renamed onto ``out_path`` when complete; on any error nothing is left.
     :raises ImageEncodingError: on an unreadable image or video, an unsupported encoding, or
         a bag that cannot be created (e.g. ``out_path`` exists).
     :raises FileNotFoundError: if no image is found.
@@ -639,12 +788,13 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
     store = _typestore()
     msg = _MsgFactory(store)
     target = {'bgr8': 'bgr', 'rgb8': 'rgb', 'mono8': 'gray'}[encoding]
-    frames = _iter_sources(images)
+    frames = _iter_sources(images, on_error)
     first = next(frames, None)
     if first is None:
-        raise FileNotFoundError(f'no frames in {images}')
-    writer = _open_writer(Path(out_path), storage)
+        raise FileNotFoundError(f'no readable frames in {images}')
+    writer, stage = _open_writer(Path(out_path), storage, overwrite)
     count = 0
+    ok = False
     try:
         img_topic = topic.rstrip('/') + '/compressed' if compressed else topic
         img_type = COMPRESSED_TYPE if compressed else IMAGE_TYPE
@@ -666,9 +816,36 @@ def write_images_bag(out_path, images, topic: str = '/camera/image_raw', fps: fl
                 writer.write(info_conn, stamp, store.serialize_cdr(
                     msg.camera_info(header, w, h, k), CAMERA_INFO_TYPE))
             count += 1
-    finally:
-        writer.close()
+        ok = True
+    except BaseException as exc:  # noqa: B902 - abort the bag, then re-raise
+        _finish_writer(writer, stage, False)
+        if _is_storage_error(exc):
+            raise _write_error(Path(out_path), exc) from exc
+        raise
+    if ok:
+        try:
+            _finish_writer(writer, stage, True)
+        except BaseException as exc:  # noqa: B902 - storage errors named, then re-raised
+            if _is_storage_error(exc):
+                raise _write_error(Path(out_path), exc) from exc
+            raise
     return count
+
+
+def _is_storage_error(exc: BaseException) -> bool:
+    """Return True for a write failure of the disk (OSError, sqlite3 or apsw errors)."""
+    from jetson_dnn_ros.outputs import OutputError
+    import sqlite3  # rosbags writes sqlite3 bags with the standard library's driver
+    return isinstance(exc, OSError) and not isinstance(exc, OutputError) or \
+        isinstance(exc, sqlite3.Error) or type(exc).__module__ == 'apsw'
+
+
+def _write_error(path: Path, exc: BaseException):
+    """Return the one-line OutputError of a failed bag write."""
+    from jetson_dnn_ros.outputs import cause, OutputError
+    text = cause(exc) if isinstance(exc, OSError) else str(exc)
+    text = text.replace('database or disk is full', 'no space left on device')
+    return OutputError(f'cannot write bag {path}: {text}; nothing was kept')
 
 
 def _chain(first, rest: Iterable) -> Iterator:
@@ -676,7 +853,8 @@ def _chain(first, rest: Iterable) -> Iterator:
     yield from rest
 
 
-__all__ = ['BagImage', 'BagResultWriter', 'CameraInfo', 'Header', 'camera_info_for',
+__all__ = ['BagImage', 'BagResultWriter', 'CameraInfo', 'Header', 'ReadStats', 'StorageDamage',
+           'camera_info_for',
            'count_images', 'decode_image_msg',
            'default_image_topic', 'image_topics', 'is_bag', 'read_camera_infos',
            'read_image_records', 'read_images', 'topic_namespace', 'topic_types',

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""``jetson-dnn``: the offline tool (no ROS needed).
+"""
+``jetson-dnn``: the offline tool (no ROS needed).
 
 Subcommands::
 
@@ -29,7 +30,6 @@ subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
 """
 
 import argparse
-import json
 from pathlib import Path
 import platform
 import statistics
@@ -48,6 +48,10 @@ DEFAULT_MODELS = {'classification': 'mobilenet_v2_1001', 'detection': 'yolox_nan
                   'segmentation': 'deeplabv3_mobilenetv2_voc', 'pose': 'bodypix_mobilenetv1_050',
                   'depth': 'fastdepth'}
 """Preferred benchmark model per task; the first local model of the task is used otherwise."""
+
+EXIT_STATUS = ('Exit status: 0 = success; 1 = failed (usage error included); 2 = finished '
+               'with skipped or lost frames (run, bag from-images); 130 = interrupted.')
+"""What ``jetson-dnn`` exit codes mean (README, runner section)."""
 
 SUBCOMMANDS: List[Callable] = []
 """Functions ``fn(subparsers)`` that add subcommands; append yours before :func:`main`."""
@@ -71,7 +75,8 @@ def subcommand(fn: Callable) -> Callable:
 # -- run -------------------------------------------------------------------------------------
 
 def bag_target(path, storage: Optional[str] = None):
-    """Return ``(bag folder, storage)`` for an output bag name.
+    """
+    Return ``(bag folder, storage)`` for an output bag name.
 
     ``out.mcap`` → (``out``, ``mcap``), ``out.db3`` → (``out``, ``sqlite3``); any other name
     is the folder itself with ``storage`` (default ``sqlite3``).
@@ -82,45 +87,115 @@ def bag_target(path, storage: Optional[str] = None):
     return path, storage or 'sqlite3'
 
 
-def _output_format(args, input_is_bag: bool) -> str:
-    if args.format != 'auto':
-        return args.format
-    out = Path(args.output)
-    if input_is_bag or out.suffix in BAG_SUFFIXES or out.name.endswith('_bag'):
-        return 'bag'
-    return 'dir'
+def _fraction(text: str) -> float:
+    """Parse a number in [0, 1] (argparse type)."""
+    return _number(text, float, 0.0, 1.0)
+
+
+def _positive_int(text: str) -> int:
+    """Parse an integer >= 1 (argparse type)."""
+    return _number(text, int, 1, None)
+
+
+def _non_negative_int(text: str) -> int:
+    """Parse an integer >= 0 (argparse type)."""
+    return _number(text, int, 0, None)
+
+
+def _positive_float(text: str) -> float:
+    """Parse a number > 0 (argparse type)."""
+    value = _number(text, float, 0.0, None)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
+    return value
+
+
+def _number(text: str, kind, low, high):
+    import math
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not {"an integer" if kind is int else "a number"}') from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f'must be finite, got {text}')
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f'in [{low}, {high}]' if high is not None else f'>= {low}'
+        raise argparse.ArgumentTypeError(f'must be {span}, got {text}')
+    return value
+
+
+def _alpha(text: str) -> float:
+    """Parse an overlay opacity in [0, 255] (argparse type)."""
+    return _number(text, float, 0.0, 255.0)
+
+
+class _Help(argparse.HelpFormatter):
+    """Help that shows every default that is a value (not None, not a False switch)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ''
+        if action.default not in (None, False, argparse.SUPPRESS) and '%(default)' not in text \
+                and action.option_strings:
+            text += ' (default: %(default)s)'
+        return text
 
 
 @subcommand
 def _add_run(subparsers) -> None:
-    p = subparsers.add_parser('run', help='run a model on images, a video or a bag',
-                              description='Run a model on an image, folder, glob, video or bag '
-                              'and write overlays + JSON (or a result bag for bag input).')
+    from jetson_dnn_ros.image import DEFAULT_MAX_PIXELS
+    from jetson_dnn_ros.runner import FORMATS
+    p = subparsers.add_parser(
+        'run', help='run a model on images, a video, a camera or a bag', formatter_class=_Help,
+        description='Run a model on an image, folder, glob, video, camera, stream or bag and '
+        'write overlays + JSON (an annotated .mp4 + JSONL for videos, a result bag for bag '
+        'input). Exit status: 0 every frame processed and written; 1 failed (nothing kept); '
+        '2 finished but frames were skipped or lost; 130 interrupted.')
     p.add_argument('--task', choices=TASKS, help='expected task (checked against the model)')
     add_model_arguments(p)
     p.add_argument('--input', required=True,
-                   help='image, folder, glob, video, rosbag2 folder or .db3/.mcap')
-    p.add_argument('--output', required=True,
-                   help='output folder, or output bag (.mcap/.db3, name ending in _bag, or '
-                   'any name for bag input)')
-    p.add_argument('--format', choices=('auto', 'dir', 'jsonl', 'bag'), default='auto',
-                   help='dir: <name>.jpg + <name>.json; jsonl: <name>.jpg + results.jsonl; '
-                   'bag: result bag (bag input only); auto: bag for bag input, else dir')
+                   help='image, folder, glob, video, rosbag2 folder or .db3/.mcap, camera '
+                   'index (0), /dev/videoN or stream URL (rtsp://...)')
+    p.add_argument('--output', default=None,
+                   help='output folder; an image file (x.jpg) for one input image; a bag '
+                   '(.mcap/.db3, name ending in _bag, or any name for bag input). Default: '
+                   '<project>/<task>/<model>N, a new folder each run')
+    p.add_argument('--project', default='runs', help='parent of the default output folders')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace an existing output (the old one stays until the new one is '
+                   'complete)')
+    p.add_argument('--exist-ok', action='store_true',
+                   help='add to an existing output folder; allow an output inside the input '
+                   'folder')
+    p.add_argument('--format', choices=FORMATS, default='auto',
+                   help='dir: <name>.jpg + <name>.json (+ dense maps); jsonl: <name>.jpg + '
+                   'results.jsonl; video: annotated .mp4 + results.jsonl; bag: result bag (bag '
+                   'input only); auto: bag for bag input, video for video/camera input, else dir')
     p.add_argument('--storage', choices=('sqlite3', 'mcap'),
                    help='result bag storage (default: from the suffix, else sqlite3)')
     p.add_argument('--topic', help='bag image topic (default: the first raw Image topic)')
-    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
-    p.add_argument('--precision', choices=('fp32', 'fp16', 'int8'), default='fp16')
-    p.add_argument('--score-threshold', type=float, help='minimum score in [0, 1]')
-    p.add_argument('--iou-threshold', type=float, help='NMS IoU threshold in [0, 1]')
-    p.add_argument('--top-k', type=int, help='classes reported by a classifier')
+    p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto',
+                   help='inference runtime (auto: TensorRT where it is installed)')
+    p.add_argument('--precision', choices=('fp32', 'fp16', 'int8'), default='fp16',
+                   help='TensorRT precision')
+    p.add_argument('--score-threshold', type=_fraction,
+                   help="minimum score in [0, 1] (default: the model's)")
+    p.add_argument('--iou-threshold', type=_fraction,
+                   help="NMS IoU threshold in [0, 1] (default: the model's)")
+    p.add_argument('--top-k', type=_positive_int,
+                   help="classes reported by a classifier (default: the model's)")
     p.add_argument('--overlay', default='',
-                   help='overlay flags, e.g. box,labels,conf (none = no overlay images)')
-    p.add_argument('--alpha', type=float, default=120.0,
+                   help="overlay flags, comma-separated (none = no overlay images; '' = the "
+                   'defaults); an unknown flag is refused with the valid ones')
+    p.add_argument('--alpha', type=_alpha, default=120.0,
                    help='overlay fill opacity, 0..255 (or 0..1)')
+    p.add_argument('--max-pixels', type=_non_negative_int, default=DEFAULT_MAX_PIXELS,
+                   help='largest image decoded (width x height, checked from the file header '
+                   'before decoding); 0 = no cap')
     p.add_argument('--download', action='store_true',
                    help='download the model from its pinned url if it is not local')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.add_argument('--quiet', action='store_true',
+                   help='no progress bar, per-image lines or speed summary')
     p.set_defaults(func=cmd_run)
 
 
@@ -164,111 +239,10 @@ def _open_pipeline(args):
                                params=params, download=args.download)
 
 
-def _overlay(pipeline, image, encoding, result, options):
-    from jetson_dnn_ros.image import to_bgr8
-    from jetson_dnn_ros.overlay import draw
-    return draw(to_bgr8(image, encoding), result, options)
-
-
 def cmd_run(args) -> int:
-    """Run a model over the input and write overlays, JSON or a result bag."""
-    from jetson_dnn_ros import bag
-    from jetson_dnn_ros import media
-    from jetson_dnn_ros.overlay import OverlayOptions
-    from tqdm import tqdm
-
-    kind = media.input_kind(args.input)  # FileNotFoundError before loading the model
-    fmt = _output_format(args, kind == 'bag')
-    if fmt == 'bag' and kind != 'bag':
-        raise ModelError(f'a result bag needs a bag input; record one first with `{PROG} bag '
-                         f'from-images {args.input} <bag>` or write to a folder')
-    try:
-        options = OverlayOptions.parse(args.overlay, args.alpha)
-    except ValueError as exc:
-        raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
-    want_overlay = 'none' not in options.flags
-    pipeline = _open_pipeline(args)
-    stats = {'ok': 0, 'failed': 0}
-
-    def on_error(name, exc):
-        stats['failed'] += 1
-        _err(f'skipped {name}: {exc}')
-
-    try:
-        total = media.count_frames(args.input, args.topic)
-    except JetsonDnnError:
-        total = None
-    bar = tqdm(total=total, unit='frame', desc=pipeline.descriptor.name,
-               disable=args.quiet or (total is not None and total <= 1), file=sys.stderr)
-    out = Path(args.output)
-    try:
-        if fmt == 'bag':
-            path, storage = bag_target(out, args.storage)
-            topic = args.topic or bag.default_image_topic(args.input)
-            camera_info = bag.camera_info_for(args.input, topic) \
-                if pipeline.task == 'depth' else None
-            with bag.BagResultWriter(path, storage, labels=pipeline.labels,
-                                     score_threshold=pipeline.params.score_threshold,
-                                     palette=getattr(pipeline.decoder, 'palette', None)
-                                     ) as writer:
-                for rec in bag.read_image_records(args.input, topic, on_error):
-                    bar.update(1)
-                    try:
-                        result = pipeline.run(rec.image, rec.encoding)
-                        overlay = _overlay(pipeline, rec.image, rec.encoding, result,
-                                           options) if want_overlay else None
-                        writer.write(result, rec.header, rec.timestamp_ns, rec.topic,
-                                     overlay, rec.image, rec.encoding, camera_info)
-                    except (JetsonDnnError, ValueError) as exc:
-                        on_error(f'{rec.topic} @ {rec.timestamp_ns}', exc)
-                        continue
-                    stats['ok'] += 1
-            out = path
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            jsonl = open(out / 'results.jsonl', 'w', encoding='utf-8') \
-                if fmt == 'jsonl' else None
-            try:
-                for frame in media.iter_frames(args.input, args.topic, on_error):
-                    bar.update(1)
-                    try:
-                        inference = pipeline.process(frame.image, frame.encoding)
-                        record = {'name': frame.name,
-                                  'header': frame.header.to_dict() if frame.header else None,
-                                  'timings_ms': {
-                                      'preprocess': inference.timings.preprocess_ms,
-                                      'infer': inference.timings.infer_ms,
-                                      'decode': inference.timings.decode_ms},
-                                  **inference.result.to_dict()}
-                        if want_overlay:
-                            _write_jpeg(out / f'{frame.name}.jpg', _overlay(
-                                pipeline, frame.image, frame.encoding, inference.result,
-                                options))
-                    except (JetsonDnnError, ValueError) as exc:
-                        on_error(frame.name, exc)
-                        continue
-                    text = json.dumps(record)
-                    if jsonl is not None:
-                        jsonl.write(text + '\n')
-                    else:
-                        (out / f'{frame.name}.json').write_text(text + '\n', encoding='utf-8')
-                    stats['ok'] += 1
-            finally:
-                if jsonl is not None:
-                    jsonl.close()
-    finally:
-        bar.close()
-        pipeline.close()
-    print(f'{stats["ok"]} frame(s) processed, {stats["failed"]} skipped -> {out}',
-          file=sys.stderr)
-    return 0 if stats['ok'] > 0 else 1
-
-
-def _write_jpeg(path: Path, image_bgr: np.ndarray) -> None:
-    import cv2
-    from jetson_dnn_ros.errors import ImageEncodingError
-    if not cv2.imwrite(str(path), image_bgr):
-        raise ImageEncodingError(f'cannot write {path}')
+    """Run a model over the input and write overlays, JSON, a video or a result bag."""
+    from jetson_dnn_ros.runner import run
+    return run(args, _open_pipeline, _err)
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -293,15 +267,28 @@ def _add_models(subparsers) -> None:
     inspect.set_defaults(func=cmd_models_inspect)
 
 
+LIST_WIDTH = 100
+"""Columns ``models list`` fits into."""
+
+
+def _shorten(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` characters, keeping its end (the file name) after '…'."""
+    return text if len(text) <= width else '…' + text[len(text) - width + 1:]
+
+
 def cmd_models_list(args) -> int:
-    """Print a table of the zoo: name, task, local file (or -), url (or -)."""
+    """Print a table of the zoo (name, task, local file or -, url or -) in 100 columns."""
     from jetson_dnn_ros.zoo import list_models
     rows = [(e.name, e.task, str(e.path) if e.path else '-', e.url or '-')
             for e in list_models()]
     head = ('name', 'task', 'local file', 'url')
-    widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(3)]
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows]) for i in range(4)]
+    room = LIST_WIDTH - widths[0] - widths[1] - 6
+    widths[2] = min(widths[2], max(10, room - min(widths[3], room // 2)))
+    widths[3] = max(3, room - widths[2])
     for row in [head] + rows:
-        print('  '.join(c.ljust(w) for c, w in zip(row[:3], widths)) + '  ' + row[3])
+        cells = [_shorten(c, w) for c, w in zip(row, widths)]
+        print('  '.join(c.ljust(w) for c, w in zip(cells[:3], widths)) + '  ' + cells[3])
     return 0
 
 
@@ -337,10 +324,12 @@ def cmd_models_inspect(args) -> int:
 def _add_bag(subparsers) -> None:
     p = subparsers.add_parser('bag', help='make test bags')
     sub = p.add_subparsers(dest='bag_command', required=True)
-    fi = sub.add_parser('from-images', help='record images or a video into a rosbag2')
+    fi = sub.add_parser('from-images', help='record images or a video into a rosbag2',
+                        formatter_class=_Help)
     fi.add_argument('input', help='image, folder, glob or video')
     fi.add_argument('out_bag', help='bag folder to create (.mcap/.db3 suffix picks storage)')
-    fi.add_argument('--fps', type=float, default=5.0, help='frame rate in Hz (sets stamps)')
+    fi.add_argument('--fps', type=_positive_float, default=5.0,
+                    help='frame rate in Hz (sets stamps)')
     fi.add_argument('--topic', default='/camera/image_raw')
     fi.add_argument('--frame-id', default='camera_optical_frame')
     fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8')
@@ -349,19 +338,58 @@ def _add_bag(subparsers) -> None:
     fi.add_argument('--storage', choices=('sqlite3', 'mcap'))
     fi.add_argument('--no-camera-info', action='store_true',
                     help='do not write nominal CameraInfo')
+    fi.add_argument('--start-time', default=None,
+                    help='stamp of the first frame: ISO 8601 (2026-01-31T12:00:00+00:00) or '
+                    'seconds since the epoch (default: now)')
+    fi.add_argument('--overwrite', action='store_true',
+                    help='replace an existing bag once the new one is complete')
     fi.set_defaults(func=cmd_bag_from_images)
 
 
+def parse_start_time(text: Optional[str]) -> int:
+    """
+    Return ``--start-time`` in nanoseconds since the epoch (None = now).
+
+    :raises ValueError: on text that is neither a number nor an ISO 8601 time.
+    """
+    if text is None:
+        return time.time_ns()
+    try:
+        return int(round(float(text) * 1e9))
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'--start-time {text!r} is neither seconds since the epoch nor an ISO '
+                         '8601 time such as 2026-01-31T12:00:00+00:00') from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return int(round(stamp.timestamp() * 1e9))
+
+
 def cmd_bag_from_images(args) -> int:
-    """Write images or a video into a new bag."""
+    """Write images or a video into a new bag; unreadable images are skipped and counted."""
     from jetson_dnn_ros.bag import write_images_bag
+    from jetson_dnn_ros.outputs import check_output
     path, storage = bag_target(args.out_bag, args.storage)
+    check_output(path, args.input, overwrite=args.overwrite)
+    start_ns = parse_start_time(args.start_time)
+    skipped = []
+
+    def on_error(name, exc):
+        skipped.append(name)
+        _err(f'skipped {name}: {exc}')
+
     count = write_images_bag(path, args.input, topic=args.topic, fps=args.fps,
                              frame_id=args.frame_id, encoding=args.encoding,
                              compressed=args.compressed, storage=storage,
-                             camera_info=not args.no_camera_info)
-    print(f'{count} frame(s) written to {path} ({storage})', file=sys.stderr)
-    return 0
+                             camera_info=not args.no_camera_info, start_ns=start_ns,
+                             on_error=on_error, overwrite=args.overwrite)
+    print(f'{count} frame(s) written to {path} ({storage}), {len(skipped)} skipped',
+          file=sys.stderr)
+    return 2 if skipped else 0
 
 
 # -- bench -----------------------------------------------------------------------------------
@@ -415,7 +443,8 @@ def machine_description() -> str:
 
 
 def bench_image(path: Optional[str] = None, size=(1920, 1080)) -> np.ndarray:
-    """Return the benchmark input: a real photo resized to ``size`` (W, H), uint8 BGR.
+    """
+    Return the benchmark input: a real photo resized to ``size`` (W, H), uint8 BGR.
 
     :raises FileNotFoundError: if the photo is missing.
     """
@@ -442,7 +471,8 @@ def _median_ms(samples: Sequence[float]) -> float:
 
 def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bool = False,
                   warmup: int = 3) -> dict:
-    """Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
+    """
+    Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
 
     End-to-end = ``pipeline.process`` (preprocess + infer + decode) plus drawing the overlay
     when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs.
@@ -478,7 +508,8 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
                   overlay: bool = False, image_path: Optional[str] = None, warmup: int = 3,
                   peer: bool = True, out=None, models: Optional[Sequence[str]] = None
                   ) -> List[dict]:
-    """Benchmark each task's default model at 1920×1080 and print a markdown table.
+    """
+    Benchmark each task's default model at 1920×1080 and print a markdown table.
 
     Prints median end-to-end and engine-only times and their ratio (target ≤ 1.05 without
     overlay, ≤ 1.10 with), then — with ``peer`` — our YOLOX-nano pipeline against the
@@ -511,7 +542,7 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
             with Pipeline.from_model(model or name, backend=backend) as pipeline:
                 timing = time_pipeline(pipeline, image, iterations, overlay, warmup)
                 device = pipeline.backend.describe()
-        except Exception as exc:  # a benchmark reports a broken task and goes on
+        except Exception as exc:  # noqa: B902 - a broken task is reported, the rest go on
             notes.append(f'{task}: skipped {name}: {type(exc).__name__}: {exc}')
             continue
         row = {'task': task, 'model': name, 'backend': f'{device["backend"]} '
@@ -538,7 +569,8 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
 
 def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str = 'auto',
                           warmup: int = 3, model: str = 'yolox_nano') -> dict:
-    """Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
+    """
+    Time our YOLOX-nano pipeline against the official demo's processing, interleaved.
 
     Both use the same backend object; our pipeline runs with the demo's settings
     (score 0.1, IoU 0.45, class-agnostic NMS).
@@ -575,10 +607,20 @@ def yolox_peer_comparison(image: np.ndarray, iterations: int = 30, backend: str 
 
 # -- entry point -----------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line (with a pointer to ``--help``)."""
+
+    def error(self, message):
+        """Print ``<prog>: error: <message> (see <prog> --help)`` and exit with status 2."""
+        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``jetson-dnn`` parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(prog=PROG, description='Offline DNN perception: run '
-                                     'models on images, videos and bags without ROS.')
+    from jetson_dnn_ros import __version__
+    parser = _Parser(prog=PROG, description='Offline DNN perception: run models on images, '
+                     'videos, cameras and bags without ROS. ' + EXIT_STATUS)
+    parser.add_argument('--version', action='version', version=f'{PROG} {__version__}')
     subparsers = parser.add_subparsers(dest='command', required=True)
     for add in SUBCOMMANDS:
         add(subparsers)
@@ -594,21 +636,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run ``jetson-dnn`` and return its exit code.
+    """
+    Run ``jetson-dnn`` and return its exit code.
 
     :param argv: arguments without the program name; None = ``sys.argv[1:]``.
-    :return: 0 on success (``run``: at least one frame processed), 1 on an error reported on
-        stderr, 2 on a usage error (argparse).
+    :return: see :data:`EXIT_STATUS`: 0 on success, 1 on an error reported on one stderr
+        line (a usage error included), 2 when ``run`` finished but skipped or lost frames,
+        130 when interrupted.
     """
+    from jetson_dnn_ros.outputs import os_error
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code or 0)
+        return 0 if exc.code in (0, None) else 1
     try:
         return int(args.func(args) or 0)
     except (JetsonDnnError, FileNotFoundError, ValueError) as exc:
         _err(f'error: {exc}')
+        return 1
+    except OSError as exc:
+        _err(f'error: {os_error("access", exc.filename or "a file", exc)}')
+        return 1
+    except RecursionError:
+        _err('error: input nested too deeply to read (damaged or hostile file)')
         return 1
     except KeyboardInterrupt:
         _err('interrupted')

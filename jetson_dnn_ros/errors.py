@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Domain exceptions of jetson_dnn_ros.
+"""
+Domain exceptions of jetson_dnn_ros.
 
 Pure code raises these; the CLI and the ROS nodes catch :class:`JetsonDnnError` at their
 boundary (one input, one lifecycle transition), report it once and keep running.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Image encodings: buffer views and colour conversion, without ROS.
+"""
+Image encodings: buffer views and colour conversion, without ROS.
 
 Encodings follow ``sensor_msgs/image_encodings.hpp`` (ROS 2 Humble): ``yuv422`` is UYVY
 (U0 Y0 V0 Y1) and ``yuv422_yuy2`` is YUYV (Y0 U0 Y1 V0). Arrays are row-major, (H, W, C) for
@@ -30,7 +31,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class EncodingInfo:
-    """Memory layout of one encoding.
+    """
+    Memory layout of one encoding.
 
     :param channels: values per pixel (2 for packed yuv422: one chroma and one luma byte).
     :param dtype: numpy dtype of one value (little-endian form).
@@ -72,7 +74,8 @@ INPUT_ENCODINGS = ('rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'mono16',
 
 
 def encoding_info(encoding: str) -> EncodingInfo:
-    """Return the layout of ``encoding``.
+    """
+    Return the layout of ``encoding``.
 
     :param encoding: a ``sensor_msgs/image_encodings`` name, e.g. ``bgr8``.
     :return: its :class:`EncodingInfo`.
@@ -88,7 +91,8 @@ def encoding_info(encoding: str) -> EncodingInfo:
 
 def image_from_buffer(data, height: int, width: int, encoding: str,
                       step: Optional[int] = None, is_bigendian: bool = False) -> np.ndarray:
-    """View a raw image buffer as an array, without copying.
+    """
+    View a raw image buffer as an array, without copying.
 
     :param data: the pixel bytes (``bytes``, ``bytearray``, ``memoryview``,
         ``array.array('B')`` or a uint8 ndarray), rows ``step`` bytes apart.
@@ -132,7 +136,8 @@ def image_from_buffer(data, height: int, width: int, encoding: str,
 
 
 def check_image(image: np.ndarray, encoding: str) -> EncodingInfo:
-    """Check that an array has the shape and dtype its encoding implies.
+    """
+    Check that an array has the shape and dtype its encoding implies.
 
     :param image: (H, W) or (H, W, C) array.
     :param encoding: a name from :data:`ENCODINGS`.
@@ -168,7 +173,8 @@ _TO_COLOR = {
 
 
 def convert_color(image: np.ndarray, encoding: str, target: str) -> np.ndarray:
-    """Convert an image to 8-bit ``rgb``, ``bgr`` or ``gray``.
+    """
+    Convert an image to 8-bit ``rgb``, ``bgr`` or ``gray``.
 
     mono16 is reduced to 8 bits by keeping the high byte (``value >> 8``).
 
@@ -197,7 +203,26 @@ def convert_color(image: np.ndarray, encoding: str, target: str) -> np.ndarray:
     return cv2.cvtColor(image, code)
 
 
-def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
+DEFAULT_MAX_PIXELS = 1 << 26
+"""Largest image (width × height, 64 MP) :func:`decode_compressed` decodes by default."""
+
+
+def check_pixels(width: int, height: int, max_pixels: Optional[int], source: str) -> None:
+    """
+    Refuse an image larger than ``max_pixels`` (None = :data:`DEFAULT_MAX_PIXELS`, 0 = no cap).
+
+    :raises ImageEncodingError: naming the size, the cap and how to raise it.
+    """
+    cap = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
+    if cap > 0 and int(width) * int(height) > cap:
+        raise ImageEncodingError(
+            f'{source}: {width}x{height} = {int(width) * int(height) / 1e6:.1f} MP is larger '
+            f'than the decoded-size cap of {cap / 1e6:.1f} MP; refused before decoding (raise '
+            'the cap with --max-pixels if the image is trusted)')
+
+
+def decode_compressed(data, fmt: str = '', source: str = 'compressed image',
+                      max_pixels: Optional[int] = None):
     """
     Decode JPEG/PNG/… bytes (a ``sensor_msgs/CompressedImage`` or an image file).
 
@@ -213,9 +238,13 @@ def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
     :param data: the encoded bytes (bytes, array.array, uint8 ndarray, …).
     :param fmt: the message's ``format`` string ('' for files).
     :param source: what the bytes are, for error messages (a file path, a topic, …).
+    :param max_pixels: decoded-size cap in pixels, checked from the header before decoding
+        (formats whose header is not read are checked after); None = :data:`DEFAULT_MAX_PIXELS`,
+        0 = no cap.
     :return: ``(image, encoding)``: (H, W) or (H, W, C) array and its encoding.
-    :raises ImageEncodingError: on empty data, ``compressedDepth`` data, bytes that do not
-        decode, or a decoded image that is not unsigned 8/16-bit with 1, 3 or 4 channels.
+    :raises ImageEncodingError: on empty data, ``compressedDepth`` data, an image over the
+        cap, bytes that do not decode, or a decoded image that is not unsigned 8/16-bit with
+        1, 3 or 4 channels.
     """
     if 'compresseddepth' in str(fmt).replace(' ', '').lower():
         raise ImageEncodingError(f'{source}: compressedDepth images are not supported '
@@ -223,6 +252,10 @@ def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
     buf = np.frombuffer(data, np.uint8)
     if buf.size == 0:
         raise ImageEncodingError(f'{source}: empty image data (format {fmt!r})')
+    from jetson_dnn_ros.imageheader import header_size
+    size = header_size(buf)
+    if size is not None:
+        check_pixels(size[0], size[1], max_pixels, source)
     try:
         image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     except cv2.error as exc:
@@ -231,6 +264,7 @@ def decode_compressed(data, fmt: str = '', source: str = 'compressed image'):
     if image is None or image.size == 0:
         raise ImageEncodingError(f'{source}: cannot decode {buf.size} bytes (format {fmt!r}); '
                                  'the data is corrupt or not an image format OpenCV reads')
+    check_pixels(image.shape[1], image.shape[0], max_pixels, source)
     channels = 1 if image.ndim == 2 else image.shape[2]
     if image.dtype not in (np.uint8, np.uint16) or channels not in (1, 3, 4):
         kind = ('floating-point (HDR)' if image.dtype.kind == 'f' else

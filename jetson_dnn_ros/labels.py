@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Class and keypoint names: built-in lists and label files.
+"""
+Class and keypoint names: built-in lists and label files.
 
 Built-in lists are the standard definitions: COCO-80 (the 80 detection classes in the order
 of the YOLO family's ``coco.yaml``), PASCAL VOC-21 (background first), COCO-17 keypoints with
@@ -55,7 +56,8 @@ BUILTIN = {'coco80': COCO80, 'voc21': VOC21, 'coco17_keypoints': COCO17_KEYPOINT
 
 
 def parse_label_lines(lines: Sequence[str]) -> Tuple[str, ...]:
-    """Parse label lines: one name per line, or synset-word lines (``n01440764 tench, …``).
+    """
+    Parse label lines: one name per line, or synset-word lines (``n01440764 tench, …``).
 
     A synset id is dropped and the first comma-separated name is kept, so
     ``n01440764 tench, Tinca tinca`` becomes ``tench`` (jetson-inference's and torchvision's
@@ -74,7 +76,8 @@ def parse_label_lines(lines: Sequence[str]) -> Tuple[str, ...]:
 
 
 def load_labels(spec, search_dirs=()) -> Optional[Tuple[str, ...]]:
-    """Load labels from a built-in name, an inline list or a file.
+    """
+    Load labels from a built-in name, an inline list or a file.
 
     :param spec: ``None``, a list of names, a key of :data:`BUILTIN`, or a file path
         (absolute, or relative to ``search_dirs`` and the data/cache folders).

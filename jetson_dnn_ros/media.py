@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Input discovery for the offline tools: image file, folder, glob, video or bag → frames.
+"""
+Input discovery for the offline tools: image file, folder, glob, video or bag → frames.
 
 :func:`iter_frames` expands one ``--input`` value into :class:`Frame` tuples
 ``(name, header or None, image, encoding)``. A bad item (corrupt JPEG, undecodable bag message)
@@ -36,27 +37,75 @@ OnError = Optional[Callable[[str, Exception], None]]
 
 
 class Frame(NamedTuple):
-    """One input image.
+    """
+    One input image.
 
     :param name: a file-name-safe identifier (image stem, ``video_000012``,
         ``camera_image_raw_000003``), unique within one input.
     :param header: the source :class:`~jetson_dnn_ros.bag.Header` for bag frames, else None.
     :param image: (H, W[, C]) array in ``encoding``.
     :param encoding: ``sensor_msgs/image_encodings`` name (``bgr8`` for files and videos).
+    :param source: where the frame came from: the image file, ``<video>#<frame index>``,
+        ``<bag>:<topic>@<bag timestamp>`` or ``<camera>#<frame index>``; None when unknown.
+    :param topic: the bag topic of a bag frame, else None.
+    :param timestamp_ns: the bag (receive) timestamp of a bag frame in nanoseconds, else None.
+    :param fps: the frame rate a video or camera reports (None when it reports none, and for
+        other inputs).
     """
 
     name: str
     header: Optional[bag.Header]
     image: np.ndarray
     encoding: str
+    source: Optional[str] = None
+    topic: Optional[str] = None
+    timestamp_ns: Optional[int] = None
+    fps: Optional[float] = None
+
+
+STREAM_SCHEMES = ('rtsp://', 'rtsps://', 'rtmp://', 'http://', 'https://', 'udp://', 'tcp://')
+"""URL schemes read as a live stream through ``cv2.VideoCapture``."""
+
+
+def is_camera(spec) -> bool:
+    """Return True for a camera index (``0``), a V4L2 device (``/dev/video0``) or a stream URL."""
+    text = str(spec)
+    return text.isdigit() or text.startswith('/dev/video') or \
+        text.lower().startswith(STREAM_SCHEMES)
+
+
+def open_capture(spec):
+    """
+    Open a video file, camera index, device or stream URL with ``cv2.VideoCapture``.
+
+    :raises ImageEncodingError: if OpenCV cannot open it.
+    """
+    text = str(spec)
+    cap = cv2.VideoCapture(int(text) if text.isdigit() else text)
+    if not cap.isOpened():
+        cap.release()
+        what = 'camera/stream' if is_camera(spec) else 'video'
+        raise ImageEncodingError(f'OpenCV cannot open {what} {text}')
+    return cap
+
+
+def capture_fps(cap) -> Optional[float]:
+    """Return the frame rate an open ``cv2.VideoCapture`` reports, or None when it has none."""
+    fps = float(cap.get(cv2.CAP_PROP_FPS))
+    return fps if np.isfinite(fps) and 0 < fps < 1000 else None
 
 
 def input_kind(spec) -> str:
-    """Classify an ``--input`` value as ``bag``, ``video``, ``image``, ``dir`` or ``glob``.
+    """
+    Classify an ``--input`` value: ``bag``, ``video``, ``image``, ``dir``, ``glob``, ``camera``.
+
+    ``camera`` is a camera index, a ``/dev/video*`` device or a stream URL (:func:`is_camera`).
 
     :raises FileNotFoundError: if it names nothing that exists (and is not a glob).
     """
     text = str(spec)
+    if is_camera(text):
+        return 'camera'
     path = Path(text).expanduser()
     if path.exists():
         if bag.is_bag(path):
@@ -86,18 +135,20 @@ def image_files(spec) -> List[Path]:
     return []
 
 
-def read_image_file(path) -> Frame:
-    """Read one image file as a :class:`Frame` (encodings as ``image.decode_compressed``).
+def read_image_file(path, max_pixels: Optional[int] = None) -> Frame:
+    """
+    Read one image file as a :class:`Frame` (encodings as ``image.decode_compressed``).
 
-    :raises ImageEncodingError: if the file is missing, empty or does not decode.
+    :param max_pixels: decoded-size cap (None = the default 64 MP, 0 = none).
+    :raises ImageEncodingError: if the file is missing, empty, over the cap or does not decode.
     """
     path = Path(path)
     try:
         data = np.fromfile(str(path), np.uint8)
     except OSError as exc:
         raise ImageEncodingError(f'cannot read {path}: {exc}') from exc
-    image, encoding = decode_compressed(data, source=str(path))
-    return Frame(path.stem, None, image, encoding)
+    image, encoding = decode_compressed(data, source=str(path), max_pixels=max_pixels)
+    return Frame(path.stem, None, image, encoding, str(path))
 
 
 def count_frames(spec, topic: Optional[str] = None) -> Optional[int]:
@@ -105,6 +156,8 @@ def count_frames(spec, topic: Optional[str] = None) -> Optional[int]:
     kind = input_kind(spec)
     if kind == 'bag':
         return bag.count_images(spec, topic or bag.default_image_topic(spec))
+    if kind == 'camera':
+        return None
     if kind == 'video':
         cap = cv2.VideoCapture(str(spec))
         try:
@@ -119,15 +172,22 @@ def _safe(text: str) -> str:
     return ''.join(ch if ch.isalnum() or ch in '-_.' else '_' for ch in text).strip('_.')
 
 
-def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
+def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
+                stats: Optional[bag.ReadStats] = None, max_pixels: Optional[int] = None
                 ) -> Iterator[Frame]:
-    """Expand an ``--input`` value into frames.
+    """
+    Expand an ``--input`` value into frames.
 
-    :param spec: image file, folder (its images sorted by name), glob, video file
-        (``cv2.VideoCapture``), rosbag2 folder or ``.db3``/``.mcap`` file.
+    :param spec: image file, folder (its images sorted by name), glob, video file, camera
+        index, ``/dev/videoN`` or stream URL (``cv2.VideoCapture``), rosbag2 folder or
+        ``.db3``/``.mcap`` file.
     :param topic: bag image topic; None = :func:`jetson_dnn_ros.bag.default_image_topic`.
     :param on_error: ``fn(name, exc)`` for an item that cannot be read; it is then skipped.
         None = raise.
+    :param stats: a :class:`~jetson_dnn_ros.bag.ReadStats` a bag input fills (damaged
+        storage is reported through ``on_error`` as well, with its position).
+    :param max_pixels: decoded-size cap of image files (see
+        :func:`~jetson_dnn_ros.image.decode_compressed`).
     :return: iterator of :class:`Frame`.
     :raises FileNotFoundError: if ``spec`` names nothing (or a glob/folder has no image).
     :raises ImageEncodingError: for an unreadable item when ``on_error`` is None, or a video
@@ -137,21 +197,29 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
     if kind == 'bag':
         topic = topic or bag.default_image_topic(spec)
         prefix = _safe(topic.replace('/', '_'))
-        for index, record in enumerate(bag.read_image_records(spec, topic, on_error)):
-            yield Frame(f'{prefix}_{index:06d}', record.header, record.image, record.encoding)
+
+        def damaged(position, reason):
+            if on_error is not None:
+                on_error(position, bag.StorageDamage(reason))
+
+        records = bag.read_image_records(spec, topic, on_error, stats, damaged, max_pixels)
+        for index, record in enumerate(records):
+            yield Frame(f'{prefix}_{index:06d}', record.header, record.image, record.encoding,
+                        f'{spec}:{record.topic}@{record.timestamp_ns}', record.topic,
+                        record.timestamp_ns)
         return
-    if kind == 'video':
-        cap = cv2.VideoCapture(str(spec))
-        if not cap.isOpened():
-            raise ImageEncodingError(f'OpenCV cannot open video {spec}')
-        stem = _safe(Path(str(spec)).stem)
+    if kind in ('video', 'camera'):
+        cap = open_capture(spec)
+        stem = 'camera' if kind == 'camera' else _safe(Path(str(spec)).stem)
         try:
+            fps = capture_fps(cap)
             index = 0
             while True:
                 ok, frame = cap.read()
                 if not ok:
                     break
-                yield Frame(f'{stem}_{index:06d}', None, frame, 'bgr8')
+                yield Frame(f'{stem}_{index:06d}', None, frame, 'bgr8', f'{spec}#{index}',
+                            fps=fps)
                 index += 1
         finally:
             cap.release()
@@ -162,7 +230,7 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
     used = set()
     for path in files:
         try:
-            frame = read_image_file(path)
+            frame = read_image_file(path, max_pixels)
         except ImageEncodingError as exc:
             if on_error is None:
                 raise
@@ -175,5 +243,5 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None
         yield frame._replace(name=name)
 
 
-__all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'iter_frames',
-           'read_image_file']
+__all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'is_camera', 'iter_frames',
+           'capture_fps', 'open_capture', 'read_image_file']

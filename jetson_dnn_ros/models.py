@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Model descriptors: what a model is, how to feed it and how to decode it.
+"""
+Model descriptors: what a model is, how to feed it and how to decode it.
 
 A descriptor is a YAML file under ``config/models/`` (see :func:`list_descriptors`)::
 
@@ -53,7 +54,8 @@ _PREPROCESS_FIELDS = {f.name for f in fields(PreprocessSpec)}
 
 @dataclass(frozen=True)
 class DecodeParams:
-    """Run-time decoding settings; the ROS nodes change these without a reconfigure.
+    """
+    Run-time decoding settings; the ROS nodes change these without a reconfigure.
 
     :param score_threshold: minimum score in [0, 1] of a reported class/detection/keypoint.
     :param iou_threshold: NMS overlap threshold in [0, 1].
@@ -87,7 +89,8 @@ class DecodeParams:
         object.__setattr__(self, 'options', MappingProxyType(dict(self.options)))
 
     def replace(self, **changes) -> 'DecodeParams':
-        """Return a copy with ``changes``; keys that are not fields go into ``options``.
+        """
+        Return a copy with ``changes``; keys that are not fields go into ``options``.
 
         :raises ValueError: if a value is out of range.
         """
@@ -99,7 +102,8 @@ class DecodeParams:
 
 @dataclass(frozen=True)
 class ModelDescriptor:
-    """Everything the pipeline needs to know about one model.
+    """
+    Everything the pipeline needs to know about one model.
 
     :param name: short name (``yolox_nano``), used by ``--model`` and the zoo.
     :param task: one of :data:`TASKS`.
@@ -147,7 +151,8 @@ class ModelDescriptor:
         return find_file(self.file, self.search_dirs())
 
     def load_labels(self) -> Optional[Tuple[str, ...]]:
-        """Return the class names (index = class id), or None if the model has none.
+        """
+        Return the class names (index = class id), or None if the model has none.
 
         :raises ModelError: if a label file is named but missing.
         """
@@ -155,7 +160,8 @@ class ModelDescriptor:
         return load_labels(self.labels, self.search_dirs())
 
     def tensorrt_options(self) -> Dict[str, Any]:
-        """Return the TensorRT backend options this descriptor implies.
+        """
+        Return the TensorRT backend options this descriptor implies.
 
         ``default_input_shapes`` (the preprocessing shape, used for dynamic inputs such as
         BodyPix's H × W), ``calibration_spec`` (INT8 calibration runs the model's own
@@ -178,7 +184,8 @@ class ModelDescriptor:
 
 def descriptor_from_dict(data: Mapping[str, Any], origin: Optional[str] = None
                          ) -> ModelDescriptor:
-    """Build a descriptor from parsed YAML.
+    """
+    Build a descriptor from parsed YAML.
 
     :raises ModelError: with the offending key when the mapping is incomplete or invalid.
     """
@@ -228,7 +235,8 @@ def descriptor_from_dict(data: Mapping[str, Any], origin: Optional[str] = None
 
 
 def load_descriptor(path) -> ModelDescriptor:
-    """Load a descriptor YAML file.
+    """
+    Load a descriptor YAML file.
 
     :raises ModelError: if the file is missing, not YAML, or not a valid descriptor.
     """
@@ -252,7 +260,8 @@ def list_descriptors(directory=None) -> Tuple[ModelDescriptor, ...]:
 
 
 def get_descriptor(name_or_path: str, directory=None) -> ModelDescriptor:
-    """Return a descriptor by zoo name or by YAML path.
+    """
+    Return a descriptor by zoo name or by YAML path.
 
     :param name_or_path: a descriptor name (``yolox_nano``) or a ``.yaml`` file.
     :raises ModelError: if it is neither, listing the known names.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Message definitions of vision_msgs 4.1.x (ROS 2 Humble), for use without ROS.
+"""
+Message definitions of vision_msgs 4.1.x (ROS 2 Humble), for use without ROS.
 
 rosbags' ROS 2 Humble type store knows the core interface packages (std_msgs, sensor_msgs,
 geometry_msgs, ...) but not vision_msgs. This module carries the ``.msg`` texts of the
@@ -229,7 +230,8 @@ _TYPESTORE = None
 
 
 def register_vision_msgs(typestore) -> None:
-    """Register the :data:`VISION_MSGS` types in a rosbags type store.
+    """
+    Register the :data:`VISION_MSGS` types in a rosbags type store.
 
     :param typestore: a ``rosbags.typesys.store.Typestore`` that already knows std_msgs and
         geometry_msgs (any ROS 2 store does); it is modified in place.
@@ -245,7 +247,8 @@ def register_vision_msgs(typestore) -> None:
 
 
 def make_typestore():
-    """Return the ROS 2 Humble rosbags type store with vision_msgs registered.
+    """
+    Return the ROS 2 Humble rosbags type store with vision_msgs registered.
 
     The store is created on first use and cached for the process; treat it as read-only.
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The message convention, once: field values of published results, without ROS types.
+"""
+The message convention, once: field values of published results, without ROS types.
 
 Both the ROS nodes (:mod:`jetson_dnn_ros.ros.conversions`, rclpy message classes) and the
 ROS-free bag writer (:mod:`jetson_dnn_ros.bag`, rosbags message classes) build their messages
@@ -65,7 +66,8 @@ class Detection:
 
 @dataclass(frozen=True)
 class Cloud:
-    """The fields of one ``PointCloud2``.
+    """
+    The fields of one ``PointCloud2``.
 
     :param data: point bytes as a flat uint8 array (``point_step`` bytes per point).
     :param fields: ``(name, offset)`` of each FLOAT32 field.
@@ -133,7 +135,8 @@ def instance_detections(result) -> Tuple[Detection, ...]:
 
 
 def pose_detections(result) -> Tuple[Detection, ...]:
-    """Return one ``Detection2D`` value per person of a pose result (the convention above).
+    """
+    Return one ``Detection2D`` value per person of a pose result (the convention above).
 
     :raises ValueError: if a person's keypoint count differs from ``keypoint_names``.
     """
@@ -154,7 +157,8 @@ def pose_detections(result) -> Tuple[Detection, ...]:
 
 def label_items(labels: Optional[Union[Sequence[str], Mapping[int, str]]]
                 ) -> Tuple[Tuple[int, str], ...]:
-    """Return ``LabelInfo.class_map`` entries ``(class_id, class_name)`` in id order.
+    """
+    Return ``LabelInfo.class_map`` entries ``(class_id, class_name)`` in id order.
 
     :param labels: names with index = class id, a ``{class_id: name}`` mapping, or None.
     :raises ValueError: if a class id does not fit ``VisionClass.class_id`` (uint16).
@@ -171,7 +175,8 @@ def label_items(labels: Optional[Union[Sequence[str], Mapping[int, str]]]
 
 
 def pack_cloud(points: np.ndarray, colors: Optional[np.ndarray] = None) -> Cloud:
-    """Pack points (and RGB colours) into ``PointCloud2`` fields.
+    """
+    Pack points (and RGB colours) into ``PointCloud2`` fields.
 
     :param points: (N, 3) or organised (H, W, 3) float x, y, z in metres (optical frame).
     :param colors: None, or uint8 RGB of the same shape as ``points``.
@@ -202,7 +207,8 @@ def pack_cloud(points: np.ndarray, colors: Optional[np.ndarray] = None) -> Cloud
 
 def depth_cloud(depth: np.ndarray, k, k_size: Tuple[int, int], stride: int = 1,
                 image_rgb: Optional[np.ndarray] = None, distortion=None):
-    """Back-project a metric depth map with camera intrinsics given for another resolution.
+    """
+    Back-project a metric depth map with camera intrinsics given for another resolution.
 
     ``K`` refers to the camera image of ``k_size``; fx and cx scale with the columns, fy and cy
     with the rows, so a depth map at another resolution (``depth_size``) is projected right.

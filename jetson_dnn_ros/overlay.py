@@ -70,7 +70,8 @@ def overlay_flags(task: Optional[str] = None) -> Tuple[str, ...]:
 
 @dataclass(frozen=True)
 class OverlayOptions:
-    """What to draw.
+    """
+    What to draw.
 
     :param flags: set of drawing flags (see module docs); empty = the task's default.
     :param alpha: fill opacity in [0, 1].
@@ -161,7 +162,8 @@ def register_drawer(task: str, flags: Optional[Tuple[str, ...]] = None) -> Calla
 
 def draw(image_bgr: np.ndarray, result, options: OverlayOptions = OverlayOptions()
          ) -> np.ndarray:
-    """Draw ``result`` over a copy of the image.
+    """
+    Draw ``result`` over a copy of the image.
 
     :param image_bgr: (H, W, 3) uint8 BGR source image (see :func:`~jetson_dnn_ros.image.to_bgr8`).
     :param result: a task result (its ``task`` attribute picks the drawer).
@@ -203,7 +205,8 @@ def put_label(image: np.ndarray, text: str, x: int, y: int, color, options: Over
 
 
 def blend(image: np.ndarray, layer: np.ndarray, mask: np.ndarray, alpha: float) -> None:
-    """Blend ``layer`` into ``image`` where ``mask`` is set, in place.
+    """
+    Blend ``layer`` into ``image`` where ``mask`` is set, in place.
 
     :param image: (H, W, 3) uint8 destination.
     :param layer: (H, W, 3) uint8 colours.

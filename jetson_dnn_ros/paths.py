@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Where models, data and caches live.
+"""
+Where models, data and caches live.
 
 - Data (models, labels, photos): ``$JETSON_DNN_DATA``, default ``../shared/data`` beside the
   source checkout or the working directory (the project's test data); absent on a user's
@@ -33,7 +34,8 @@ _CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:
-    """Return the data folder.
+    """
+    Return the data folder.
 
     ``$JETSON_DNN_DATA`` if set, else ``../shared/data`` beside the source checkout, else
     ``../shared/data`` relative to the working directory (a pip-installed package run from
@@ -59,7 +61,9 @@ def share_dirs() -> List[Path]:
     try:  # a sourced ROS 2 workspace
         from ament_index_python.packages import get_package_share_directory
         dirs.append(Path(get_package_share_directory(PACKAGE)))
-    except Exception:
+    except (ImportError, LookupError, OSError):
+        # no ament_index_python, package not installed (PackageNotFoundError is a KeyError),
+        # AMENT_PREFIX_PATH unset (EnvironmentError)
         pass
     dirs.append(_CHECKOUT)
     dirs.append(Path(sys.prefix) / 'share' / PACKAGE)
@@ -84,7 +88,8 @@ def models_dir() -> Optional[Path]:
 
 
 def find_file(relative: str, extra_dirs=()) -> Optional[Path]:
-    """Find a data file by relative path.
+    """
+    Find a data file by relative path.
 
     Looks in ``extra_dirs``, then the cache folder, then the data folder.
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Reference re-implementations of peer pipelines, for benchmarks and tests.
+"""
+Reference re-implementations of peer pipelines, for benchmarks and tests.
 
 The official YOLOX ONNX Runtime demo (Megvii-BaseDetection/YOLOX, Apache-2.0:
 ``demo/ONNXRuntime/onnx_inference.py``, ``yolox/utils/demo_utils.py``,
@@ -31,7 +32,8 @@ import numpy as np
 
 
 def yolox_preproc(image: np.ndarray, size: Tuple[int, int]) -> Tuple[np.ndarray, float]:
-    """Letterbox like YOLOX's ``preproc``.
+    """
+    Letterbox like YOLOX's ``preproc``.
 
     :param image: (H, W, 3) uint8 BGR image.
     :param size: network (height, width).
@@ -46,7 +48,8 @@ def yolox_preproc(image: np.ndarray, size: Tuple[int, int]) -> Tuple[np.ndarray,
 
 def yolox_decode(raw: np.ndarray, size: Tuple[int, int],
                  strides: Sequence[int] = (8, 16, 32)) -> Tuple[np.ndarray, np.ndarray]:
-    """Decode a raw YOLOX head like the demo's ``demo_postprocess``.
+    """
+    Decode a raw YOLOX head like the demo's ``demo_postprocess``.
 
     :param raw: (1, N, 5 + C) raw output.
     :param size: network (height, width).
@@ -86,7 +89,8 @@ def yolox_nms(boxes: np.ndarray, scores: np.ndarray, nms_thr: float) -> list:
 
 def yolox_multiclass_nms(boxes: np.ndarray, scores: np.ndarray, nms_thr: float,
                          score_thr: float, class_agnostic: bool = True) -> np.ndarray:
-    """Threshold and NMS like the demo's ``multiclass_nms``.
+    """
+    Threshold and NMS like the demo's ``multiclass_nms``.
 
     :param boxes: (N, 4) xyxy boxes.
     :param scores: (N, C) scores.
@@ -115,7 +119,8 @@ def yolox_demo_infer(backend, input_name: str, image: np.ndarray,
                      size: Tuple[int, int] = (416, 416), nms_thr: float = 0.45,
                      score_thr: float = 0.1, class_agnostic: bool = True
                      ) -> Optional[np.ndarray]:
-    """Run YOLOX end to end the way the official demo does, on one of our backends.
+    """
+    Run YOLOX end to end the way the official demo does, on one of our backends.
 
     :param backend: an :class:`~jetson_dnn_ros.backends.base.InferenceBackend` of the model.
     :param input_name: the model's image input.

@@ -49,7 +49,8 @@ class StageTimings:
 
 @dataclass(frozen=True)
 class Inference:
-    """One processed image.
+    """
+    One processed image.
 
     :param result: the task's result dataclass, in source-image pixels.
     :param timings: per-stage :class:`StageTimings`.
@@ -76,7 +77,8 @@ def _input_spec(descriptor: ModelDescriptor, backend: InferenceBackend):
 
 
 class Pipeline:
-    """Run one model on images.
+    """
+    Run one model on images.
 
     Thread-safe: calls are serialised, so a ROS executor and a parameter callback can share it.
 
@@ -157,7 +159,7 @@ class Pipeline:
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
             pipeline = cls(descriptor, instance, params=params)
-        except Exception:
+        except Exception:  # noqa: B902 - close the backend, then re-raise
             instance.close()
             raise
         if getattr(instance, 'name', '') == 'tensorrt':
@@ -180,7 +182,8 @@ class Pipeline:
         return self.descriptor.task
 
     def update_params(self, **changes) -> DecodeParams:
-        """Change decoding settings at run time (thresholds, top_k, filter_mode, options).
+        """
+        Change decoding settings at run time (thresholds, top_k, filter_mode, options).
 
         :raises ValueError: if a value is out of range; the old settings stay.
         """
@@ -191,7 +194,8 @@ class Pipeline:
 
     def process(self, image: np.ndarray, encoding: str = 'bgr8',
                 keep_outputs: bool = False) -> Inference:
-        """Run the model on one image.
+        """
+        Run the model on one image.
 
         :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
         :param encoding: e.g. ``bgr8``, ``rgb8``, ``mono8``, ``yuv422``.
@@ -321,7 +325,8 @@ class InputSize:
 
 
 def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
-    """Return the local path of the descriptor's ONNX file.
+    """
+    Return the local path of the descriptor's ONNX file.
 
     Looks in the descriptor's folder, the cache and ``$JETSON_DNN_DATA``; with ``download``
     it fetches the pinned URL into the cache (see :mod:`jetson_dnn_ros.zoo`).

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Turn a camera image into a network input tensor, and map network pixels back to the source.
+"""
+Turn a camera image into a network input tensor, and map network pixels back to the source.
 
 Coordinates are continuous pixel coordinates: pixel ``(col, row)`` covers ``[col, col + 1)``,
 so its centre is at ``col + 0.5``. A :class:`GeometricTransform` maps source-image
@@ -145,7 +146,8 @@ class PreprocessSpec:
 
 @dataclass(frozen=True)
 class GeometricTransform:
-    """Source-image ↔ network-input mapping, ``net = src * scale + offset`` per axis.
+    """
+    Source-image ↔ network-input mapping, ``net = src * scale + offset`` per axis.
 
     :param source_size: (height, width) of the source image in pixels.
     :param network_size: (height, width) of the network input in pixels.
@@ -163,7 +165,8 @@ class GeometricTransform:
     offset_y: float = 0.0
 
     def to_source(self, xy: np.ndarray) -> np.ndarray:
-        """Map network-input coordinates to source-image coordinates.
+        """
+        Map network-input coordinates to source-image coordinates.
 
         :param xy: (..., 2) array of (x, y) in network pixels.
         :return: (..., 2) float32 (x, y) in source-image pixels (not clipped).
@@ -183,7 +186,8 @@ class GeometricTransform:
         return out
 
     def boxes_to_source(self, xyxy: np.ndarray, clip: bool = True) -> np.ndarray:
-        """Map boxes from network-input to source-image pixels.
+        """
+        Map boxes from network-input to source-image pixels.
 
         :param xyxy: (N, 4) boxes (x1, y1, x2, y2) in network pixels.
         :param clip: clip to the source image, ``[0, width] × [0, height]``.
@@ -198,7 +202,8 @@ class GeometricTransform:
         return out
 
     def network_region(self) -> Tuple[int, int, int, int]:
-        """Return the network-input pixels that hold source content, (x0, y0, x1, y1).
+        """
+        Return the network-input pixels that hold source content, (x0, y0, x1, y1).
 
         For a letterbox this excludes the padding; integer pixel bounds, end exclusive.
         """
@@ -210,7 +215,8 @@ class GeometricTransform:
                 min(nw, int(round(float(x1)))), min(nh, int(round(float(y1)))))
 
     def map_to_source(self, values: np.ndarray, interpolation: str = 'linear') -> np.ndarray:
-        """Resample a map on the network grid (logits, labels, depth) to source pixels.
+        """
+        Resample a map on the network grid (logits, labels, depth) to source pixels.
 
         The map may be at any output stride; its grid is taken to span the whole network
         input, so grid point ``(i, j)`` of an (h, w) map sits at network pixel
@@ -274,7 +280,8 @@ def _is_whole(value: float) -> bool:
 
 
 def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> GeometricTransform:
-    """Return the geometric transform ``spec`` applies to a source image of this size.
+    """
+    Return the geometric transform ``spec`` applies to a source image of this size.
 
     :param spec: the preprocessing spec.
     :param source_size: (height, width) of the source image in pixels.
@@ -303,7 +310,8 @@ def compute_transform(spec: PreprocessSpec, source_size: Tuple[int, int]) -> Geo
 
 
 class Preprocessor:
-    """CPU preprocessing of one spec, reusing its output buffer between calls.
+    """
+    CPU preprocessing of one spec, reusing its output buffer between calls.
 
     :param spec: the :class:`PreprocessSpec` to apply.
     """
@@ -320,7 +328,8 @@ class Preprocessor:
         self._out = np.empty(spec.input_shape, np.dtype(spec.dtype))
 
     def __call__(self, image: np.ndarray, encoding: str):
-        """Preprocess one image.
+        """
+        Preprocess one image.
 
         :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
         :param encoding: the image's encoding, e.g. ``bgr8``.
@@ -382,7 +391,8 @@ class Preprocessor:
 
 
 def preprocess(image: np.ndarray, encoding: str, spec: PreprocessSpec):
-    """Preprocess one image with a fresh :class:`Preprocessor` (convenience; see its call).
+    """
+    Preprocess one image with a fresh :class:`Preprocessor` (convenience; see its call).
 
     :return: ``(tensor, transform)`` with a tensor the caller owns.
     """

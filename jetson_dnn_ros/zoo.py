@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The model zoo: find a named model locally or download it from its pinned URL.
+"""
+The model zoo: find a named model locally or download it from its pinned URL.
 
 A descriptor's ``file`` is looked up (through :func:`jetson_dnn_ros.paths.find_file`) in the
 descriptor's folder, the cache folder ``$JETSON_DNN_CACHE`` and the data folder
@@ -43,7 +44,8 @@ USER_AGENT = 'jetson_dnn_ros-zoo/0.1'
 
 @dataclass(frozen=True)
 class ZooEntry:
-    """One row of :func:`list_models`.
+    """
+    One row of :func:`list_models`.
 
     :param name: descriptor name (``--model`` value).
     :param task: the model's task.
@@ -67,7 +69,8 @@ def sha256_file(path) -> str:
 
 
 def cache_path(descriptor: ModelDescriptor) -> Path:
-    """Return where :func:`pull` stores the descriptor's file in the cache folder.
+    """
+    Return where :func:`pull` stores the descriptor's file in the cache folder.
 
     A relative ``file`` keeps its relative path under the cache; an absolute one is stored
     as ``models/<basename>``.
@@ -82,7 +85,8 @@ def cache_path(descriptor: ModelDescriptor) -> Path:
 
 def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True,
              timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest`` atomically, checking its sha256.
+    """
+    Download ``url`` to ``dest`` atomically, checking its sha256.
 
     The body is streamed into a temporary file in ``dest``'s folder while it is hashed; the
     file is moved onto ``dest`` with ``os.replace`` only when the whole body arrived and the
@@ -95,12 +99,16 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
     :param timeout: socket timeout in seconds.
     :return: ``dest`` as a :class:`~pathlib.Path`.
     :raises ModelError: on an HTTP error (with its status), an unreachable host (offline),
-        a short body, or a checksum mismatch (naming both hashes).
+        a short body, a checksum mismatch (naming both hashes), or a destination that cannot
+        be written (read-only, permission, no space: one line naming the path and the cause).
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
-    fd, tmp_name = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
+    except OSError as exc:
+        raise _cache_error(dest, exc) from None
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
     received = 0
@@ -141,10 +149,19 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
                              f'got {actual}; the file was deleted. Fix the descriptor sha256 '
                              'or the url')
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:  # noqa: B902 - remove the partial file, then re-raise
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk while writing, a vanished folder
+            raise _cache_error(dest, exc) from None
         raise
     return dest
+
+
+def _cache_error(dest: Path, exc: OSError) -> ModelError:
+    """Return the one-line error of a cache that cannot be written (nothing is left there)."""
+    from jetson_dnn_ros.outputs import unwritable
+    return ModelError(f'{unwritable(dest, exc)}; set JETSON_DNN_CACHE to a writable folder or '
+                      'download the file by hand')
 
 
 def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescriptor:
@@ -155,7 +172,8 @@ def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescrip
 
 def pull(descriptor_or_name: Union[str, ModelDescriptor], force: bool = False,
          progress: bool = True) -> Path:
-    """Return the local ONNX file of a model, downloading it into the cache if needed.
+    """
+    Return the local ONNX file of a model, downloading it into the cache if needed.
 
     Order: (1) a local file (descriptor folder, cache, data folder), (2) the cache, (3) a
     download of the descriptor's pinned ``url`` into :func:`cache_path`, verified against
@@ -181,7 +199,8 @@ def pull(descriptor_or_name: Union[str, ModelDescriptor], force: bool = False,
 
 
 def list_models(directory=None) -> Tuple[ZooEntry, ...]:
-    """Return every known model with its task, local file (or None) and URL, sorted by name.
+    """
+    Return every known model with its task, local file (or None) and URL, sorted by name.
 
     :param directory: descriptor folder; None = :func:`jetson_dnn_ros.paths.models_dir`.
     """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Launch the detection lifecycle node; configure and activate it when autostart is true.
+"""
+Launch the detection lifecycle node; configure and activate it when autostart is true.
 
 Example: ``ros2 launch jetson_dnn_ros detection.launch.py image:=/camera/image_raw``.
 The node is ``/<namespace>/detection/detection_node``; its outputs are under

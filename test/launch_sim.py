@@ -62,11 +62,13 @@ NAMES = {'configure': Transition.TRANSITION_CONFIGURE, 'cleanup': Transition.TRA
 
 
 class _Response:
+
     def __init__(self, success):
         self.success = success
 
 
 class _Client:
+
     def __init__(self, graph, name):
         self._graph, self.srv_name = graph, name
 

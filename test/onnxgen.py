@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tiny ONNX models built with ``onnx.helper`` whose outputs are known analytically.
+"""
+Tiny ONNX models built with ``onnx.helper`` whose outputs are known analytically.
 
 :func:`constant_model` makes a model that ignores the values of its image input and returns
 fixed tensors, so a decoder test can plant e.g. a box at a known grid cell and check that it
@@ -47,7 +48,8 @@ def _save(graph, path, opset: int = 13) -> Path:
 def constant_model(path, outputs: Mapping[str, np.ndarray], input_name: str = 'images',
                    input_shape: Sequence = (1, 3, 64, 64), input_dtype=np.float32,
                    extra_inputs: Mapping[str, tuple] = None) -> Path:
-    """Write a model whose outputs are the given arrays, whatever the input.
+    """
+    Write a model whose outputs are the given arrays, whatever the input.
 
     :param path: where to write the ``.onnx`` file.
     :param outputs: ``{output name: array}``; float outputs get ``+ 0 * sum(input)`` so the

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Convert ROS 2 Python messages to and from rosbags messages (test helper, not in the package).
+"""
+Convert ROS 2 Python messages to and from rosbags messages (test helper, not in the package).
 
 Works on the real rosidl-generated classes and on the stand-in ones alike (it only uses
 ``get_fields_and_field_types``-style attribute access), so tests can check that a message built
@@ -52,7 +53,8 @@ def _kind(node) -> str:
 
 
 def to_rosbags(msg, typestore):
-    """Return the rosbags message equal to a ROS 2 Python message.
+    """
+    Return the rosbags message equal to a ROS 2 Python message.
 
     :param msg: a ``sensor_msgs.msg.Image`` … instance.
     :param typestore: a rosbags type store that knows the type (and its nested types).
@@ -88,7 +90,8 @@ def _to_value(value, fdef, typestore):
 
 
 def from_rosbags(obj, typestore):
-    """Return the ROS 2 Python message equal to a rosbags message.
+    """
+    Return the ROS 2 Python message equal to a rosbags message.
 
     :param obj: a rosbags message (e.g. from ``typestore.deserialize_cdr``).
     :param typestore: the rosbags type store of ``obj``.

@@ -30,7 +30,7 @@ GOOD = ('dog_0', 'peds_0')
 
 @pytest.fixture(scope='module')
 def photo_dir(tmp_path_factory, data_dir):
-    """A folder with two real photos and one corrupt JPEG (copied into a temp folder)."""
+    """Return a folder with two real photos and one corrupt JPEG (copied into a temp folder)."""
     folder = tmp_path_factory.mktemp('photos')
     for name in GOOD:
         shutil.copy(data_dir / 'images' / f'{name}.jpg', folder / f'{name}.jpg')
@@ -49,7 +49,7 @@ def classification_run(tmp_path_factory, photo_dir):
 
 def test_run_writes_overlays_and_json(classification_run, photo):
     code, out = classification_run
-    assert code == 0
+    assert code == 2  # finished, but broken.jpg was skipped
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f'{n}.jpg' for n in GOOD] + [f'{n}.json' for n in GOOD])
     from jetson_dnn_ros.pipeline import Pipeline
@@ -74,7 +74,7 @@ def test_corrupt_jpeg_is_reported_and_skipped(photo_dir, tmp_path, capsys):
     code = cli.main(['run', '--model', 'mobilenet_v2_1001', '--input', str(photo_dir),
                      '--output', str(tmp_path / 'o'), '--format', 'jsonl', '--quiet',
                      '--overlay', 'none'])
-    assert code == 0
+    assert code == 2  # finished with a skipped frame
     err = capsys.readouterr().err
     assert 'skipped broken.jpg' in err
     lines = (tmp_path / 'o' / 'results.jsonl').read_text().splitlines()
@@ -104,7 +104,7 @@ def test_media_raises_for_corrupt_item(photo_dir):
     (['--model', 'mobilenet_v2_1001', '--model-file', '/nonexistent/model.onnx'], 'not found'),
     (['--model', 'no_such_model'], 'unknown model'),
     (['--task', 'detection', '--model', 'mobilenet_v2_1001'], 'does not match'),
-    (['--model', 'mobilenet_v2_1001', '--score-threshold', '1.5'], 'score_threshold'),
+    (['--model', 'mobilenet_v2_1001', '--score-threshold', '1.5'], '--score-threshold'),
 ])
 def test_setup_errors_are_clear(photo_dir, tmp_path, capsys, argv, message):
     code = cli.main(['run', *argv, '--input', str(photo_dir), '--output', str(tmp_path / 'o'),
@@ -136,8 +136,9 @@ def test_models_list(capsys, data_dir):
     assert 'classification' in row and row.split()[2].endswith('.onnx')
 
 
-def test_usage_error_returns_2(capsys):
-    assert cli.main(['run']) == 2
+def test_usage_error_returns_1(capsys):
+    """2 means "finished with skipped frames"; a usage error is a failed run."""
+    assert cli.main(['run']) == 1
 
 
 def test_bag_from_images_then_run_detection(photo_dir, tmp_path, capsys):

@@ -107,8 +107,9 @@ def test_tensorrt_on_an_int8_onnx_runtime_model_is_refused_clearly(tmp_path, dat
 
 def test_missing_model_path_names_where_it_looked(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / 'in.jpg').write_bytes(b'')
-    code = cli.main(['run', '--model', 'nets/yolo.onnx', '--input', str(tmp_path),
+    (tmp_path / 'in').mkdir()
+    (tmp_path / 'in' / 'in.jpg').write_bytes(b'')
+    code = cli.main(['run', '--model', 'nets/yolo.onnx', '--input', str(tmp_path / 'in'),
                      '--output', str(tmp_path / 'o'), '--quiet'])
     assert code == 1
     assert str(tmp_path / 'nets/yolo.onnx') in capsys.readouterr().err

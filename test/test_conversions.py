@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests of jetson_dnn_ros.ros.conversions: arrays and results to messages and back.
+"""
+Tests of jetson_dnn_ros.ros.conversions: arrays and results to messages and back.
 
 Every message built here is also serialised to CDR with rosbags and read back, which checks
 wire compatibility of the (stand-in or real) message classes with ROS 2 Humble.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Detection decoders on constant ONNX models whose boxes are planted at known places.
+"""
+Detection decoders on constant ONNX models whose boxes are planted at known places.
 
 Every decoder gets the same five planted objects (in network pixels of a 416×416 input):
 
@@ -112,7 +113,7 @@ def check(result, expected, names):
 
 
 def check_nms_family(pipeline, expected):
-    """The scenarios shared by decoders that run our NMS."""
+    """Check the scenarios shared by decoders that run our NMS."""
     check(run(pipeline), expected, 'ACD')                       # B suppressed, E dropped
     check(run(pipeline, class_agnostic=True), expected, 'AD')   # C suppressed by A
     check(run(pipeline, max_detections=1), expected, 'A')
@@ -373,8 +374,11 @@ def test_detr_softmax_drops_the_no_object_class(tmp_path):
 
 
 def rtdetr_model(path, height, width, norm_xyxy, labels, scores):
-    """RT-DETR-like graph: boxes = norm_xyxy · orig_target_sizes.repeat(1, 2), as its
-    postprocessor does, so the test sees which (w, h) the decoder feeds."""
+    """
+    Build an RT-DETR-like graph: boxes = norm_xyxy · orig_target_sizes.repeat(1, 2).
+
+    As its postprocessor does, so the test sees which (w, h) the decoder feeds.
+    """
     q = norm_xyxy.shape[1]
     nodes = [
         helper.make_node('ReduceSum', ['images'], ['s'], keepdims=0),

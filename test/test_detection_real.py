@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Real detectors on real photos: YOLOX-Nano and the light person detector on ``peds_0``.
+"""
+Real detectors on real photos: YOLOX-Nano and the light person detector on ``peds_0``.
 
 ``peds_0`` (1920×1080, jetson-inference ``data/images``) shows four adults walking towards
 the camera over a zebra crossing, standing upright side by side, each from near the top of
@@ -50,7 +51,8 @@ def light(data_dir):
 
 @pytest.fixture(autouse=True)
 def restore_params(request):
-    """Give the module-scoped pipelines back their settings after each test.
+    """
+    Give the module-scoped pipelines back their settings after each test.
 
     Tests change thresholds with ``update_params``; without this a test saw whatever the
     previous one left (e.g. the class-agnostic test's score threshold of 0.1).
@@ -159,7 +161,8 @@ def test_class_agnostic_run_equals_the_demo_default(yolox, peds):
 
 
 def test_yolox_letterbox_sizes_equal_the_demo_on_coco_val(yolox, data_dir):
-    """The demo sizes the letterbox with ``int(w * r)``; ``round`` differs by one row here.
+    """
+    The demo sizes the letterbox with ``int(w * r)``; ``round`` differs by one row here.
 
     On COCO val2017 images of 640×427 (and the like) ``427 × 0.65 = 277.55``: the demo resizes
     to 277 rows, ``round`` to 278, and every pixel of the network input shifts.

@@ -25,20 +25,15 @@ import logging
 import numpy as np
 import pytest
 
-from standins.install import install  # noqa: I100 - must run before rclpy is imported
-
-install()
-pytest.importorskip('rclpy')
-pytest.importorskip('jetson_dnn_ros.ros.conversions')
-
-from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402, I100
+# stand-in rclpy (test/conftest.py installs it); marker standins: see test_standins_isolation.py
+from diagnostic_msgs.msg import DiagnosticArray  # noqa: I100
 from rclpy.parameter import Parameter  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from test_nodes import active, fresh_records, Harness, LATCHED, ros  # noqa: E402, F401
 from test_nodes import same_header, state_of  # noqa: E402
 from vision_msgs.msg import Detection2DArray, LabelInfo  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.standins]
 
 
 @pytest.fixture(scope='module')

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Static checks of launch files, node parameter files and the rviz config (no ROS needed).
+"""
+Static checks of launch files, node parameter files and the rviz config (no ROS needed).
 
 The launch files, ``config/<task>.yaml`` and ``config/jetson_dnn.rviz`` must agree with
 what the nodes declare and publish: the tables of :mod:`jetson_dnn_ros.ros.params` (which

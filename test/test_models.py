@@ -15,7 +15,9 @@
 
 """Model descriptors: the shipped YAML files and validation of bad ones."""
 
+import dataclasses
 from pathlib import Path
+import shutil
 
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.models import DecodeParams
@@ -65,10 +67,21 @@ def test_every_shared_model_is_described_or_inspected(data_dir):
             assert found.task == path.parent.name, relative   # detection, instance_segm.
 
 
-def test_get_descriptor_by_name_and_path():
+@pytest.mark.parametrize('where', ['checkout', 'installed'])
+def test_get_descriptor_by_name_and_path(where, tmp_path, monkeypatch):
+    """By name the descriptor comes from the zoo folder in use; by path from that file."""
+    if where == 'installed':   # as after colcon build: share/jetson_dnn_ros/config/models
+        share = tmp_path / 'share' / 'jetson_dnn_ros' / 'config' / 'models'
+        shutil.copytree(CONFIG, share)
+        monkeypatch.setenv('JETSON_DNN_MODELS_DIR', str(share))
     by_name = get_descriptor('mobilenet_v2_1001')
     by_path = get_descriptor(str(CONFIG / 'mobilenet_v2_1001.yaml'))
-    assert by_name == by_path
+    # the zoo folder may be the installed share folder or the checkout's config/models: the
+    # descriptors agree in everything but the file they were read from
+    origin = Path(by_name.origin)
+    assert origin.name == 'mobilenet_v2_1001.yaml'
+    assert origin.read_bytes() == (CONFIG / 'mobilenet_v2_1001.yaml').read_bytes()
+    assert dataclasses.replace(by_name, origin=None) == dataclasses.replace(by_path, origin=None)
     with pytest.raises(ModelError, match='unknown model .*known models: .*mobilenet_v2_1001'):
         get_descriptor('no_such_model')
 

@@ -134,9 +134,9 @@ def _detection_array(store):
             orientation=t['geometry_msgs/msg/Quaternion'](x=0.0, y=0.0, z=0.0, w=1.0)),
         covariance=np.arange(36, dtype=np.float64))
     detections = []
-    for i in range(3):
+    for i, class_id in enumerate(['class0', 'class1', 'class2']):
         hypothesis = t['vision_msgs/msg/ObjectHypothesisWithPose'](
-            hypothesis=t['vision_msgs/msg/ObjectHypothesis'](class_id=f'class{i}', score=0.25 * i),
+            hypothesis=t['vision_msgs/msg/ObjectHypothesis'](class_id=class_id, score=0.25 * i),
             pose=pose)
         bbox = t['vision_msgs/msg/BoundingBox2D'](
             center=t['vision_msgs/msg/Pose2D'](

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""One message convention: live node messages and result-bag messages agree on the wire.
+"""
+One message convention: live node messages and result-bag messages agree on the wire.
 
 The node path (:mod:`jetson_dnn_ros.ros.conversions`, rclpy classes — the stand-in here) and
 the bag path (:mod:`jetson_dnn_ros.bag`, rosbags classes) both build from
@@ -23,14 +24,13 @@ compared.
 from jetson_dnn_ros import bag
 from jetson_dnn_ros.labels import COCO17_KEYPOINTS
 from jetson_dnn_ros.msgdefs import make_typestore
+from jetson_dnn_ros.ros import conversions
 from jetson_dnn_ros.tasks.classification import ClassificationResult
 from jetson_dnn_ros.tasks.detection import make_detections
 from jetson_dnn_ros.tasks.pose import make_pose_result
 import numpy as np
-import pytest
 from rosbags_bridge import message_type_name, to_rosbags
 
-conversions = pytest.importorskip('jetson_dnn_ros.ros.conversions')
 STAMP_NS = 1_700_000_000_123_456_789
 
 

@@ -29,15 +29,12 @@ from onnxgen import constant_model
 import pytest
 import yaml
 
-from standins.install import install  # noqa: I100 - must run before rclpy is imported
-
-install()
-rclpy = pytest.importorskip('rclpy')
-
-from builtin_interfaces.msg import Time  # noqa: E402, I100
+# stand-in rclpy (test/conftest.py installs it); marker standins: see test_standins_isolation.py
+from builtin_interfaces.msg import Time  # noqa: I100
 from jetson_dnn_ros.ros import node as node_module  # noqa: E402
 from jetson_dnn_ros.ros import params as P  # noqa: E402
 from jetson_dnn_ros.ros.classification_node import ClassificationNode  # noqa: E402
+import rclpy  # noqa: I100
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
@@ -51,6 +48,8 @@ try:
     from rclpy import _standin
 except ImportError:  # real rclpy
     _standin = None
+
+pytestmark = pytest.mark.standins  # see test_standins_isolation.py
 
 NS = '/datapath'
 BEST_EFFORT = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)

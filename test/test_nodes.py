@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The five lifecycle nodes on real models and photos, through the rclpy stand-in graph.
+"""
+The five lifecycle nodes on real models and photos, through the rclpy stand-in graph.
 
 Every node is created in its launch-file namespace (``/<task>``), configured with the real
 model of its task from ``$JETSON_DNN_DATA``, activated, fed sensor_msgs/Image messages by a
@@ -26,23 +27,21 @@ import logging
 import numpy as np
 import pytest
 
-from standins.install import install  # noqa: I100 - must run before rclpy is imported
+# rclpy and the messages are the stand-ins (test/conftest.py installs them); where the real
+# rclpy is importable this module is skipped in-process and run in a subprocess with the
+# stand-ins forced (marker standins, test_standins_isolation.py)
+from builtin_interfaces.msg import Time  # noqa: I100
+from diagnostic_msgs.msg import DiagnosticArray
+from jetson_dnn_ros.ros import params as P
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+from std_msgs.msg import Header
+from vision_msgs.msg import Classification, Detection2DArray, LabelInfo
 
-install()
-rclpy = pytest.importorskip('rclpy')
-pytest.importorskip('jetson_dnn_ros.ros.conversions')
-
-from builtin_interfaces.msg import Time  # noqa: E402, I100
-from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
-from jetson_dnn_ros.ros import params as P  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
-from rclpy.parameter import Parameter  # noqa: E402
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
-from sensor_msgs.msg import CameraInfo, Image, PointCloud2  # noqa: E402
-from std_msgs.msg import Header  # noqa: E402
-from vision_msgs.msg import Classification, Detection2DArray, LabelInfo  # noqa: E402
-
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.standins]
 
 try:
     from rclpy import _standin
@@ -84,7 +83,11 @@ class Harness:
         self.ns = P.node_namespace(task)
         params = [Parameter(k, value=v) for k, v in overrides.items()]
         self.node = node_class(namespace=self.ns, parameter_overrides=params)
-        self.probe = rclpy.create_node(f'probe_{task}')
+        try:
+            self.probe = rclpy.create_node(f'probe_{task}')
+        except BaseException:  # noqa: B902 - clean up, then re-raise
+            self.node.destroy_node()
+            raise
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
         self.executor.add_node(self.probe)
@@ -133,18 +136,21 @@ class Harness:
         """Shut the node down and destroy both nodes."""
         if self in Harness.live:
             Harness.live.remove(self)
-        if state_of(self.node) in ('active',):
-            self.node.trigger_deactivate()
-        if state_of(self.node) in ('inactive',):
-            self.node.trigger_cleanup()
-        self.executor.shutdown()
-        self.node.destroy_node()
-        self.probe.destroy_node()
+        try:
+            if state_of(self.node) in ('active',):
+                self.node.trigger_deactivate()
+            if state_of(self.node) in ('inactive',):
+                self.node.trigger_cleanup()
+        finally:  # the nodes go even when a transition fails
+            self.executor.shutdown()
+            self.node.destroy_node()
+            self.probe.destroy_node()
 
 
 @pytest.fixture(autouse=True)
 def fresh_records():
-    """Start every test with empty output records of the module-scoped nodes.
+    """
+    Start every test with empty output records of the module-scoped nodes.
 
     The harnesses outlive a test and ``listen`` hands back the list an earlier test filled:
     without this, counts such as ``len(out) == 1`` depended on which tests ran before.
@@ -155,22 +161,40 @@ def fresh_records():
 
 @pytest.fixture(scope='module')
 def ros():
-    """Initialise rclpy for the module, reset the stand-in graph afterwards."""
+    """
+    Initialise rclpy for the module; afterwards check that no node was left alive.
+
+    A node left alive answers on the graph under its name: a later test's or launch test's
+    node of the same name then never got its configure answered (issue 13).
+    """
     rclpy.init()
     yield
+    left = [] if _standin is None else [n.get_fully_qualified_name() for n in live_nodes()]
     if _standin is not None:
         _standin.reset()
     else:
         rclpy.try_shutdown()
+    assert not left, f'nodes left alive after the module: {left}'
+
+
+def live_nodes():
+    """Return the nodes alive in the stand-in graph (created and not destroyed)."""
+    from rclpy import _graph
+    with _graph.GRAPH.cond:
+        return list(_graph.GRAPH.nodes)
 
 
 def active(node_class, **overrides):
     """Return a configured and activated Harness (asserting each transition succeeds)."""
     from rclpy.lifecycle import TransitionCallbackReturn
     harness = Harness(node_class, **overrides)
-    assert harness.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
-    assert harness.node.trigger_activate() == TransitionCallbackReturn.SUCCESS
-    assert state_of(harness.node) == 'active'
+    try:
+        assert harness.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert harness.node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+        assert state_of(harness.node) == 'active'
+    except BaseException:  # noqa: B902 - clean up, then re-raise
+        harness.close()   # no node left alive when a fixture fails
+        raise
     return harness
 
 
@@ -257,24 +281,27 @@ def test_overlay_rendered_only_when_subscribed(classifier, photo, monkeypatch):
     assert not np.array_equal(drawn, image)
 
 
-def test_bad_input_is_logged_throttled_skipped_and_counted(classifier, photo, caplog):
+def test_bad_input_is_logged_throttled_skipped_and_counted(classifier, photo, logs,
+                                                           monkeypatch):
     image = photo('orange_0')
     out = classifier.listen(Classification, 'classification')
     node = classifier.node
     before = node.stats.bad_input_total
     cases = [({'encoding': 'jpeg'}, 'encoding'), ({'step': 10}, 'step'),
              ({'data': b'\x00' * 100}, 'truncated')]
-    with caplog.at_level(logging.WARNING):
-        for mutate, why in cases:
-            classifier.clear()
-            bad = image_msg(image)
-            for key, value in mutate.items():
-                setattr(bad, key, value)
-            classifier.send(bad)
-            assert out == []
-            assert why in node.stats.last_error
+    # as after ``import launch`` (LaunchLogger: propagate=False): caplog saw nothing there
+    monkeypatch.setattr(logging.getLogger(node.get_logger().name), 'propagate', False)
+    records = logs(node.get_logger().name, logging.WARNING)
+    for mutate, why in cases:
+        classifier.clear()
+        bad = image_msg(image)
+        for key, value in mutate.items():
+            setattr(bad, key, value)
+        classifier.send(bad)
+        assert out == []
+        assert why in node.stats.last_error
     assert node.stats.bad_input_total == before + len(cases)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = [r.getMessage() for r in records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and 'encoding' in warnings[0]  # throttled: one line per 5 s
     classifier.send(image)  # the node keeps running
     assert len(out) == 1
@@ -297,9 +324,16 @@ def test_lifecycle_publishers_silent_while_inactive(classifier, photo):
 
 def test_diagnostics_report_rates_latency_and_backend(classifier, photo):
     diags = classifier.listen(DiagnosticArray, '/diagnostics')
-    classifier.send(photo('orange_0'))
-    classifier.node.publish_diagnostics()
-    classifier.spin()
+    # hold the 1 Hz diagnostics timer: a tick between the frame and the explicit report would
+    # start a new window and the report would show no frame (infer_ms 0)
+    timer = classifier.node._diag_timer
+    timer.cancel()
+    try:
+        classifier.send(photo('orange_0'))
+        classifier.node.publish_diagnostics()
+        classifier.spin()
+    finally:
+        timer.reset()
     assert diags
     status = diags[-1].status[0]
     values = {kv.key: kv.value for kv in status.values}
@@ -318,26 +352,29 @@ def test_diagnostics_report_rates_latency_and_backend(classifier, photo):
     classifier.unlisten('/diagnostics')
 
 
-def test_failed_configure_is_logged_and_recoverable(ros, data_dir, caplog):
+def test_failed_configure_is_logged_and_recoverable(ros, data_dir, logs):
     from jetson_dnn_ros.ros.classification_node import ClassificationNode
     from rclpy.lifecycle import TransitionCallbackReturn
     harness = Harness(ClassificationNode, model='no_such_model', backend='onnxruntime')
-    node = harness.node
-    with caplog.at_level(logging.ERROR):
+    try:
+        node = harness.node
+        records = logs(node.get_logger().name, logging.ERROR)
         assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
-    assert state_of(node) == 'unconfigured'
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and 'no_such_model' in errors[0] and 'configure failed' in errors[0]
-    wrong_task = node.set_parameters([Parameter('model', value='yolox_nano')])[0]
-    assert wrong_task.successful  # unconfigured: configure-time parameters may change
-    assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
-    assert 'classification model' in caplog.records[-1].getMessage()
-    assert node.set_parameters([Parameter('model', value='mobilenet_v2_1001')])[0].successful
-    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
-    assert state_of(node) == 'inactive'
-    assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
-    assert node.pipeline is None and state_of(node) == 'unconfigured'
-    harness.close()
+        assert state_of(node) == 'unconfigured'
+        errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and 'no_such_model' in errors[0]
+        assert 'configure failed' in errors[0]
+        wrong_task = node.set_parameters([Parameter('model', value='yolox_nano')])[0]
+        assert wrong_task.successful  # unconfigured: configure-time parameters may change
+        assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert 'classification model' in records[-1].getMessage()
+        assert node.set_parameters([Parameter('model', value='mobilenet_v2_1001')])[0].successful
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert state_of(node) == 'inactive'
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+        assert node.pipeline is None and state_of(node) == 'unconfigured'
+    finally:
+        harness.close()
 
 
 # ------------------------------------------------------------------ detection
@@ -570,6 +607,15 @@ def test_depth_image_colored_and_points(depther, photo):
     np.testing.assert_allclose(xyzc[:, 1], (v - h / 2.0) * z / (0.9 * w), rtol=1e-5, atol=1e-6)
     b, g, r = (image[v, u, c].astype(np.uint32) for c in range(3))
     np.testing.assert_array_equal(xyzc[:, 3].view(np.uint32), (r << 16) | (g << 8) | b)
+
+
+def test_a_fixture_whose_transition_fails_leaves_no_node(ros, data_dir):
+    from jetson_dnn_ros.ros.classification_node import ClassificationNode
+    before = [n.get_fully_qualified_name() for n in live_nodes()]
+    with pytest.raises(AssertionError):   # configure fails: the fixture fails ...
+        active(ClassificationNode, model='no_such_model', backend='onnxruntime')
+    # ... and its nodes are gone: a node left alive answers under its name on the graph
+    assert [n.get_fully_qualified_name() for n in live_nodes()] == before
 
 
 def test_perception_creates_nodes_in_launch_namespaces(ros):

@@ -26,13 +26,12 @@ import logging
 import numpy as np
 import pytest
 
-# test_nodes installs the rclpy stand-ins (or skips without rclpy); reuse its harness
-test_nodes = pytest.importorskip('test_nodes')
-from rclpy.parameter import Parameter  # noqa: E402, I100
+# stand-in rclpy (test/conftest.py installs it); marker standins: see test_standins_isolation.py
+from rclpy.parameter import Parameter  # noqa: I100
 from test_nodes import Harness, LATCHED, ros, state_of  # noqa: E402, F401 - ros: fixture
 from vision_msgs.msg import Detection2DArray, LabelInfo  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.standins]
 
 
 def test_detection_node_runs_an_onnx_path_and_recovers_from_bad_models(ros, data_dir,  # noqa: F811

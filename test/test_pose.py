@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Pose decoders on synthetic outputs with planted skeletons (analytic expectations).
+"""
+Pose decoders on synthetic outputs with planted skeletons (analytic expectations).
 
 Each test plants known persons into raw output tensors, runs them through a constant ONNX
 model and the real :class:`~jetson_dnn_ros.pipeline.Pipeline` (ONNX Runtime), and checks

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Real pose models (BodyPix 2.0, MoveNet Lightning) on real photos through ONNX Runtime.
+"""
+Real pose models (BodyPix 2.0, MoveNet Lightning) on real photos through ONNX Runtime.
 
 Person counts were decided by looking at each photo: they are the persons a human sees
 clearly (head and torso in view), not numbers copied from a run.

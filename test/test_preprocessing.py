@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Preprocessing: where a planted square lands in the tensor and how ``to_source`` maps back.
+"""
+Preprocessing: where a planted square lands in the tensor and how ``to_source`` maps back.
 
 Sizes are chosen so every resize is an exact 2× reduction (OpenCV's bilinear filter then
 averages aligned 2×2 blocks), so a 4×4 white square on a dark background becomes an exact

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Review regressions of the TensorRT backend (stand-ins for TensorRT 10 and pycuda).
+"""
+Review regressions of the TensorRT backend (stand-ins for TensorRT 10 and pycuda).
 
 - Buffers and tensor addresses stay consistent after a failed shape change (one input out of
   its profile, or a failed allocation): the next call must not run on freed memory or with
@@ -127,7 +128,7 @@ def test_close_on_another_thread_releases_the_primary_context(standin, tmp_path)
     def shutdown():  # e.g. a lifecycle cleanup callback on an executor thread
         try:
             backend.close()
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: B902 - reported below
             errors.append(exc)
 
     t = threading.Thread(target=shutdown, name='executor')
@@ -139,7 +140,7 @@ def test_close_on_another_thread_releases_the_primary_context(standin, tmp_path)
 
 
 def test_standin_detach_out_of_thread_is_a_no_op_as_in_pycuda(standin):
-    """pycuda ``context::detach``: not current and not the owner thread -> nothing released."""
+    """Check pycuda ``context::detach``: not current, not the owner thread -> nothing released."""
     trt, cuda = standin
     cuda.init()
     ctx = cuda.Device(0).retain_primary_context()
@@ -176,7 +177,8 @@ def test_timing_cache_from_another_device_is_replaced(standin, tmp_path, monkeyp
 
 
 def test_infer_that_gets_the_lock_after_close_gets_backend_error(standin, tmp_path):
-    """A callback past infer()'s closed check that gets the lock after close() -> BackendError.
+    """
+    A callback past infer()'s closed check that gets the lock after close() -> BackendError.
 
     (An executor thread racing a lifecycle cleanup on another thread; it used to die with an
     AttributeError on the released CUDA context.)
@@ -291,8 +293,11 @@ def test_int8_calibration_refuses_a_spec_whose_channels_do_not_fit(standin, tmp_
 
 
 def test_standin_calibration_profile_api_and_first_profile_fallback(standin):
-    """``set_calibration_profile``/``get_calibration_profile`` as in pyCore.cpp; without one
-    TensorRT calibrates at the OPT shapes of the first optimization profile."""
+    """
+    Check ``set_calibration_profile``/``get_calibration_profile`` as in pyCore.cpp.
+
+    Without one, TensorRT calibrates at the OPT shapes of the first optimization profile.
+    """
     trt, cuda = standin
     builder = trt.Builder(trt.Logger())
     config = builder.create_builder_config()
@@ -320,6 +325,7 @@ def test_standin_calibration_profile_api_and_first_profile_fallback(standin):
         memory = cuda.mem_alloc(6 * 4)
 
         class Calibrator(trt.IInt8EntropyCalibrator2):
+
             def __init__(self):
                 trt.IInt8EntropyCalibrator2.__init__(self)
                 self.left = 2
@@ -412,6 +418,7 @@ def test_calibrator_object_needs_a_calibration_id(standin, tmp_path):
     path = identity_model(tmp_path / 'ident.onnx', shape=(1, 3, 8, 8))
 
     class Calibrator(trt.IInt8EntropyCalibrator2):
+
         def get_batch(self, names):
             return None
 

@@ -46,7 +46,8 @@ def pipeline_for(tmp_path, outputs, descriptor, name='m.onnx'):
 
 
 def planted_logits(stride, classes, rect, cls=2, layout='NCHW', high=6.0):
-    """Return logits on the stride grid: background class 0 everywhere, ``cls`` in ``rect``.
+    """
+    Return logits on the stride grid: background class 0 everywhere, ``cls`` in ``rect``.
 
     :param rect: (row0, row1, col0, col1) grid cells, end exclusive.
     """
@@ -61,7 +62,8 @@ def planted_logits(stride, classes, rect, cls=2, layout='NCHW', high=6.0):
 
 
 def expected_region(transform, stride, rect):
-    """Source pixels whose centre maps into the planted cells (inverse transform).
+    """
+    Source pixels whose centre maps into the planted cells (inverse transform).
 
     Pixels the network did not see (centre crop) take the nearest edge: clip to the input.
     """
@@ -74,7 +76,8 @@ def expected_region(transform, stride, rect):
 
 
 def assert_region(found, expected, corner_radius=0.0):
-    """Match up to 1 px at region borders, exactly elsewhere.
+    """
+    Match up to 1 px at region borders, exactly elsewhere.
 
     Bilinear upsampling rounds a rectangle's corners (the class boundary is where the product
     of two ramps is 1/2), so ``corner_radius`` source pixels around each corner are free.

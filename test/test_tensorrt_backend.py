@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""TensorRT backend against the TensorRT 10 / pycuda stand-ins (CI, no GPU).
+"""
+TensorRT backend against the TensorRT 10 / pycuda stand-ins (CI, no GPU).
 
 The stand-in engine runs the ONNX model with ONNX Runtime on the bytes it finds in simulated
 device memory, so every expected value here is either analytic (tiny models from
@@ -43,6 +44,11 @@ def standin():
     """Install the stand-ins for this module only; yield ``(tensorrt, pycuda.driver)``."""
     with installed() as modules:
         yield modules
+
+
+def text(records) -> str:
+    """Return the messages of log records, one a line."""
+    return '\n'.join(r.getMessage() for r in records)
 
 
 @pytest.fixture
@@ -150,14 +156,14 @@ def test_engine_is_cached_and_reused(mobilenet, data_dir):
 
 
 def test_pipeline_with_tensorrt_backend_matches_onnxruntime(standin, data_dir, photo, tmp_path,
-                                                            caplog):
+                                                            logs):
     from jetson_dnn_ros.pipeline import Pipeline
     image = photo('cat_0')
-    with caplog.at_level(logging.WARNING):
-        trt_pipe = Pipeline.from_model('mobilenet_v2_1001', backend='tensorrt',
-                                       engine_cache_dir=str(tmp_path), progress=False)
+    records = logs('jetson_dnn_ros', logging.WARNING)
+    trt_pipe = Pipeline.from_model('mobilenet_v2_1001', backend='tensorrt',
+                                   engine_cache_dir=str(tmp_path), progress=False)
     # the stand-in cannot compile CUDA: the backend says so and the CPU path runs
-    assert 'GPU preprocessing unavailable' in caplog.text
+    assert 'GPU preprocessing unavailable' in text(records)
     ort_pipe = Pipeline.from_model('mobilenet_v2_1001', backend='onnxruntime')
     with trt_pipe, ort_pipe:
         got, want = trt_pipe.run(image), ort_pipe.run(image)
@@ -306,7 +312,7 @@ def test_context_push_pop_balanced_across_threads(standin, tiny_models, tmp_path
         def work():
             try:
                 results.append(backend.infer({'input': x})['output'].copy())
-            except Exception as exc:  # pragma: no cover - reported below
+            except Exception as exc:  # noqa: B902 - reported below
                 errors.append(exc)
 
         threads = [threading.Thread(target=work, name=f'executor-{i}') for i in range(4)]
@@ -395,12 +401,16 @@ def test_device_tensor_inputs(standin, tiny_models, tmp_path, monkeypatch):
             other.free()
 
 
-def test_gpu_preprocessing_falls_back_without_nvcc(standin, tiny_models, tmp_path, caplog):
+def test_gpu_preprocessing_falls_back_without_nvcc(standin, tiny_models, tmp_path, logs,
+                                                   monkeypatch):
     from jetson_dnn_ros.preprocessing import PreprocessSpec
+    # as after ``import launch`` (LaunchLogger: propagate=False): caplog saw nothing there
+    for name in ('jetson_dnn_ros', 'jetson_dnn_ros.backends', 'jetson_dnn_ros.backends.tensorrt'):
+        monkeypatch.setattr(logging.getLogger(name), 'propagate', False)
     with _backend(tiny_models['ident'], tmp_path) as backend:
-        with caplog.at_level(logging.WARNING):
-            assert backend.create_preprocessor(PreprocessSpec(8, 8)) is None
-        assert 'cannot compile the GPU preprocessing kernel' in caplog.text
+        records = logs('jetson_dnn_ros', logging.WARNING)
+        assert backend.create_preprocessor(PreprocessSpec(8, 8)) is None
+        assert 'cannot compile the GPU preprocessing kernel' in text(records)
         backend.use_gpu_preprocessing = False
         assert backend.create_preprocessor(PreprocessSpec(8, 8)) is None
 
@@ -408,12 +418,13 @@ def test_gpu_preprocessing_falls_back_without_nvcc(standin, tiny_models, tmp_pat
 # -- precision, DLA -----------------------------------------------------------------------
 
 def test_fp16_falls_back_to_fp32_without_fast_fp16(standin, tiny_models, tmp_path, monkeypatch,
-                                                   caplog):
+                                                   logs):
     trt, _ = standin
     monkeypatch.setattr(trt.Builder, 'platform_has_fast_fp16', False)
-    with caplog.at_level(logging.WARNING), _backend(tiny_models['ident'], tmp_path) as b:
+    records = logs('jetson_dnn_ros', logging.WARNING)
+    with _backend(tiny_models['ident'], tmp_path) as b:
         assert b.requested_precision == 'fp16' and b.precision == 'fp32'
-    assert 'no fast FP16' in caplog.text
+    assert 'no fast FP16' in text(records)
 
 
 def test_int8_without_calibration_or_qdq_is_refused(standin, tiny_models, tmp_path):
@@ -545,18 +556,17 @@ def test_tensorrt_too_old_is_refused(standin, tiny_models, tmp_path, monkeypatch
         _backend(tiny_models['ident'], tmp_path)
 
 
-def test_progress_monitor_or_log_lines(standin, tiny_models, tmp_path, monkeypatch, caplog):
+def test_progress_monitor_or_log_lines(standin, tiny_models, tmp_path, monkeypatch, logs):
     trt, _ = standin
-    with caplog.at_level(logging.INFO, logger='jetson_dnn_ros'):
-        with _backend(tiny_models['ident'], tmp_path / 'a'):
-            pass
-    assert 'engine build: Building engine' in caplog.text
-    caplog.clear()
+    records = logs('jetson_dnn_ros', logging.INFO)
+    with _backend(tiny_models['ident'], tmp_path / 'a'):
+        pass
+    assert 'engine build: Building engine' in text(records)
+    records.clear()
     monkeypatch.delattr(trt, 'IProgressMonitor')
-    with caplog.at_level(logging.INFO, logger='jetson_dnn_ros'):
-        with _backend(tiny_models['ident'], tmp_path / 'b'):
-            pass
-    assert 'engine build:' not in caplog.text and 'engine built in' in caplog.text
+    with _backend(tiny_models['ident'], tmp_path / 'b'):
+        pass
+    assert 'engine build:' not in text(records) and 'engine built in' in text(records)
 
 
 def test_workspace_shim():

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The TensorRT backend on a real TensorRT and GPU (skipped elsewhere; ``pytest -m tensorrt``).
+"""
+The TensorRT backend on a real TensorRT and GPU (skipped elsewhere; ``pytest -m tensorrt``).
 
 Builds engines for a real model and compares their outputs with ONNX Runtime's within fp16
 tolerance, through the backend alone and through the pipeline with GPU preprocessing.
@@ -23,17 +24,23 @@ from jetson_dnn_ros.preprocessing import preprocess
 import numpy as np
 import pytest
 
-trt = pytest.importorskip('tensorrt')
-pytest.importorskip('pycuda.driver')
-if 'standins_trt' in str(getattr(trt, '__file__', '')):
-    pytest.skip('tensorrt is the test stand-in, not the real one', allow_module_level=True)
-
+# no module-level skip: a skip while importing this module skipped the whole test folder under
+# launch_testing's pytest plugin; the fixture ``engines`` skips only these tests
 pytestmark = [pytest.mark.tensorrt, pytest.mark.gpu]
 MOBILENET = 'models/classification/mobilenet_v2_1.0_224_fp32.onnx'
 
 
 @pytest.fixture(scope='module')
 def engines(tmp_path_factory):
+    """
+    Return a folder for the engines, or skip without the real TensorRT and pycuda.
+
+    :return: a fresh temporary folder (``pathlib.Path``).
+    """
+    trt = pytest.importorskip('tensorrt')
+    pytest.importorskip('pycuda.driver')
+    if 'standins_trt' in str(getattr(trt, '__file__', '')):
+        pytest.skip('tensorrt is the test stand-in, not the real one')
     return tmp_path_factory.mktemp('engines')
 
 

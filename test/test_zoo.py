@@ -34,6 +34,7 @@ def server(tmp_path_factory):
     payload = identity_model(root / 'tiny.onnx').read_bytes()
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
+
         def log_message(self, *args):
             pass
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Inference backends and :func:`create_backend`, which picks one.
+"""
+Inference backends and :func:`create_backend`, which picks one.
 
 Runtimes (onnxruntime, tensorrt, pycuda) are imported only when a backend is created, so the
 package imports on machines that have none of them.
@@ -38,7 +39,7 @@ def tensorrt_usable() -> bool:
         import pycuda.driver as cuda
         cuda.init()
         return cuda.Device.count() > 0
-    except Exception:
+    except Exception:  # noqa: B902 - a probe: any CUDA failure means no GPU
         return False
 
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The inference backend contract shared by ONNX Runtime and TensorRT.
+"""
+The inference backend contract shared by ONNX Runtime and TensorRT.
 
 A backend owns one loaded model. It describes its inputs and outputs as :class:`TensorSpec`
 and runs ``infer({input name: array}) -> {output name: array}``. A backend that can take
@@ -35,7 +36,8 @@ Dim = Union[int, None]
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """Name, shape and dtype of one model input or output.
+    """
+    Name, shape and dtype of one model input or output.
 
     :param name: the tensor name in the model.
     :param shape: dimensions; ``None`` for a dynamic dimension (batch, height, …).
@@ -58,7 +60,8 @@ class TensorSpec:
 
 
 class InferenceBackend(ABC):
-    """One loaded model ready to run; a context manager that closes itself.
+    """
+    One loaded model ready to run; a context manager that closes itself.
 
     Subclasses set :attr:`name` (``onnxruntime``/``tensorrt``), :attr:`device` (a short
     human-readable description, e.g. ``CPUExecutionProvider``) and :attr:`precision`.
@@ -89,7 +92,8 @@ class InferenceBackend(ABC):
         """Release the runtime's resources (override; called once)."""
 
     def infer(self, inputs: Mapping[str, object]) -> Dict[str, np.ndarray]:
-        """Run the model on one batch.
+        """
+        Run the model on one batch.
 
         :param inputs: ``{input name: array}``; each array has the spec's dtype and a shape that
             fits it. Objects returned by this backend's own preprocessor are accepted as is.
@@ -118,7 +122,8 @@ class InferenceBackend(ABC):
         return self._infer(inputs)
 
     def create_preprocessor(self, spec) -> Optional[object]:
-        """Return a device preprocessor for ``spec``, or None to use the CPU path.
+        """
+        Return a device preprocessor for ``spec``, or None to use the CPU path.
 
         The returned callable takes ``(image, encoding)`` and returns ``(tensor, transform)``
         exactly like :class:`jetson_dnn_ros.preprocessing.Preprocessor`; ``tensor`` may be a

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""INT8 entropy calibration for TensorRT versions that still have calibrators (≤ 10).
+"""
+INT8 entropy calibration for TensorRT versions that still have calibrators (≤ 10).
 
 Calibration images come from an image folder or a rosbag2 (``sensor_msgs/Image`` and
 ``sensor_msgs/CompressedImage`` topics) and go through the model's own
@@ -64,7 +65,8 @@ def _bag_files(path: Path) -> Tuple[Path, List[Path]]:
 
 
 def source_fingerprint(source) -> str:
-    """Return a content fingerprint of a calibration source, for the engine cache key.
+    """
+    Return a content fingerprint of a calibration source, for the engine cache key.
 
     ``folder:<digest>`` of the sorted (relative name, size, mtime_ns) of the image files
     :func:`iter_images` reads (:func:`image_files`; other files never matter), or
@@ -90,7 +92,8 @@ def source_fingerprint(source) -> str:
 
 
 def iter_images(source) -> Iterator[tuple]:
-    """Yield ``(image, encoding)`` from an image folder or a rosbag2.
+    """
+    Yield ``(image, encoding)`` from an image folder or a rosbag2.
 
     Reads through :func:`jetson_dnn_ros.media.iter_frames`, as ``jetson-dnn run`` does: a
     folder's images sorted by name, or a bag's camera topic
@@ -120,7 +123,8 @@ def iter_images(source) -> Iterator[tuple]:
 
 def iter_batches(source, spec: PreprocessSpec, max_images: int = 500,
                  batch: int = 1) -> Iterator[np.ndarray]:
-    """Yield preprocessed (N, C, H, W) or (N, H, W, C) tensors of ``spec`` from ``source``.
+    """
+    Yield preprocessed (N, C, H, W) or (N, H, W, C) tensors of ``spec`` from ``source``.
 
     ``N`` is ``batch``; at most ``max_images`` images are used and a last incomplete batch is
     dropped.
@@ -139,7 +143,8 @@ def iter_batches(source, spec: PreprocessSpec, max_images: int = 500,
 
 def calibration_spec_for(spec: PreprocessSpec, shapes: Mapping[str, Sequence[int]]
                          ) -> Tuple[PreprocessSpec, Tuple[int, ...]]:
-    """Return ``(spec resized to the calibration shape, that shape)``.
+    """
+    Return ``(spec resized to the calibration shape, that shape)``.
 
     :param spec: the model's preprocessing.
     :param shapes: ``{input name: shape}`` calibration runs at (the calibration profile's
@@ -170,7 +175,8 @@ def calibration_spec_for(spec: PreprocessSpec, shapes: Mapping[str, Sequence[int
 
 def make_calibrator(trt, spec: PreprocessSpec, source, cache_file,
                     max_images: int = 500, cuda=None):
-    """Return an ``IInt8EntropyCalibrator2`` fed from ``source``.
+    """
+    Return an ``IInt8EntropyCalibrator2`` fed from ``source``.
 
     It calibrates at ``spec.input_shape`` until ``bind_shapes({input: shape})`` gives the shape
     of the calibration profile (the backend does, with the profile's OPT shapes); images are

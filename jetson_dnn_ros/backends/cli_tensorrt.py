@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""``jetson-dnn build-engine`` and ``jetson-dnn engines list|clean``.
+"""
+``jetson-dnn build-engine`` and ``jetson-dnn engines list|clean``.
 
 :func:`add_subcommands` adds them to the ``jetson-dnn`` parser (the CLI calls it when this
 module imports). Building prints TensorRT's progress (a tqdm bar per phase where
@@ -149,7 +150,7 @@ def _current() -> Optional[tuple]:
         cuda.init()
         dev = cuda.Device(0)
         return trt.__version__, dev.name(), tuple(dev.compute_capability())
-    except Exception:
+    except Exception:  # noqa: B902 - a probe: no TensorRT/CUDA -> no device info
         return None
 
 

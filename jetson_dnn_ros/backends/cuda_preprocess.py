@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""GPU preprocessing: one CUDA kernel from camera image to network input tensor.
+"""
+GPU preprocessing: one CUDA kernel from camera image to network input tensor.
 
 The kernel reads the uint8 image (uploaded once through a pinned staging buffer, or read in
 place through mapped pinned memory on integrated GPUs) and writes the network input straight
@@ -158,7 +159,8 @@ COLOR_CODES = {'rgb': 0, 'bgr': 1, 'gray': 2}
 
 @dataclass(frozen=True)
 class DeviceTensor:
-    """A network input that already lies in device memory.
+    """
+    A network input that already lies in device memory.
 
     :param ptr: CUDA device pointer (an int) of the first element.
     :param shape: tensor shape, e.g. (1, 3, 416, 416).
@@ -182,14 +184,15 @@ def _compile():
         raise BackendError(f'pycuda.compiler is not available: {exc}') from exc
     try:
         module = SourceModule(KERNEL_SOURCE, no_extern_c=True, options=['-O3'])
-    except Exception as exc:  # pycuda.driver.CompileError and driver errors
+    except Exception as exc:  # noqa: B902 - pycuda CompileError and driver errors
         raise BackendError(f'cannot compile the GPU preprocessing kernel (is nvcc on PATH? '
                            f'set CUDA_ROOT or use_gpu_preprocessing=False): {exc}') from exc
     return module
 
 
 class CudaPreprocessor:
-    """GPU version of :class:`jetson_dnn_ros.preprocessing.Preprocessor`.
+    """
+    GPU version of :class:`jetson_dnn_ros.preprocessing.Preprocessor`.
 
     The caller's CUDA context must be current while the preprocessor is created, called and
     closed (the TensorRT backend wraps it so that it is).
@@ -249,7 +252,8 @@ class CudaPreprocessor:
         return int(self._output)
 
     def upload(self, image: np.ndarray) -> int:
-        """Copy the image into device-visible memory (pinned staging, then async H2D).
+        """
+        Copy the image into device-visible memory (pinned staging, then async H2D).
 
         :param image: (H, W[, C]) uint8 array (any strides).
         :return: device pointer of the tightly packed image.
@@ -277,7 +281,8 @@ class CudaPreprocessor:
 
     def enqueue(self, source_ptr: int, source_shape: Tuple[int, ...], encoding: str,
                 destination_ptr: int, transform: GeometricTransform) -> None:
-        """Launch the kernel on the stream (no synchronisation).
+        """
+        Launch the kernel on the stream (no synchronisation).
 
         :param source_ptr: device pointer of the packed (H, W, C) uint8 image.
         :param source_shape: its shape.
@@ -303,7 +308,8 @@ class CudaPreprocessor:
             a[0], a[1], a[2], b[0], b[1], b[2], self._pad)
 
     def __call__(self, image: np.ndarray, encoding: str):
-        """Preprocess one image on the GPU.
+        """
+        Preprocess one image on the GPU.
 
         :param image: (H, W[, C]) uint8 array in ``encoding``.
         :param encoding: e.g. ``bgr8``; encodings the kernel cannot read go through the CPU

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""On-disk cache of TensorRT engines, keyed by everything that makes an engine valid.
+"""
+On-disk cache of TensorRT engines, keyed by everything that makes an engine valid.
 
 An engine only runs on the TensorRT version and GPU that built it, and only for the
 precision, input shapes (optimisation profile) and DLA core it was built for. Each entry is
@@ -71,7 +72,8 @@ def file_sha256(path, chunk: int = 1 << 20) -> str:
 
 
 def files_digest(root, files: Sequence) -> str:
-    """Return the hex sha256 of the sorted ``(name relative to root, size, mtime_ns)`` of files.
+    """
+    Return the hex sha256 of the sorted ``(name relative to root, size, mtime_ns)`` of files.
 
     A cheap content fingerprint (no file is read): renaming, adding, removing, resizing or
     rewriting (new mtime) any of ``files`` changes it; files not listed never do.
@@ -104,7 +106,8 @@ def _canonical_profile(profile: Profile) -> Tuple[Tuple[str, Tuple[Shape, Shape,
 
 @dataclass(frozen=True)
 class EngineKey:
-    """Everything an engine depends on.
+    """
+    Everything an engine depends on.
 
     :param onnx_sha256: hex sha256 of the ONNX file.
     :param tensorrt_version: ``tensorrt.__version__`` that builds/runs the engine.
@@ -169,7 +172,8 @@ class EngineKey:
 
 @dataclass(frozen=True)
 class CacheEntry:
-    """One engine file in a cache folder.
+    """
+    One engine file in a cache folder.
 
     :param path: the ``.engine`` file.
     :param key: its :class:`EngineKey`, or None if the metadata is missing or unreadable.
@@ -191,7 +195,8 @@ def _slug(text: str) -> str:
 
 
 def atomic_write(path, data: Union[bytes, bytearray, memoryview]) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + fsync + :func:`os.replace`).
+    """
+    Write ``data`` to ``path`` atomically (temporary file + fsync + :func:`os.replace`).
 
     :raises EngineBuildError: if writing fails; no partial file is left behind.
     """
@@ -204,7 +209,7 @@ def atomic_write(path, data: Union[bytes, bytearray, memoryview]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: B902 - remove the temp file, then re-raise
         try:
             os.unlink(tmp)
         except OSError:
@@ -216,7 +221,8 @@ def atomic_write(path, data: Union[bytes, bytearray, memoryview]) -> None:
 
 
 def read_entry(engine_path, key: Optional[EngineKey] = None) -> Tuple[Optional[bytes], str]:
-    """Read and verify one engine with its metadata.
+    """
+    Read and verify one engine with its metadata.
 
     :param engine_path: the ``.engine`` file; the metadata is ``<path>.json``.
     :param key: the key the engine must have; None skips the key comparison.
@@ -234,7 +240,7 @@ def read_entry(engine_path, key: Optional[EngineKey] = None) -> Tuple[Optional[b
         stored = EngineKey.from_dict(meta['key'])
         size, sha = int(meta['size']), str(meta['sha256'])
         fmt = int(meta.get('format', 0))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         return None, f'corrupt: unreadable metadata ({exc})'
     if fmt != FORMAT:
         return None, f'stale: metadata format {fmt}, expected {FORMAT}'
@@ -250,7 +256,8 @@ def read_entry(engine_path, key: Optional[EngineKey] = None) -> Tuple[Optional[b
 
 
 def write_entry(engine_path, key: EngineKey, data, extra: Optional[Mapping] = None) -> Path:
-    """Write an engine and its metadata atomically (engine first, then metadata).
+    """
+    Write an engine and its metadata atomically (engine first, then metadata).
 
     :return: the engine path.
     :raises EngineBuildError: if a file cannot be written.
@@ -276,7 +283,8 @@ def remove_entry(engine_path) -> None:
 
 
 class EngineCache:
-    """A folder of engines keyed by :class:`EngineKey`.
+    """
+    A folder of engines keyed by :class:`EngineKey`.
 
     :param directory: the folder; None means ``cache_dir() / 'engines'``.
     """
@@ -315,7 +323,8 @@ class EngineCache:
 
     def entries(self, current: Optional[Tuple[str, str, Tuple[int, int]]] = None
                 ) -> List[CacheEntry]:
-        """List the engines of the folder.
+        """
+        List the engines of the folder.
 
         :param current: ``(tensorrt_version, gpu_name, compute_capability)`` of this machine;
             entries built elsewhere are marked ``foreign``. None marks nothing foreign.
@@ -330,7 +339,7 @@ class EngineCache:
             try:
                 meta = json.loads(Path(str(path) + '.json').read_text(encoding='utf-8'))
                 key = EngineKey.from_dict(meta['key'])
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 pass
             status = 'ok' if data is not None else 'corrupt'
             if status == 'ok' and current is not None and (
@@ -343,7 +352,8 @@ class EngineCache:
 
     def clean(self, current: Optional[Tuple[str, str, Tuple[int, int]]] = None,
               everything: bool = False, older_than_s: Optional[float] = None) -> List[Path]:
-        """Delete unusable engines (and temporary files left for over an hour by dead builds).
+        """
+        Delete unusable engines (and temporary files left for over an hour by dead builds).
 
         :param current: as in :meth:`entries`; foreign entries are deleted when given.
         :param everything: delete every entry, timing caches included.

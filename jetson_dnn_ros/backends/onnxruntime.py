@@ -55,7 +55,8 @@ def _dims(shape) -> Tuple[Optional[int], ...]:
 
 
 class OnnxRuntimeBackend(InferenceBackend):
-    """Run an ONNX model with ONNX Runtime.
+    """
+    Run an ONNX model with ONNX Runtime.
 
     :param model_path: path of the ``.onnx`` file.
     :param providers: execution providers to try in order; ``None`` picks the best available
@@ -92,7 +93,7 @@ class OnnxRuntimeBackend(InferenceBackend):
         try:
             self._session = ort.InferenceSession(model_path, sess_options=options,
                                                  providers=chosen)
-        except Exception as exc:  # ORT raises its own Fail/InvalidGraph/… classes
+        except Exception as exc:  # noqa: B902 - ORT: Fail, InvalidGraph, … -> ModelError
             raise ModelError(f'ONNX Runtime cannot load {model_path}: {exc}') from exc
         self.device = self._session.get_providers()[0]
         self.precision = precision if self.device == 'TensorrtExecutionProvider' else 'fp32'
@@ -121,7 +122,7 @@ class OnnxRuntimeBackend(InferenceBackend):
     def _infer(self, inputs: Mapping[str, object]) -> Dict[str, np.ndarray]:
         try:
             values = self._session.run(self._output_names, dict(inputs))
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - ORT raises its own classes -> BackendError
             raise BackendError(f'ONNX Runtime failed: {exc}') from exc
         return dict(zip(self._output_names, values))
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""TensorRT backend: build (or load a cached) engine from the ONNX file and run it with pycuda.
+"""
+TensorRT backend: build (or load a cached) engine from the ONNX file and run it with pycuda.
 
 Building: explicit-batch network parsed by ``OnnxParser`` (every parser error is reported with
 its node index, name and operator), one optimisation profile (min/opt/max shapes from
@@ -122,7 +123,8 @@ def _make_progress(trt, show_bar: bool = True):
 
 
 def is_qdq_model(onnx_bytes: bytes) -> bool:
-    """Return True if the ONNX model holds QuantizeLinear/DequantizeLinear (explicit INT8).
+    """
+    Return True if the ONNX model holds QuantizeLinear/DequantizeLinear (explicit INT8).
 
     The op-type strings appear verbatim in the serialized protobuf, so no ONNX import is
     needed.
@@ -136,7 +138,8 @@ def _shape(value) -> Shape:
 
 def normalize_profile(profile: Optional[Mapping] = None,
                       input_shapes: Optional[Mapping] = None) -> Dict[str, Tuple[Shape, ...]]:
-    """Merge ``profile`` and ``input_shapes`` into ``{name: (min, opt, max)}``.
+    """
+    Merge ``profile`` and ``input_shapes`` into ``{name: (min, opt, max)}``.
 
     :param profile: ``{name: (min, opt, max)}`` or ``{name: {min:, opt:, max:}}``.
     :param input_shapes: ``{name: shape}``, each a static profile.
@@ -163,7 +166,8 @@ def normalize_profile(profile: Optional[Mapping] = None,
 
 def resolve_profile(inputs: Sequence[Tuple[str, Shape]], requested: Mapping,
                     defaults: Optional[Mapping] = None) -> Dict[str, Tuple[Shape, ...]]:
-    """Return min/opt/max for every network input.
+    """
+    Return min/opt/max for every network input.
 
     :param inputs: ``[(name, shape with -1 for dynamic dims)]`` from the parsed network.
     :param requested: :func:`normalize_profile` output.
@@ -212,7 +216,8 @@ def build_serialized_engine(trt, onnx_path: str, onnx_bytes: bytes, precision: s
                             calibrator=None, timing_cache_path: Optional[Path] = None,
                             compute_capability: Tuple[int, int] = (0, 0), progress: bool = True,
                             logger=None) -> Tuple[bytes, Dict]:
-    """Build a serialized engine from ONNX bytes.
+    """
+    Build a serialized engine from ONNX bytes.
 
     :param trt: the ``tensorrt`` module.
     :param onnx_path: the file (for messages and external weights).
@@ -349,7 +354,8 @@ class _Buffer:
 
 
 class TensorRTBackend(InferenceBackend):
-    """Run an ONNX model through a TensorRT engine (built once, then cached).
+    """
+    Run an ONNX model through a TensorRT engine (built once, then cached).
 
     :param model_path: the ``.onnx`` file.
     :param precision: ``fp32``, ``fp16`` (default; FP32 where the GPU lacks fast FP16) or
@@ -436,7 +442,7 @@ class TensorRTBackend(InferenceBackend):
                            engine_file_path, timing_cache, progress, verbose)
                 self._stream = self._cuda.Stream()
                 self._describe_io()
-        except BaseException:
+        except BaseException:  # noqa: B902 - release CUDA resources, then re-raise
             self._release()
             raise
 
@@ -463,7 +469,8 @@ class TensorRTBackend(InferenceBackend):
 
     @contextmanager
     def _ctx_scope(self):
-        """Make the backend's CUDA context current on the calling thread for the block.
+        """
+        Make the backend's CUDA context current on the calling thread for the block.
 
         :raises BackendError: if the backend was closed (by another thread) in the meantime.
         """
@@ -569,7 +576,8 @@ class TensorRTBackend(InferenceBackend):
 
     @staticmethod
     def _calibration_options(calibration, cache_file, limit, calibration_id) -> Dict[str, str]:
-        """Return the engine-key options naming the data an INT8 calibration uses.
+        """
+        Return the engine-key options naming the data an INT8 calibration uses.
 
         :raises EngineBuildError: for a calibrator object without ``calibration_id`` (the key
             cannot see its data, and reusing an engine calibrated on other data is silent),
@@ -643,7 +651,8 @@ class TensorRTBackend(InferenceBackend):
     # -- buffers ---------------------------------------------------------------------------
 
     def _prepare(self, shapes: Mapping[str, Shape]) -> None:
-        """Set input shapes and make every buffer fit them (context must be current).
+        """
+        Set input shapes and make every buffer fit them (context must be current).
 
         Every shape is checked before anything changes, and the output buffers and tensor
         addresses are refreshed until one call completes, so a failure half-way (a shape
@@ -750,7 +759,8 @@ class TensorRTBackend(InferenceBackend):
         return outputs
 
     def create_preprocessor(self, spec):
-        """Return the CUDA preprocessing kernel for ``spec``, or None for the CPU path.
+        """
+        Return the CUDA preprocessing kernel for ``spec``, or None for the CPU path.
 
         The kernel writes into this backend's input buffer, so :meth:`infer` copies nothing.
         None when ``use_gpu_preprocessing`` is off, no input takes ``spec``'s tensor, or the

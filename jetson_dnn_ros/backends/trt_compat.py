@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Every TensorRT version difference (8.5 → 11) in one place.
+"""
+Every TensorRT version difference (8.5 → 11) in one place.
 
 The rest of the backend calls these helpers and never tests versions itself. Features are
 detected by the attributes the installed bindings expose, and the version is used only where
@@ -59,7 +60,8 @@ def version_tuple(text: str) -> Tuple[int, ...]:
 
 
 def import_tensorrt():
-    """Import and return the ``tensorrt`` module.
+    """
+    Import and return the ``tensorrt`` module.
 
     :raises BackendError: if TensorRT is not installed or older than :data:`MIN_VERSION`.
     """
@@ -74,7 +76,8 @@ def import_tensorrt():
 
 
 def check_version(trt) -> Tuple[int, ...]:
-    """Return the TensorRT version tuple.
+    """
+    Return the TensorRT version tuple.
 
     :raises BackendError: if it is older than :data:`MIN_VERSION` or lacks the tensor API.
     """
@@ -87,7 +90,8 @@ def check_version(trt) -> Tuple[int, ...]:
 
 
 def import_pycuda():
-    """Import and return ``pycuda.driver`` (never ``pycuda.autoinit``).
+    """
+    Import and return ``pycuda.driver`` (never ``pycuda.autoinit``).
 
     :raises BackendError: if pycuda is not installed.
     """
@@ -99,7 +103,8 @@ def import_pycuda():
 
 
 def network_flags(trt, strongly_typed: bool = False) -> int:
-    """Return the ``create_network`` flags: explicit batch (where needed), strongly typed.
+    """
+    Return the ``create_network`` flags: explicit batch (where needed), strongly typed.
 
     :raises EngineBuildError: if ``strongly_typed`` is asked of a TensorRT without it.
     """
@@ -129,7 +134,8 @@ def has_calibrators(trt) -> bool:
 
 
 def set_calibrator(trt, config, calibrator, profile=None) -> None:
-    """Attach an INT8 calibrator and its calibration profile to ``config``.
+    """
+    Attach an INT8 calibrator and its calibration profile to ``config``.
 
     :param profile: the ``IOptimizationProfile`` calibration runs at (its OPT shapes;
         TensorRT overwrites MIN and MAX with OPT), or None. Set with
@@ -172,7 +178,8 @@ def fast_fp16(builder, compute_capability: Tuple[int, int]) -> bool:
 
 
 def create_timing_cache(config, data: bytes):
-    """Return an ``ITimingCache`` from ``data`` and attach it to ``config``.
+    """
+    Return an ``ITimingCache`` from ``data`` and attach it to ``config``.
 
     An invalid cache, or one TensorRT refuses to attach (``set_timing_cache`` returns False
     when it was made on a device with other properties), is replaced by an empty one, so the
@@ -215,7 +222,8 @@ def parser_errors(parser) -> List[str]:
 
 
 def numpy_dtype(trt, dtype) -> np.dtype:
-    """Return the numpy dtype of a TensorRT ``DataType``.
+    """
+    Return the numpy dtype of a TensorRT ``DataType``.
 
     :raises ModelError: for types numpy has no equivalent of (bf16, fp8, int4).
     """
@@ -227,7 +235,8 @@ def numpy_dtype(trt, dtype) -> np.dtype:
 
 
 def io_tensors(trt, engine) -> List[Tuple[str, bool, Tuple[Optional[int], ...], np.dtype]]:
-    """Return ``[(name, is_input, shape with None for dynamic dims, numpy dtype)]``.
+    """
+    Return ``[(name, is_input, shape with None for dynamic dims, numpy dtype)]``.
 
     Engine order, which need not be the ONNX order: look tensors up by name.
     """
@@ -243,7 +252,8 @@ def io_tensors(trt, engine) -> List[Tuple[str, bool, Tuple[Optional[int], ...], 
 
 
 def use_dla(trt, builder, config, core: int) -> None:
-    """Run layers on DLA ``core`` with GPU fallback.
+    """
+    Run layers on DLA ``core`` with GPU fallback.
 
     :raises EngineBuildError: if the platform has no such DLA core.
     """

@@ -19,7 +19,8 @@ from vision_msgs.msg import Classification
 
 
 class ClassificationNode(DnnNode):
-    """Publish ``classification`` (vision_msgs/Classification, top-k, highest score first).
+    """
+    Publish ``classification`` (vision_msgs/Classification, top-k, highest score first).
 
     ``class_id`` is the class label (the index as text where the model has no labels; ids and
     names in ``label_info``), ``score`` the softmax (or, for multi-label models, sigmoid)

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Convert between numpy arrays / pipeline results and ROS 2 messages.
+"""
+Convert between numpy arrays / pipeline results and ROS 2 messages.
 
 This is the only module besides the node modules that touches message types. It follows the
 fast paths measured on a real Humble install:
@@ -51,7 +52,8 @@ def _byte_array(values: np.ndarray) -> array.array:
 
 # ---------------------------------------------------------------------------------- images
 def image_msg_to_array(msg) -> Tuple[np.ndarray, str]:
-    """View a ``sensor_msgs/Image`` as an array, without copying.
+    """
+    View a ``sensor_msgs/Image`` as an array, without copying.
 
     :param msg: the image; ``encoding``, ``step`` (row padding allowed) and ``is_bigendian``
         are honoured.
@@ -67,7 +69,8 @@ def image_msg_to_array(msg) -> Tuple[np.ndarray, str]:
 
 
 def compressed_msg_to_array(msg) -> Tuple[np.ndarray, str]:
-    """Decode a ``sensor_msgs/CompressedImage`` (JPEG, PNG, ...).
+    """
+    Decode a ``sensor_msgs/CompressedImage`` (JPEG, PNG, ...).
 
     :param msg: the compressed image; ``format`` is informative only (OpenCV detects the
         codec), except that ``compressedDepth`` data is refused.
@@ -79,7 +82,8 @@ def compressed_msg_to_array(msg) -> Tuple[np.ndarray, str]:
 
 
 def array_to_image_msg(image: np.ndarray, encoding: str, header):
-    """Build a ``sensor_msgs/Image`` from an array with one copy of the pixels.
+    """
+    Build a ``sensor_msgs/Image`` from an array with one copy of the pixels.
 
     :param image: (H, W) or (H, W, C) array matching ``encoding``: uint8 for ``rgb8``,
         ``bgr8``, ``mono8`` …, uint16 for ``mono16``/``16UC1``, float32 for ``32FC1`` (depth in
@@ -102,7 +106,8 @@ def array_to_image_msg(image: np.ndarray, encoding: str, header):
 
 
 def camera_info_to_matrix(msg) -> np.ndarray:
-    """Return the intrinsic matrix of a ``sensor_msgs/CameraInfo``.
+    """
+    Return the intrinsic matrix of a ``sensor_msgs/CameraInfo``.
 
     :param msg: the camera info.
     :return: (3, 3) float64 K (fx, fy, cx, cy in pixels of ``msg.width`` × ``msg.height``).
@@ -137,7 +142,8 @@ def _detection_array(values, header):
 
 
 def classification_to_msg(result, header):
-    """Build a ``vision_msgs/Classification`` from a classification result.
+    """
+    Build a ``vision_msgs/Classification`` from a classification result.
 
     :param result: has ``class_ids`` (K,) int, ``scores`` (K,) float in [0, 1] and ``labels``
         (K names, or empty/None).
@@ -152,7 +158,8 @@ def classification_to_msg(result, header):
 
 
 def detections_to_msg(result, header):
-    """Build a ``vision_msgs/Detection2DArray`` from a detection result.
+    """
+    Build a ``vision_msgs/Detection2DArray`` from a detection result.
 
     The array is built (and should be published) also when there are no detections.
 
@@ -194,7 +201,8 @@ def instance_map_to_msg(result, header):
 
 
 def pose_to_msg(result, header):
-    """Build a ``vision_msgs/Detection2DArray`` from a pose result (DESIGN.md §3 convention).
+    """
+    Build a ``vision_msgs/Detection2DArray`` from a pose result (DESIGN.md §3 convention).
 
     One Detection2D per person: ``bbox`` = the person box; ``results[0]`` = ``('person',
     person score)``; ``results[1..K]`` = one per keypoint in ``keypoint_names`` order, with
@@ -213,7 +221,8 @@ def pose_to_msg(result, header):
 
 def label_info_msg(labels: Optional[Union[Sequence[str], Mapping[int, str]]], header,
                    threshold: float = 0.0):
-    """Build a ``vision_msgs/LabelInfo`` (publish it transient local, like CameraInfo).
+    """
+    Build a ``vision_msgs/LabelInfo`` (publish it transient local, like CameraInfo).
 
     :param labels: class names with index = class id, or a ``{class_id: name}`` mapping, or
         None (empty class map).
@@ -230,7 +239,8 @@ def label_info_msg(labels: Optional[Union[Sequence[str], Mapping[int, str]]], he
 
 # ---------------------------------------------------------------------------------- points
 def pointcloud_to_msg(points: np.ndarray, header, colors: Optional[np.ndarray] = None):
-    """Build a ``sensor_msgs/PointCloud2`` of x, y, z (and packed rgb) float32 fields.
+    """
+    Build a ``sensor_msgs/PointCloud2`` of x, y, z (and packed rgb) float32 fields.
 
     Layout: see :func:`jetson_dnn_ros.msgfields.pack_cloud` (PCL's ``PointXYZ``/``PointXYZRGB``).
 
@@ -275,7 +285,8 @@ def _diagnostic_text(value: Any) -> str:
 def diagnostics_msg(name: str, level: Union[str, int, bytes], message: str,
                     values: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]], stamp=None,
                     *, hardware_id: str = ''):
-    """Build a ``diagnostic_msgs/DiagnosticArray`` holding one status.
+    """
+    Build a ``diagnostic_msgs/DiagnosticArray`` holding one status.
 
     :param name: status name, e.g. ``'/camera/detection_node: detection'``.
     :param level: ``'OK'``, ``'WARN'``, ``'ERROR'``, ``'STALE'`` (any case), 0..3, or the

@@ -22,7 +22,8 @@ from sensor_msgs.msg import Image, PointCloud2
 
 
 class DepthNode(DnnNode):
-    """Publish ``depth``, and while subscribed ``depth/colored`` and ``points``.
+    """
+    Publish ``depth``, and while subscribed ``depth/colored`` and ``points``.
 
     - ``depth``: (H, W) ``32FC1``, metres along the optical axis for metric models
       (FastDepth), relative inverse depth (larger = nearer, no unit) otherwise; H, W = source

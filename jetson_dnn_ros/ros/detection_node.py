@@ -19,7 +19,8 @@ from vision_msgs.msg import Detection2DArray
 
 
 class DetectionNode(DnnNode):
-    """Publish ``detections`` (vision_msgs/Detection2DArray) for every processed image.
+    """
+    Publish ``detections`` (vision_msgs/Detection2DArray) for every processed image.
 
     Boxes are in source-image pixels (BoundingBox2D centre and size), ``class_id`` is the class
     label (the index as text without labels; see ``label_info``), ``score`` in [0, 1]. An

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""DnnNode: the lifecycle node every task node shares.
+"""
+DnnNode: the lifecycle node every task node shares.
 
 The node is thin: the core :class:`~jetson_dnn_ros.pipeline.Pipeline` converts, runs and
 decodes; :mod:`jetson_dnn_ros.ros.conversions` builds the messages. A task node subclass sets
@@ -33,6 +34,24 @@ Lifecycle (managed from outside: launch files, ``ros2 lifecycle set``; never by 
 Every transition catches its exceptions, logs them once with their cause and returns FAILURE
 (rclpy would turn an exception into ERROR without a word); a failed configure leaves the node
 unconfigured, so fixing the parameter and configuring again works.
+
+Transition requests: transitions run one at a time (``trigger_*`` and the ``change_state``
+service share one lock), so an autostart sequence racing a client's request cannot interleave
+with it. A ``change_state`` request for a transition that is not available in the current state
+(e.g. ``activate`` while unconfigured) is answered ``success=false`` with a warning naming the
+refused transition, and the node keeps its state: the request is checked against the state
+machine's available transitions before rclpy sees it, and any error of rclpy's own handler is
+contained (Humble's rclpy 3.3.x would raise ``RCLError`` out of the service callback and stop
+the executor, ros2/rclpy#1209). ``trigger_*`` keep rclpy's behaviour (``RCLError`` for an
+invalid transition).
+
+Results during transitions: a result is published only while the node is active and no
+transition is running, and only if no transition began while its frame was processed. A frame
+still in flight when deactivate, cleanup or shutdown begins is dropped (counted in
+``frames_dropped``), never published, even if the node is active again by the time the frame is
+done. Timers and callbacks that read configured resources (``/diagnostics``, parameter changes)
+skip or wait while a transition runs, so teardown never pulls a publisher or the pipeline from
+under them.
 
 QoS: images are subscribed best effort, keep last **1** by default ("latest frame wins";
 Humble's ``qos_profile_sensor_data`` keeps 5). Results are published reliable, keep last
@@ -71,7 +90,8 @@ STAGES = ('convert', 'preprocess', 'infer', 'decode', 'publish')
 
 
 def image_qos(kind: str) -> QoSProfile:
-    """Return the image subscription QoS for the ``image_qos`` parameter.
+    """
+    Return the image subscription QoS for the ``image_qos`` parameter.
 
     :param kind: ``sensor_data`` (best effort, volatile, keep last 1), ``reliable`` (reliable,
         volatile, keep last 1) or ``system_default`` (the RMW defaults).
@@ -240,7 +260,8 @@ class FrameStats:
 
 
 class DnnNode(LifecycleNode):
-    """Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
+    """
+    Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
 
     Subclasses set :attr:`task` and override :meth:`create_outputs` and
     :meth:`publish_result`; everything else (parameters, lifecycle, input, overlay,
@@ -276,6 +297,14 @@ class DnnNode(LifecycleNode):
         self._diag_timer = None
         self._image_group = ReentrantCallbackGroup()
         self._timer_group = MutuallyExclusiveCallbackGroup()
+        # held for the whole of every transition; result publishing and the diagnostics timer
+        # are "users" that start only while no transition runs, and a transition waits for the
+        # users that started before it (users never wait, and never exclude each other)
+        self._transition_lock = threading.RLock()
+        self._users = 0
+        self._users_done = threading.Condition(threading.Lock())
+        self._generation = 0   # transitions begun so far: a frame spanning one is dropped
+        self._guard_change_state_service()
         for spec in self._params.values():
             self.declare_parameter(spec.name, spec.default, descriptor_of(spec))
         self._values = {name: self.get_parameter(name).value for name in self._params}
@@ -286,7 +315,8 @@ class DnnNode(LifecycleNode):
         """Create the task's lifecycle publishers with :meth:`lifecycle_publisher`."""
 
     def publish_result(self, result, header, image_bgr) -> None:
-        """Publish one result as the task's messages.
+        """
+        Publish one result as the task's messages.
 
         :param result: the task result dataclass (source-image pixels).
         :param header: the input image's std_msgs/Header, copied into every output.
@@ -304,7 +334,8 @@ class DnnNode(LifecycleNode):
         return False
 
     def check_values(self, values: Dict[str, Any]) -> Optional[str]:
-        """Check task parameter values against the loaded model (labels, colour maps).
+        """
+        Check task parameter values against the loaded model (labels, colour maps).
 
         :param values: every parameter value of the node after the proposed change.
         :return: None if acceptable, else the reason to reject the change.
@@ -312,7 +343,8 @@ class DnnNode(LifecycleNode):
         return None
 
     def overlay_options_for(self, values: Dict[str, Any]):
-        """Return the :class:`~jetson_dnn_ros.overlay.OverlayOptions` for ``values``.
+        """
+        Return the :class:`~jetson_dnn_ros.overlay.OverlayOptions` for ``values``.
 
         :raises ValueError: on an invalid flag string or alpha.
         """
@@ -364,6 +396,11 @@ class DnnNode(LifecycleNode):
 
     # ---------------------------------------------------------------- parameters
     def _on_set_parameters(self, parameters) -> SetParametersResult:
+        # a transition (cleanup) may be replacing the pipeline this reads: wait for it
+        with self._transition_lock:
+            return self._set_parameters(parameters)
+
+    def _set_parameters(self, parameters) -> SetParametersResult:
         new = dict(self._values)
         for param in parameters:
             spec = self._params.get(param.name)
@@ -390,6 +427,118 @@ class DnnNode(LifecycleNode):
         self.overlay_options = overlay
         self.get_logger().debug(f'parameters changed: {[p.name for p in parameters]}')
         return SetParametersResult(successful=True)
+
+    # ---------------------------------------------------------------- transitions
+    def _guard_change_state_service(self) -> None:
+        """Route the ``change_state`` service through :meth:`_on_change_state_request`."""
+        service = getattr(self, '_service_change_state', None)
+        if service is None:  # enable_communication_interface=False
+            return
+        self._rclpy_change_state = service.callback
+        service.callback = self._on_change_state_request
+
+    def _begin_transition(self) -> None:
+        """Mark a transition as begun and wait for running users (caller holds the lock)."""
+        self._generation += 1
+        with self._users_done:
+            self._users_done.wait_for(lambda: self._users == 0)
+
+    def _enter_use(self, allowed: Callable[[], bool] = lambda: True) -> bool:
+        """
+        Start using configured resources unless a transition runs or ``allowed()`` is False.
+
+        :return: True if the caller may go on; it must then call :meth:`_exit_use`.
+        """
+        if not self._transition_lock.acquire(blocking=False):
+            return False
+        try:
+            if not allowed():
+                return False
+            with self._users_done:
+                self._users += 1
+            return True
+        finally:
+            self._transition_lock.release()
+
+    def _exit_use(self) -> None:
+        with self._users_done:
+            self._users -= 1
+            self._users_done.notify_all()
+
+    def _on_change_state_request(self, request, response):
+        """
+        Answer a ``lifecycle_msgs/srv/ChangeState`` request; never raises.
+
+        :param request: ``ChangeState.Request`` (``transition.label`` wins over its ``id``).
+        :param response: ``ChangeState.Response`` to fill.
+        :return: ``response``; ``success`` is False for a transition that is not available in
+            the current state (logged as a warning, the state is kept) or that failed.
+        """
+        with self._transition_lock:
+            transition = request.transition
+            wanted = repr(transition.label) if transition.label else f'id {transition.id}'
+            try:
+                refusal = self._refusal(transition.id, transition.label)
+                if refusal is None:
+                    self._begin_transition()
+                    return self._rclpy_change_state(request, response)
+            except Exception as exc:  # noqa: B902 - e.g. RCLError on Humble; never reach spin
+                refusal = _describe(exc)
+            self.get_logger().warning(f'refused lifecycle transition {wanted}: {refusal}')
+            response.success = False
+            return response
+
+    def _refusal(self, transition_id: int, label: str) -> Optional[str]:
+        """Return why a requested transition is not available now, or None if it is."""
+        state_id, state_label = self._state_machine.current_state
+        available = [t for t in self._state_machine.available_transitions
+                     if t[1] in _USER_TRANSITIONS]
+        if any((t[1] == label) if label else (t[0] == transition_id) for t in available):
+            return None
+        names = ', '.join(sorted({t[1] for t in available})) or 'none'
+        return f'not available in state {state_label!r} (available: {names})'
+
+    def _serialised(self, trigger: Callable[[], Any]):
+        with self._transition_lock:
+            self._begin_transition()
+            return trigger()
+
+    def trigger_configure(self):
+        """Trigger configure (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_configure)
+
+    def trigger_cleanup(self):
+        """Trigger cleanup (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_cleanup)
+
+    def trigger_activate(self):
+        """Trigger activate (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_activate)
+
+    def trigger_deactivate(self):
+        """Trigger deactivate (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_deactivate)
+
+    def trigger_shutdown(self):
+        """Trigger shutdown (serialised with every other transition); see rclpy."""
+        return self._serialised(super().trigger_shutdown)
+
+    def destroy_node(self):
+        """Destroy the node once no transition, publish or diagnostics callback runs."""
+        with self._transition_lock:
+            self._begin_transition()
+            return super().destroy_node()
+
+    def _publish_gate(self, generation: int) -> bool:
+        """
+        Return True if a result may be published now (then call :meth:`_exit_use` after it).
+
+        It may if the node is active, no transition runs and none began since the frame's
+        processing started (``generation``); a transition waits for a publish that started.
+        """
+        return self._enter_use(lambda: (
+            generation == self._generation and self._image_sub is not None
+            and self._state_machine.current_state[1] == 'active'))
 
     # ---------------------------------------------------------------- lifecycle
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -641,6 +790,7 @@ class DnnNode(LifecycleNode):
     def _process(self, msg) -> None:
         from jetson_dnn_ros.image import to_bgr8
         from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
+        generation = self._generation
         t0 = time.perf_counter()
         if isinstance(msg, CompressedImage):
             image, encoding = compressed_msg_to_array(msg)
@@ -650,11 +800,17 @@ class DnnNode(LifecycleNode):
         inference = self.pipeline.process(image, encoding)
         result = self.postprocess(inference.result)
         t2 = time.perf_counter()
-        want_overlay = self.subscribed(self._overlay_pub)
-        bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
-        self.publish_result(result, msg.header, bgr)
-        if want_overlay:
-            self._publish_overlay(result, msg.header, bgr)
+        if not self._publish_gate(generation):  # a transition began: drop the result
+            self.stats.dropped()
+            return
+        try:
+            want_overlay = self.subscribed(self._overlay_pub)
+            bgr = to_bgr8(image, encoding) if want_overlay or self.needs_image() else None
+            self.publish_result(result, msg.header, bgr)
+            if want_overlay:
+                self._publish_overlay(result, msg.header, bgr)
+        finally:
+            self._exit_use()
         t3 = time.perf_counter()
         timings = inference.timings
         self.stats.published({'convert': (t1 - t0) * 1e3, 'preprocess': timings.preprocess_ms,
@@ -701,7 +857,20 @@ class DnnNode(LifecycleNode):
         return values
 
     def publish_diagnostics(self) -> None:
-        """Publish one diagnostic_msgs/DiagnosticArray on /diagnostics."""
+        """
+        Publish one diagnostic_msgs/DiagnosticArray on /diagnostics.
+
+        Skipped (until the next period) while a transition runs: cleanup may be destroying the
+        publisher and closing the pipeline that the report reads.
+        """
+        if not self._enter_use():
+            return
+        try:
+            self._publish_diagnostics()
+        finally:
+            self._exit_use()
+
+    def _publish_diagnostics(self) -> None:
         from jetson_dnn_ros.ros.conversions import diagnostics_msg
         if self._diag_pub is None:
             return
@@ -715,6 +884,10 @@ class DnnNode(LifecycleNode):
     def _stamp_header(self):
         from std_msgs.msg import Header
         return Header(stamp=self.get_clock().now().to_msg(), frame_id='')
+
+
+_USER_TRANSITIONS = ('configure', 'cleanup', 'activate', 'deactivate', 'shutdown')
+"""Transition labels a client may request (the others are rcl_lifecycle's internal ones)."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -787,35 +960,73 @@ def _label_info_type():
 
 
 def run_nodes(create: Callable[[], Sequence[Any]], args=None) -> None:
-    """Init rclpy, create nodes, spin them in one multi-threaded executor, shut down.
+    """
+    Init rclpy, create nodes, spin them in one multi-threaded executor, shut down cleanly.
 
     Never triggers lifecycle transitions: launch files or ``ros2 lifecycle`` drive them.
+    Ctrl-C (SIGINT), SIGTERM and a shutdown of the context from outside are a normal end:
+    Humble's signal handlers shut the context down, and ``spin`` then returns or raises
+    ``ExternalShutdownException`` or ``KeyboardInterrupt``; none of them is an error and the
+    process exits 0. At the end each node releases its resources (pipeline, engine, GPU
+    memory, publishers, timers; see :func:`_release_nodes`) and is destroyed, then the
+    context is shut down. Any other exception is re-raised after that cleanup.
 
     :param create: called after ``rclpy.init``; returns the nodes to spin.
     :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).
     """
-    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.logging import get_logger
     rclpy.init(args=args)
+    log = get_logger('jetson_dnn_ros')
     nodes: List[Any] = []
+    names: List[str] = []   # taken while the context is valid, for the log lines at the end
+    executor = None
     try:
         nodes = list(create())
+        names = [node.get_fully_qualified_name() for node in nodes]
         executor = MultiThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
+        log.info(f'spinning {", ".join(names)}')
         executor.spin()
-    except KeyboardInterrupt:
-        pass
-    except Exception as exc:  # noqa: B902 - ExternalShutdownException on Humble
-        if type(exc).__name__ != 'ExternalShutdownException':
-            raise
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass  # Ctrl-C, SIGTERM or the launch system ending the process: a normal end
     finally:
-        for node in nodes:
-            node.destroy_node()
+        if executor is not None:
+            executor.shutdown()
+        _release_nodes(nodes, names, log)
         rclpy.try_shutdown()
+        log.info('shut down')
+
+
+def _release_nodes(nodes: Sequence[Any], names: Sequence[str], log) -> None:
+    """
+    Release each node's resources and destroy it; log (never raise) what fails.
+
+    A :class:`DnnNode` closes its pipeline (engine, GPU memory) and destroys its publishers,
+    subscriptions and timers whatever its lifecycle state; every node is then destroyed.
+
+    :param nodes: the nodes, in creation order.
+    :param names: their fully qualified names (``names[i]`` of ``nodes[i]``; may be shorter).
+    :param log: an rclpy logger for failures.
+    """
+    for index, node in enumerate(nodes):
+        name = names[index] if index < len(names) else type(node).__name__
+        try:
+            release = getattr(node, '_release', None)
+            if release is not None:
+                release()
+        except Exception as exc:  # noqa: B902 - the other nodes are still released
+            log.error(f'{name}: releasing resources failed: {_describe(exc)}')
+        try:
+            node.destroy_node()
+        except Exception as exc:  # noqa: B902
+            log.error(f'{name}: destroy_node failed: {_describe(exc)}')
 
 
 def run_node(node_class, args=None) -> None:
-    """Spin one node of ``node_class`` until shutdown (see :func:`run_nodes`).
+    """
+    Spin one node of ``node_class`` until shutdown (see :func:`run_nodes`).
 
     :param node_class: a :class:`DnnNode` subclass.
     :param args: command line arguments for ``rclpy.init`` (None = ``sys.argv``).

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The parameters, topics and names of the DNN nodes, as plain Python (no rclpy).
+"""
+The parameters, topics and names of the DNN nodes, as plain Python (no rclpy).
 
 The nodes declare their parameters from :data:`COMMON_PARAMS` and :data:`TASK_PARAMS`, and the
 launch files, the rviz config and the static tests read the same tables, so the three cannot
@@ -56,7 +57,8 @@ def node_name(task: str) -> str:
 
 
 def node_namespace(task: str, namespace: str = '') -> str:
-    """Return the absolute namespace the launch files put ``task``'s node in.
+    """
+    Return the absolute namespace the launch files put ``task``'s node in.
 
     Each node runs in its own sub-namespace named after its task, so the relative outputs
     that several nodes share (``overlay``, ``label_info``) never collide:
@@ -91,7 +93,8 @@ CAMERA_INFO_TOPIC = 'camera_info'
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One node parameter.
+    """
+    One node parameter.
 
     :param name: parameter name.
     :param default: default value; its Python type is the ROS parameter type
@@ -124,7 +127,8 @@ class ParamSpec:
         return '; '.join(parts)
 
     def validate(self, value: Any) -> Optional[str]:
-        """Check a new value against type, range and choices.
+        """
+        Check a new value against type, range and choices.
 
         :param value: the proposed value.
         :return: None if valid, else the reason it is rejected.
@@ -255,7 +259,8 @@ DECODE_OPTIONS = {'ignore_class': 'ignore_class', 'depth_scale': 'depth_size',
 
 
 def params_for(task: str) -> Tuple[ParamSpec, ...]:
-    """Return every parameter the node of ``task`` declares (common first).
+    """
+    Return every parameter the node of ``task`` declares (common first).
 
     :raises ValueError: on an unknown task.
     """
@@ -270,7 +275,8 @@ def param_table(task: str) -> Dict[str, ParamSpec]:
 
 
 def parse_tasks(text: str) -> Tuple[str, ...]:
-    """Parse a comma-separated task list (``detection,depth``), keeping order, no duplicates.
+    """
+    Parse a comma-separated task list (``detection,depth``), keeping order, no duplicates.
 
     :raises ValueError: naming an unknown task, or when the list is empty.
     """

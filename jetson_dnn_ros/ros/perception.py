@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Run several task nodes in one process and one multi-threaded executor.
+"""
+Run several task nodes in one process and one multi-threaded executor.
 
 Select them with ``--tasks detection,depth`` or the parameter ``tasks`` of the small
 ``perception`` node (``--ros-args -p tasks:=detection,depth``). The nodes share nothing but
@@ -41,7 +42,8 @@ NODE_CLASSES = {
 
 
 def node_class(task: str):
-    """Return the DnnNode subclass of ``task`` (imports its module).
+    """
+    Return the DnnNode subclass of ``task`` (imports its module).
 
     :raises ValueError: on an unknown task.
     """
@@ -52,7 +54,8 @@ def node_class(task: str):
 
 
 def create_nodes(tasks: Sequence[str], namespace: str = '', **kwargs) -> List:
-    """Create one node per task, each in its own sub-namespace (``/<namespace>/<task>``).
+    """
+    Create one node per task, each in its own sub-namespace (``/<namespace>/<task>``).
 
     :param tasks: task names, see :data:`~jetson_dnn_ros.ros.params.TASKS`.
     :param namespace: common namespace prefix ('' = root).

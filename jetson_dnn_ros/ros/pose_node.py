@@ -24,7 +24,8 @@ from vision_msgs.msg import Detection2DArray
 
 @dataclass(frozen=True)
 class PoseOverlayOptions(OverlayOptions):
-    """Overlay options plus poseNet's keypoint and link sizes.
+    """
+    Overlay options plus poseNet's keypoint and link sizes.
 
     :param keypoint_scale: keypoint radius as a fraction of the largest image side.
     :param link_scale: link width as a fraction of the largest image side.
@@ -35,7 +36,8 @@ class PoseOverlayOptions(OverlayOptions):
 
 
 class PoseNode(DnnNode):
-    """Publish ``poses`` (vision_msgs/Detection2DArray), also when nobody is in view.
+    """
+    Publish ``poses`` (vision_msgs/Detection2DArray), also when nobody is in view.
 
     Convention (DESIGN §3): one Detection2D per person; ``bbox`` = person box in source
     pixels; ``results[0]`` = ``person`` with the person score; ``results[1..K]`` = keypoints

@@ -21,7 +21,8 @@ from sensor_msgs.msg import Image
 
 
 class SegmentationNode(DnnNode):
-    """Publish ``segmentation`` and, while subscribed, ``color_mask``.
+    """
+    Publish ``segmentation`` and, while subscribed, ``color_mask``.
 
     ``segmentation`` is an (H, W) class-id image at the source resolution: ``mono8`` for
     models with up to 255 classes, else ``mono16``; pixel value = class id, names in

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Decoder contract and the decoder registry.
+"""
+Decoder contract and the decoder registry.
 
 A decoder turns a model's raw outputs into a task result (a frozen dataclass) in source-image
 pixels. Adding a model family = one decoder registered here + one descriptor YAML.
@@ -48,7 +49,8 @@ def decoder_names() -> Sequence[str]:
 
 
 def get_decoder(name: str) -> Type['Decoder']:
-    """Return the decoder class registered as ``name``.
+    """
+    Return the decoder class registered as ``name``.
 
     :raises ModelError: if no decoder has that name.
     """
@@ -72,7 +74,8 @@ def _load_builtin() -> None:
 
 
 class Decoder:
-    """Base class of decoders.
+    """
+    Base class of decoders.
 
     :param descriptor: the model's descriptor; ``descriptor.decoder_params`` configures the
         decoder (strides, anchors, output names, …).
@@ -88,7 +91,8 @@ class Decoder:
         self.labels = labels
 
     def check_outputs(self, outputs: Sequence[TensorSpec]) -> None:
-        """Check at load time that the model's outputs fit this decoder.
+        """
+        Check at load time that the model's outputs fit this decoder.
 
         :raises ModelError: naming the output and what was expected.
         """
@@ -100,7 +104,8 @@ class Decoder:
 
     def decode(self, outputs: Mapping[str, np.ndarray], transform: GeometricTransform,
                params: DecodeParams):
-        """Turn raw outputs into this task's result, in source-image pixels.
+        """
+        Turn raw outputs into this task's result, in source-image pixels.
 
         :param outputs: ``{output name: array}`` as the backend returned them.
         :param transform: the source → network mapping of this image.
@@ -113,7 +118,8 @@ class Decoder:
     # helpers shared by decoders -------------------------------------------------------
     def output(self, outputs: Mapping[str, np.ndarray], key: str, default_index: int = 0
                ) -> np.ndarray:
-        """Return the output named by config ``key`` (or the ``default_index``-th one).
+        """
+        Return the output named by config ``key`` (or the ``default_index``-th one).
 
         :raises ModelError: if the named output is missing.
         """

@@ -27,7 +27,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ClassificationResult:
-    """Top classes of one image, highest score first.
+    """
+    Top classes of one image, highest score first.
 
     :param class_ids: (K,) int64 class indices (index into the model's labels).
     :param scores: (K,) float32 probabilities in [0, 1].
@@ -69,7 +70,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 @register_decoder('classification')
 class ClassificationDecoder(Decoder):
-    """Decode a (1, C) score vector (torchvision, jetson-inference, ONNX zoo, TF classifiers).
+    """
+    Decode a (1, C) score vector (torchvision, jetson-inference, ONNX zoo, TF classifiers).
 
     Config (descriptor ``decoder:``):
 

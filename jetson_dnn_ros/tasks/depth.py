@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Monocular depth: metric depth in metres or relative inverse depth, at source resolution.
+"""
+Monocular depth: metric depth in metres or relative inverse depth, at source resolution.
 
 Two kinds of output, always stated in :attr:`DepthResult.kind`:
 
@@ -39,7 +40,8 @@ KINDS = ('metric', 'relative_inverse')
 
 @dataclass(frozen=True)
 class DepthResult:
-    """Dense depth of one image.
+    """
+    Dense depth of one image.
 
     :param depth: (H, W) float32 at the source image size (or scaled by the ``depth_size``
         option); metres along the optical axis for ``metric``, relative inverse depth (larger
@@ -81,7 +83,8 @@ def colorize_depth(depth: np.ndarray, kind: str, colormap: str = 'viridis_invert
                    equalize: bool = False,
                    range: Optional[Tuple[float, float]] = None  # noqa: A002 (contract name)
                    ) -> np.ndarray:
-    """Colour a depth map, near and far ends fixed whatever the kind.
+    """
+    Colour a depth map, near and far ends fixed whatever the kind.
 
     Values are normalised to a distance order ``d`` in [0, 1] (0 = nearest): for ``metric``
     ``d = (depth - lo) / (hi - lo)``, for ``relative_inverse`` (larger = nearer)
@@ -129,9 +132,27 @@ def colorize_depth(depth: np.ndarray, kind: str, colormap: str = 'viridis_invert
 _DISTORTION_WARNED = False
 
 
+def intrinsics_problem(K) -> str:
+    """
+    Return why a camera matrix cannot back-project points, or ``''`` when it can.
+
+    :param K: (3, 3) matrix or its 9 values row-major (``CameraInfo.k``).
+    :return: e.g. ``K must be finite with positive fx, fy, got fx=nan, …``; '' for a usable K.
+    """
+    k = np.asarray(K, np.float64).reshape(-1)
+    if k.size != 9:
+        return f'K must be 3x3 (or 9 values), got {k.size} values'
+    fx, fy, cx, cy = k[0], k[4], k[2], k[5]
+    if not (np.isfinite(k).all() and fx > 0 and fy > 0):
+        return (f'K must be finite with positive fx, fy, got fx={fx}, fy={fy}, cx={cx}, '
+                f'cy={cy}')
+    return ''
+
+
 def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.ndarray] = None,
                     distortion=None):
-    """Back-project a metric depth map to 3-D points in the camera optical frame.
+    """
+    Back-project a metric depth map to 3-D points in the camera optical frame.
 
     Pinhole model of ``sensor_msgs/CameraInfo`` (REP-103 optical frame: x right, y down,
     z forward): ``x = (u - cx) * z / fx``, ``y = (v - cy) * z / fy``, ``z = depth``. Pixel
@@ -148,7 +169,8 @@ def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.n
         coefficients trigger one ``warnings.warn`` per process: rectify the image first.
     :return: ``(points, point_colors)``: (N, 3) float32 x, y, z in metres, and (N, 3) uint8
         colours of those pixels (None without ``colors``); row-major pixel order.
-    :raises ValueError: on a malformed K or stride.
+    :raises ValueError: on a malformed K (not 3 × 3, not finite, fx or fy not > 0, see
+        :func:`intrinsics_problem`) or stride.
     :raises ImageEncodingError: if ``colors`` does not match the depth map's size.
     """
     global _DISTORTION_WARNED
@@ -158,9 +180,10 @@ def depth_to_points(depth: np.ndarray, K, stride: int = 1, colors: Optional[np.n
     k = np.asarray(K, np.float64).reshape(-1)
     if k.size != 9:
         raise ValueError(f'K must be 3x3 (or 9 values), got {k.size} values')
+    problem = intrinsics_problem(k)
+    if problem:
+        raise ValueError(problem)
     fx, fy, cx, cy = k[0], k[4], k[2], k[5]
-    if fx <= 0 or fy <= 0:
-        raise ValueError(f'K must have positive fx, fy, got fx={fx}, fy={fy}')
     stride = int(stride)
     if stride < 1:
         raise ValueError(f'stride must be >= 1, got {stride}')
@@ -243,7 +266,8 @@ class _DepthDecoder(Decoder):
 
 @register_decoder('depth_metric')
 class MetricDepthDecoder(_DepthDecoder):
-    """Metric depth in metres (FastDepth, jetson-inference depthNet ``depth`` [1, 1, h, w]).
+    """
+    Metric depth in metres (FastDepth, jetson-inference depthNet ``depth`` [1, 1, h, w]).
 
     Config: ``output`` (default: the first output), ``scale`` and ``shift`` so that
     ``depth = raw * scale + shift`` metres (defaults 1 and 0; e.g. 0.001 for millimetres).
@@ -262,7 +286,8 @@ class MetricDepthDecoder(_DepthDecoder):
 
 @register_decoder('depth_relative_inverse')
 class RelativeInverseDepthDecoder(_DepthDecoder):
-    """Relative inverse depth, larger = nearer (MiDaS v2.1 [1, h, w], Depth Anything [1, h, w]).
+    """
+    Relative inverse depth, larger = nearer (MiDaS v2.1 [1, h, w], Depth Anything [1, h, w]).
 
     Config: ``output`` (default: the first output). Values are passed through unscaled.
     """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Object detection: the result type, NMS, the decoder families and the overlay drawer.
+"""
+Object detection: the result type, NMS, the decoder families and the overlay drawer.
 
 Every decoder returns boxes as (N, 4) float32 xyxy in source-image pixels, clipped to the
 image, highest score first. Decoders (registered names in brackets):
@@ -43,7 +44,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class DetectionResult:
-    """Objects found in one image.
+    """
+    Objects found in one image.
 
     :param boxes: (N, 4) float32 xyxy (x1, y1, x2, y2) in source-image pixels, clipped to
         ``[0, width] × [0, height]``.
@@ -96,7 +98,8 @@ def make_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray
 
 def _nms_batched_fallback(xywh: list, scores: list, class_ids: np.ndarray,
                           iou_threshold: float) -> np.ndarray:
-    """Class-aware NMS for OpenCV < 4.7 (no ``NMSBoxesBatched``): offset boxes per class.
+    """
+    Class-aware NMS for OpenCV < 4.7 (no ``NMSBoxesBatched``): offset boxes per class.
 
     Shifting every box by ``class_id × (largest coordinate + 1)`` on both axes puts the
     classes in disjoint regions, so one class-agnostic ``cv2.dnn.NMSBoxes`` never lets two
@@ -113,7 +116,8 @@ def _nms_batched_fallback(xywh: list, scores: list, class_ids: np.ndarray,
 
 def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float,
         max_detections: int, class_agnostic: bool = False) -> np.ndarray:
-    """Non-maximum suppression through OpenCV (``cv2.dnn.NMSBoxesBatched`` per class).
+    """
+    Non-maximum suppression through OpenCV (``cv2.dnn.NMSBoxesBatched`` per class).
 
     On OpenCV < 4.7, which lacks ``NMSBoxesBatched``, class-aware NMS falls back to
     ``cv2.dnn.NMSBoxes`` on boxes offset per class (same result).
@@ -153,7 +157,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_thresh
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return the pairwise IoU of two box sets (vectorised).
+    """
+    Return the pairwise IoU of two box sets (vectorised).
 
     :param a: (N, 4) xyxy boxes, any pixel frame.
     :param b: (M, 4) xyxy boxes in the same frame.
@@ -221,7 +226,8 @@ def _known(dim) -> bool:
 
 
 class DetectionDecoder(Decoder):
-    """Shared part of the detection decoders: thresholding, NMS and mapping to the source.
+    """
+    Shared part of the detection decoders: thresholding, NMS and mapping to the source.
 
     Config keys common to all families:
 
@@ -245,7 +251,8 @@ class DetectionDecoder(Decoder):
 
     @staticmethod
     def select(class_scores: np.ndarray, threshold: float, multi_label: bool):
-        """Pick (box index, class id, score) triples whose score passes the threshold.
+        """
+        Pick (box index, class id, score) triples whose score passes the threshold.
 
         :param class_scores: (N, C) float32 per-box class scores in [0, 1].
         :param threshold: minimum score (inclusive).
@@ -365,7 +372,8 @@ class YoloxDecoder(DetectionDecoder):
         return sum((height // s) * (width // s) for s in self.strides)
 
     def grids(self, height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
-        """Return the cached ``(grid, stride)`` of an input size.
+        """
+        Return the cached ``(grid, stride)`` of an input size.
 
         :param height: network input height in pixels.
         :param width: network input width in pixels.
@@ -404,7 +412,8 @@ class YoloxDecoder(DetectionDecoder):
 
     def candidates(self, raw: np.ndarray, network_size: Tuple[int, int], threshold: float,
                    multi_label: Optional[bool] = None):
-        """Decode a raw head to thresholded boxes in network pixels (before NMS).
+        """
+        Decode a raw head to thresholded boxes in network pixels (before NMS).
 
         :param raw: (1, N, 5 + C) float32 output.
         :param network_size: (height, width) of the network input in pixels.
@@ -455,7 +464,8 @@ YOLOV5_ANCHORS = ((10, 13, 16, 30, 33, 23), (30, 61, 62, 45, 59, 119),
 
 @register_decoder('yolov5')
 class Yolov5Decoder(DetectionDecoder):
-    """Decode ultralytics YOLOv5 (and YOLOv7-style) anchor-based heads.
+    """
+    Decode ultralytics YOLOv5 (and YOLOv7-style) anchor-based heads.
 
     Default: the ``export.py --include onnx`` output ``(1, N, 5 + C)`` with the grid/anchor
     decode inside the graph: (cx, cy, w, h) in network pixels, objectness and class
@@ -589,7 +599,8 @@ class Yolov5Decoder(DetectionDecoder):
 
 @register_decoder('yolov8')
 class Yolov8Decoder(DetectionDecoder):
-    """Decode the ultralytics YOLOv8 / YOLO11 ``yolo export format=onnx`` head.
+    """
+    Decode the ultralytics YOLOv8 / YOLO11 ``yolo export format=onnx`` head.
 
     Output ``(1, 4 + C, N)`` (``output0``, 84 × 8400 at 640 for COCO): (cx, cy, w, h) in
     network pixels and C class probabilities (already sigmoided, no objectness). The
@@ -689,7 +700,8 @@ class Yolo11Decoder(Yolov8Decoder):
 
 @register_decoder('efficient_nms')
 class EfficientNmsDecoder(DetectionDecoder):
-    """Decode outputs that already went through NMS (TensorRT ``EfficientNMS_TRT`` plugin).
+    """
+    Decode outputs that already went through NMS (TensorRT ``EfficientNMS_TRT`` plugin).
 
     Outputs: ``num_dets`` (1, 1) int, boxes (1, K, 4) xyxy in network pixels, scores (1, K),
     classes (1, K). Only the first ``num_dets`` rows are valid. No NMS of ours; the score
@@ -765,7 +777,8 @@ class EfficientNmsDecoder(DetectionDecoder):
 
 @register_decoder('ssd')
 class SsdDecoder(DetectionDecoder):
-    """Decode jetson-inference's SSD-Mobilenet ONNX export (dusty-nv/pytorch-ssd).
+    """
+    Decode jetson-inference's SSD-Mobilenet ONNX export (dusty-nv/pytorch-ssd).
 
     ``onnx_export.py`` names the outputs ``scores`` and ``boxes``; in test mode ``SSD.forward``
     returns ``softmax(confidences)`` (1, N, C) and the prior-decoded boxes in corner form,
@@ -823,7 +836,8 @@ class SsdDecoder(DetectionDecoder):
 
 @register_decoder('detr')
 class DetrDecoder(DetectionDecoder):
-    """Decode DETR-family set predictions (no NMS: score threshold and max_detections only).
+    """
+    Decode DETR-family set predictions (no NMS: score threshold and max_detections only).
 
     Two output forms, chosen by the outputs the model has:
 
@@ -956,7 +970,8 @@ def detection_text(label: str, score: float, track_id: Optional[int], show_label
 
 
 def _draw_detection(image, result: DetectionResult, options):
-    """Draw boxes as jetson-inference's detectNet overlay does (``box,lines,labels,conf``).
+    """
+    Draw boxes as jetson-inference's detectNet overlay does (``box,lines,labels,conf``).
 
     ``box`` fills each box with its class colour blended at ``options.alpha``; ``lines`` draws
     the outline; ``labels``/``conf`` put the class name and confidence (and the track id when

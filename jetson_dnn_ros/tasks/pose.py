@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Multi-person 2D pose: the result types, keypoint topologies and the overlay drawer.
+"""
+Multi-person 2D pose: the result types, keypoint topologies and the overlay drawer.
 
 Every decoder (see :mod:`jetson_dnn_ros.tasks.pose_decoders`: ``posenet``, ``yolov8_pose``,
 ``yolo11_pose``, ``openpose``, ``movenet``) returns a :class:`PoseResult` whose keypoints
@@ -70,7 +71,8 @@ KEYPOINT_SETS = {'coco17': COCO17_KEYPOINTS, 'coco17_keypoints': COCO17_KEYPOINT
 
 @dataclass(frozen=True)
 class Person:
-    """One person's pose.
+    """
+    One person's pose.
 
     :param box: (4,) float32 xyxy in source-image pixels, clipped to the image: the
         detector's box (YOLO-pose) or the padded extent of the confident keypoints.
@@ -98,7 +100,8 @@ class Person:
 
 @dataclass(frozen=True)
 class PoseResult:
-    """Persons found in one image, highest score first.
+    """
+    Persons found in one image, highest score first.
 
     :param persons: tuple of :class:`Person`.
     :param keypoint_names: K keypoint names in model order (COCO snake_case, e.g.
@@ -138,7 +141,8 @@ def snake_case(name: str) -> str:
 
 def resolve_keypoint_names(spec, labels: Optional[Sequence[str]], count: Optional[int] = None
                            ) -> Tuple[str, ...]:
-    """Return the model's keypoint names in COCO snake_case.
+    """
+    Return the model's keypoint names in COCO snake_case.
 
     :param spec: descriptor ``keypoints`` value: a key of ``KEYPOINT_SETS``, a list, or None.
     :param labels: the descriptor's loaded labels (a keypoint names file such as BodyPix's
@@ -166,7 +170,8 @@ def resolve_keypoint_names(spec, labels: Optional[Sequence[str]], count: Optiona
 
 
 def resolve_skeleton(spec, names: Sequence[str]) -> Tuple[Tuple[int, int], ...]:
-    """Return drawing links as 0-based index pairs.
+    """
+    Return drawing links as 0-based index pairs.
 
     :param spec: descriptor ``skeleton`` value: a key of ``SKELETONS``, a list of pairs
         (0-based), or None for the default of the keypoint set (COCO-17 or trt_pose body).
@@ -190,7 +195,8 @@ def resolve_skeleton(spec, names: Sequence[str]) -> Tuple[Tuple[int, int], ...]:
 def keypoint_boxes(keypoints: np.ndarray, image_size: Tuple[int, int],
                    threshold: float = DEFAULT_KEYPOINT_THRESHOLD,
                    padding: float = BOX_PADDING) -> np.ndarray:
-    """Return person boxes spanning their confident keypoints, padded and clipped.
+    """
+    Return person boxes spanning their confident keypoints, padded and clipped.
 
     Persons without a keypoint at or above ``threshold`` use all keypoints with a non-zero
     confidence (all keypoints if none).
@@ -230,7 +236,8 @@ def make_pose_result(keypoints: np.ndarray, scores: np.ndarray, names: Sequence[
                      skeleton, image_size, boxes: Optional[np.ndarray] = None,
                      mask: Optional[np.ndarray] = None,
                      keypoint_threshold: float = DEFAULT_KEYPOINT_THRESHOLD) -> PoseResult:
-    """Build a :class:`PoseResult` (sorted by score, arrays frozen).
+    """
+    Build a :class:`PoseResult` (sorted by score, arrays frozen).
 
     :param keypoints: (P, K, 3) (x, y, confidence), source-image pixels; confidences are
         clipped to [0, 1].
@@ -261,7 +268,8 @@ def make_pose_result(keypoints: np.ndarray, scores: np.ndarray, names: Sequence[
 
 
 def _draw_pose(image, result: PoseResult, options):
-    """Draw links, keypoints and boxes as jetson-inference's poseNet overlay.
+    """
+    Draw links, keypoints and boxes as jetson-inference's poseNet overlay.
 
     Keypoint radius = max(largest image side × ``keypoint_scale``, 4) px and link width =
     max(largest side × ``link_scale``, 1.5) px (poseNet's defaults 0.0052 and 0.0013, from

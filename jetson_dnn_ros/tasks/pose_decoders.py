@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Pose decoders: PoseNet/BodyPix, YOLOv8/YOLO11-pose, OpenPose/trt_pose and MoveNet.
+"""
+Pose decoders: PoseNet/BodyPix, YOLOv8/YOLO11-pose, OpenPose/trt_pose and MoveNet.
 
 Each turns raw outputs into a :class:`~jetson_dnn_ros.tasks.pose.PoseResult` in source-image
 pixels. Network coordinates are continuous (pixel ``i`` covers ``[i, i + 1)``); the models'
@@ -90,7 +91,8 @@ class _PoseDecoder(Decoder):
 # ------------------------------------------------------------------------------------------
 @register_decoder('posenet')
 class PoseNetDecoder(_PoseDecoder):
-    """PoseNet multi-person decoding (BodyPix 2.0, PoseNet MobileNet/ResNet, NHWC outputs).
+    """
+    PoseNet multi-person decoding (BodyPix 2.0, PoseNet MobileNet/ResNet, NHWC outputs).
 
     Follows tfjs-models ``posenet/src/multi_pose`` and ``body-pix/src/multi_person``: local
     maxima of the keypoint scores within ``local_maximum_radius`` cells and at or above
@@ -175,7 +177,8 @@ class PoseNetDecoder(_PoseDecoder):
         return self.result(keypoints, person_scores, transform, params, mask=mask)
 
     def _mask(self, outputs, transform, stride, params) -> np.ndarray:
-        """Return the (H, W) float32 person probability at source resolution.
+        """
+        Return the (H, W) float32 person probability at source resolution.
 
         The grid's cell ``i`` sits on network pixel ``i * stride`` (corner-aligned, as
         body-pix resizes with ``align_corners``), so it is first resampled to the network
@@ -214,7 +217,8 @@ def decode_multiple_poses(scores: np.ndarray, offsets: np.ndarray, displacements
                           peak_threshold: float = 0.3, nms_radius: float = 20.0,
                           local_maximum_radius: int = 1, offset_refine_step: int = 2,
                           chain: Sequence[Tuple[int, int]] = POSENET_CHAIN):
-    """Decode PoseNet persons from one image's grids (see :class:`PoseNetDecoder`).
+    """
+    Decode PoseNet persons from one image's grids (see :class:`PoseNetDecoder`).
 
     :param scores: (h, w, K) float32 keypoint probabilities (sigmoid of the heatmaps).
     :param offsets: (h, w, 2K) short offsets, K y then K x, network pixels.
@@ -306,7 +310,8 @@ def _traverse(edge: int, source, target: int, scores, offsets, displacements, st
 
 
 def decode_single_pose(scores: np.ndarray, offsets: np.ndarray, stride: float):
-    """Decode one person: per keypoint the best cell plus its short offset.
+    """
+    Decode one person: per keypoint the best cell plus its short offset.
 
     :param scores: (h, w, K) keypoint probabilities.
     :param offsets: (h, w, 2K) short offsets, K y then K x, network pixels.
@@ -328,7 +333,8 @@ def decode_single_pose(scores: np.ndarray, offsets: np.ndarray, stride: float):
 # ------------------------------------------------------------------------------------------
 @register_decoder('yolov8_pose')
 class YoloPoseDecoder(_PoseDecoder):
-    """Ultralytics YOLOv8/YOLO11-pose raw head ``(1, 4 + nc + K·D, N)`` (or transposed).
+    """
+    Ultralytics YOLOv8/YOLO11-pose raw head ``(1, 4 + nc + K·D, N)`` (or transposed).
 
     Per anchor: box (cx, cy, w, h) in network pixels, ``nc`` class scores (already sigmoid in
     the export), then K keypoints (x, y[, visibility]) in network pixels. Ultralytics'
@@ -403,7 +409,8 @@ class Yolo11PoseDecoder(YoloPoseDecoder):
 # ------------------------------------------------------------------------------------------
 @register_decoder('openpose')
 class OpenPoseDecoder(_PoseDecoder):
-    """Part confidence maps + part affinity fields (trt_pose, jetson-inference poseNet).
+    """
+    Part confidence maps + part affinity fields (trt_pose, jetson-inference poseNet).
 
     Outputs ``cmap`` (1, C, h, w) and ``paf`` (1, 2L, h, w); link ``k`` of the skeleton
     (trt_pose ``human_pose.json`` order) reads PAF channels ``2k`` (y) and ``2k + 1`` (x).
@@ -472,7 +479,8 @@ class OpenPoseDecoder(_PoseDecoder):
 
 def find_peaks(cmap: np.ndarray, threshold: float, window: int = 5, max_peaks: int = 100,
                refine: bool = True) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """Find and refine part peaks in confidence maps (trt_pose ``find_peaks``/``refine_peaks``).
+    """
+    Find and refine part peaks in confidence maps (trt_pose ``find_peaks``/``refine_peaks``).
 
     :param cmap: (C, h, w) float32 part confidence maps.
     :param threshold: minimum peak value.
@@ -511,7 +519,8 @@ def find_peaks(cmap: np.ndarray, threshold: float, window: int = 5, max_peaks: i
 
 
 def score_links(paf: np.ndarray, peaks, skeleton, samples: int = 7) -> List[np.ndarray]:
-    """Score every candidate pair of every link by the PAF line integral.
+    """
+    Score every candidate pair of every link by the PAF line integral.
 
     :param paf: (2L, h, w) float32 part affinity fields, link ``k`` = channels (2k: y,
         2k + 1: x).
@@ -542,7 +551,8 @@ def score_links(paf: np.ndarray, peaks, skeleton, samples: int = 7) -> List[np.n
 
 
 def assign_links(scores: Sequence[np.ndarray], threshold: float) -> List[np.ndarray]:
-    """Match link candidates one-to-one, highest score first, above ``threshold``.
+    """
+    Match link candidates one-to-one, highest score first, above ``threshold``.
 
     :param scores: per link an (Ma, Mb) score matrix (:func:`score_links`).
     :param threshold: minimum link score.
@@ -564,7 +574,8 @@ def assign_links(scores: Sequence[np.ndarray], threshold: float) -> List[np.ndar
 
 def connect_parts(matches: Sequence[np.ndarray], skeleton, counts: Sequence[int]
                   ) -> List[Dict[int, int]]:
-    """Group matched parts into persons: connected components over the links.
+    """
+    Group matched parts into persons: connected components over the links.
 
     Parts are visited in (part, peak) order as trt_pose's ``connect_parts``; a component
     keeps the first peak it reaches of each part.
@@ -603,7 +614,8 @@ def connect_parts(matches: Sequence[np.ndarray], skeleton, counts: Sequence[int]
 # ------------------------------------------------------------------------------------------
 @register_decoder('movenet')
 class MoveNetDecoder(_PoseDecoder):
-    """MoveNet SinglePose (Lightning/Thunder): decoding is inside the graph.
+    """
+    MoveNet SinglePose (Lightning/Thunder): decoding is inside the graph.
 
     Output (1, 1, K, 3) rows (y, x, score) with y and x normalised to [0, 1] over the network
     input (TF Hub MoveNet model card); mapped through the transform, so a letterboxed input

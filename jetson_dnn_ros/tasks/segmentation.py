@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Semantic segmentation: per-pixel logits or ready label maps to a class map at source size.
+"""
+Semantic segmentation: per-pixel logits or ready label maps to a class map at source size.
 
 Two decoders:
 
@@ -51,7 +52,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SegmentationResult:
-    """Per-pixel classes of one image, at source resolution.
+    """
+    Per-pixel classes of one image, at source resolution.
 
     :param class_map: (H, W) class ids at the source image size; uint8, or uint16 when the
         model has more than 255 classes.
@@ -97,7 +99,8 @@ class SegmentationResult:
         return colorize(self.class_map, self.palette, ignore_class=self.ignore_class)
 
     def to_dict(self) -> dict:
-        """Return a JSON-serialisable summary: image size and each present class's fraction.
+        """
+        Return a JSON-serialisable summary: image size and each present class's fraction.
 
         Classes with no pixels are left out (C may be 150 or more); the mask is not included.
         """
@@ -110,7 +113,8 @@ class SegmentationResult:
 
 def colorize(class_map: np.ndarray, palette: Optional[np.ndarray] = None,
              ignore_class: Optional[int] = None) -> np.ndarray:
-    """Colour a class map with a palette.
+    """
+    Colour a class map with a palette.
 
     :param class_map: (H, W) uint8/uint16 (any integer dtype) class ids.
     :param palette: (N, 3) uint8 RGB per class id; None = the PASCAL VOC palette. Ids beyond
@@ -130,7 +134,8 @@ def colorize(class_map: np.ndarray, palette: Optional[np.ndarray] = None,
 
 def resample_to_source(values: np.ndarray, transform, interpolation: str = 'linear'
                        ) -> np.ndarray:
-    """Resample a network-grid map to source pixels (``GeometricTransform.map_to_source``).
+    """
+    Resample a network-grid map to source pixels (``GeometricTransform.map_to_source``).
 
     :param values: (h, w) or (h, w, C) uint8, uint16, int16 or float32 map.
     :param transform: the image's :class:`~jetson_dnn_ros.preprocessing.GeometricTransform`.
@@ -212,7 +217,8 @@ def _output_spec(decoder: Decoder, outputs):
 
 def resolve_layout(shape: Sequence, layout: str, num_labels: Optional[int],
                    network_size: Tuple[int, int]) -> str:
-    """Decide whether a rank-4 score tensor is NCHW or NHWC.
+    """
+    Decide whether a rank-4 score tensor is NCHW or NHWC.
 
     :param shape: the tensor shape (1, A, B, D); ``None`` for dynamic dimensions.
     :param layout: ``NCHW``, ``NHWC`` or ``auto``.
@@ -252,7 +258,8 @@ def resolve_layout(shape: Sequence, layout: str, num_labels: Optional[int],
 
 @register_decoder('segmentation_logits')
 class SegmentationLogitsDecoder(_SegmentationDecoder):
-    """Argmax of per-pixel class scores (FCN-ResNet18, DeepLabV3, SegFormer, road models).
+    """
+    Argmax of per-pixel class scores (FCN-ResNet18, DeepLabV3, SegFormer, road models).
 
     Config (descriptor ``decoder:``):
 
@@ -326,7 +333,8 @@ class SegmentationLogitsDecoder(_SegmentationDecoder):
 
 
 def candidate_classes(scores: np.ndarray, grid: Optional[np.ndarray] = None) -> np.ndarray:
-    """Return the classes that can be the argmax of bilinearly interpolated scores.
+    """
+    Return the classes that can be the argmax of bilinearly interpolated scores.
 
     Inside a cell of 2x2 neighbouring grid points, bilinear interpolation is a convex
     combination of the corners. Where all four corners have the same argmax ``g``,
@@ -372,7 +380,8 @@ def candidate_classes(scores: np.ndarray, grid: Optional[np.ndarray] = None) -> 
 
 def linear_argmax(scores: np.ndarray, transform, grid: Optional[np.ndarray] = None
                   ) -> np.ndarray:
-    """Return the argmax of the bilinearly upsampled scores at source resolution.
+    """
+    Return the argmax of the bilinearly upsampled scores at source resolution.
 
     Candidate classes (see :func:`candidate_classes`) are upsampled one plane at a time and
     folded into a running maximum and argmax with OpenCV's vectorised compare/max/masked copy;
@@ -403,7 +412,8 @@ def linear_argmax(scores: np.ndarray, transform, grid: Optional[np.ndarray] = No
 
 
 def argmax_channels(scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Return ``(argmax, max)`` over the last axis of an (h, w, C) array.
+    """
+    Return ``(argmax, max)`` over the last axis of an (h, w, C) array.
 
     Few channels: a loop over channel planes (numpy reduces a short last axis slowly);
     many channels: ``np.argmax``.
@@ -426,7 +436,8 @@ def argmax_channels(scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
 
 @register_decoder('segmentation_labels')
 class SegmentationLabelsDecoder(_SegmentationDecoder):
-    """Label maps computed in the graph (ArgMax inside the model).
+    """
+    Label maps computed in the graph (ArgMax inside the model).
 
     Config: ``output`` (default: the first output), ``num_classes`` (default: the label
     count, else the largest id + 1). Label maps are resized with nearest neighbour whatever

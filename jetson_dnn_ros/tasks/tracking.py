@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""A small IoU tracker: stable ids for detections across frames (no motion model).
+"""
+A small IoU tracker: stable ids for detections across frames (no motion model).
 
 Each frame's detections are matched greedily to the live tracks by box IoU (highest first,
 as the classic IOU tracker of Bochinski et al., AVSS 2017), optionally only within a class.
@@ -30,7 +31,8 @@ import numpy as np
 
 
 class IouTracker:
-    """Assign track ids to :class:`~jetson_dnn_ros.tasks.detection.DetectionResult` frames.
+    """
+    Assign track ids to :class:`~jetson_dnn_ros.tasks.detection.DetectionResult` frames.
 
     :param iou_threshold: minimum IoU in [0, 1] between a track's last box and a detection
         for them to match.
@@ -83,7 +85,8 @@ class IouTracker:
         return match
 
     def update(self, result: DetectionResult) -> DetectionResult:
-        """Match one frame's detections to the tracks.
+        """
+        Match one frame's detections to the tracks.
 
         :param result: detections of the next frame, source-image pixels.
         :return: the same detections with ``track_ids`` ((N,) int64) set.

@@ -25,6 +25,7 @@ launch_testing_ros, rclpy) and the project data (``$JETSON_DNN_DATA``).
 """
 
 import importlib
+import importlib.util
 import os
 from pathlib import Path
 import threading
@@ -39,10 +40,27 @@ DATA = Path(os.environ.get('JETSON_DNN_DATA', ROOT / '..' / 'shared' / 'data'))
 IMAGE_TOPIC = '/launch_test/image'
 
 
-def _ros():
-    """Return (launch_testing, launch_testing_ros, rclpy), skipping without a real ROS 2."""
-    return (pytest.importorskip('launch_testing'), pytest.importorskip('launch_testing_ros'),
-            pytest.importorskip('rclpy'))
+def _missing(needed: Path) -> str:
+    """Return why a launch test cannot run here ('' if it can): no ROS 2, or ``needed`` absent."""
+    for module in ('launch', 'launch_testing', 'launch_testing_ros', 'rclpy'):
+        if importlib.util.find_spec(module) is None:
+            return f'{module} is not importable (needs a sourced ROS 2)'
+    if not needed.exists():
+        return f'project data not found at {needed}'
+    return ''
+
+
+def _skipped(name: str, reason: str):
+    """
+    Return ``(None, case, None)``: a unittest case whose single test skips with ``reason``.
+
+    No module-level skip: under launch_testing's pytest plugin one skipped the whole test
+    folder. Without ``generate_test_description`` the module is a plain test module.
+    """
+    def test_launch(self):
+        self.skipTest(reason)
+    test_launch.__doc__ = f'Launch test {name} (skipped: {reason}).'
+    return None, type(name, (unittest.TestCase,), {'test_launch': test_launch}), None
 
 
 def _include(launch_file: str, **arguments):
@@ -92,9 +110,11 @@ def make_launch_test(task: str, photo: str, output: str, msg_type: str):
     :param msg_type: ``package.msg.Type`` of that topic.
     :return: ``(generate_test_description, TestOutputs, TestShutdown)`` for the test module.
     """
-    _, launch_testing_ros, rclpy = _ros()
-    if not (DATA / 'images' / photo).is_file():
-        pytest.skip(f'project data not found at {DATA}', allow_module_level=True)
+    missing = _missing(DATA / 'images' / photo)
+    if missing:
+        return _skipped('TestOutputs', missing)
+    import launch_testing_ros
+    import rclpy
     module, _, name = msg_type.rpartition('.')
     output_type = getattr(importlib.import_module(module), name)
     # autostart, ONNX Runtime and a private image topic
@@ -197,10 +217,11 @@ def make_autostart_once_test():
 
     :return: ``(generate_test_description, TestAutostartOnce, TestShutdown)``.
     """
-    rclpy = _ros()[2]
+    missing = _missing(DATA / 'models')
+    if missing:
+        return _skipped('TestAutostartOnce', missing)
     from lifecycle_msgs.msg import Transition
-    if not (DATA / 'models').is_dir():
-        pytest.skip(f'project data not found at {DATA}', allow_module_level=True)
+    import rclpy
     target = '/detection/detection_node'
     generate_test_description = _test_description(
         'detection.launch.py', image=IMAGE_TOPIC, backend='onnxruntime', autostart='true')
@@ -256,10 +277,11 @@ def make_replay_test():
 
     :return: ``(generate_test_description, TestReplay, TestShutdown)``.
     """
-    rclpy = _ros()[2]
     bag = DATA / 'bags' / 'photos_sqlite3'
-    if not (bag / 'metadata.yaml').is_file():
-        pytest.skip(f'project bag not found at {bag}', allow_module_level=True)
+    missing = _missing(bag / 'metadata.yaml')
+    if missing:
+        return _skipped('TestReplay', missing)
+    import rclpy
     frames = bag_message_count(bag, '/camera/image_raw')
     # the photo bag through detection (ONNX Runtime) at half speed
     generate_test_description = _test_description(

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Launch test of launch/segmentation.launch.py: a photo in, the segmentation output out.
+"""
+Launch test of launch/segmentation.launch.py: a photo in, the segmentation output out.
 
 Needs a real ROS 2 and the project data; skipped elsewhere (see launch_test_common.py).
 Run with ``launch_test`` or ``colcon test``.

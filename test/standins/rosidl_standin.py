@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the Python message classes that rosidl generates (ROS 2 Humble).
+"""
+Stand-in for the Python message classes that rosidl generates (ROS 2 Humble).
 
 Mirrors ``rosidl_generator_py/resource/_msg.py.em`` of ``ros2/rosidl_python`` (branch humble):
 one class per message with ``__slots__``, a keyword-only constructor with every field defaulted,
@@ -100,7 +101,8 @@ def _load_msgdefs_module():
 
 
 def fielddefs():
-    """Return rosbags field definitions of every type the stand-in packages offer.
+    """
+    Return rosbags field definitions of every type the stand-in packages offer.
 
     :return: dict ``'pkg/msg/Name' -> (constants, fields)`` in rosbags' format.
     """
@@ -129,7 +131,8 @@ def _short(full_name):
 
 
 def get_message_class(full_name):
-    """Return the stand-in class of a message type, importing its package module.
+    """
+    Return the stand-in class of a message type, importing its package module.
 
     :param full_name: ``'pkg/msg/Name'``.
     :return: the message class.
@@ -482,7 +485,8 @@ def _build_class(full_name):
 
 
 def message_class(full_name):
-    """Return (building it once) the stand-in class of a message type.
+    """
+    Return (building it once) the stand-in class of a message type.
 
     :param full_name: ``'pkg/msg/Name'``.
     :return: the class.
@@ -497,7 +501,8 @@ def message_class(full_name):
 
 
 def define_package(module_globals, package):
-    """Fill a ``<package>.msg`` module with the classes of every message of ``package``.
+    """
+    Fill a ``<package>.msg`` module with the classes of every message of ``package``.
 
     :param module_globals: ``globals()`` of the ``msg`` module.
     :param package: package name, e.g. ``'sensor_msgs'``.
@@ -509,11 +514,86 @@ def define_package(module_globals, package):
     module_globals['__all__'] = [name[len(prefix):] for name in names]
 
 
+def _service_half(package, name, text):
+    """
+    Return rosbags field definitions of one half of a ``.srv`` file.
+
+    As rosidl_adapter does, an empty half gets the member
+    ``uint8 structure_needs_at_least_one_member``.
+    """
+    from rosbags.typesys import get_types_from_msg
+    if not text.strip():
+        text = 'uint8 structure_needs_at_least_one_member\n'
+    # parsed as a message of the package, so relative nested names resolve to <package>/msg/
+    parsed = get_types_from_msg(text, f'{package}/msg/{name}')
+    return parsed[f'{package}/msg/{name}']
+
+
+def service_class(package, name, definition):
+    """
+    Return (building it once) the stand-in class of a service type.
+
+    Mirrors ``rosidl_generator_py/resource/_srv.py.em`` (branch humble): the service class
+    has ``Request`` and ``Response`` message classes (``<Name>_Request``/``<Name>_Response``
+    of module ``<package>.srv._<name>``) and cannot be instantiated.
+
+    :param package: package name, e.g. ``'lifecycle_msgs'``.
+    :param name: service name, e.g. ``'ChangeState'``.
+    :param definition: the ``.srv`` text (request ``---`` response); comments allowed.
+    :return: the service class.
+    """
+    full_name = f'{package}/srv/{name}'
+    with _LOCK:
+        cls = _CLASSES.get(full_name)
+        if cls is not None:
+            return cls
+        request_text, response_text = definition.split('---\n', 1)
+        module = f'{package}.srv._{_camel_to_snake(name)}'
+        halves = {}
+        for suffix, text in (('Request', request_text), ('Response', response_text)):
+            half = f'{full_name}_{suffix}'
+            fielddefs()[half] = _service_half(package, f'{name}_{suffix}', text)
+            half_cls = message_class(half)
+            half_cls.__module__ = module
+            halves[suffix] = half_cls
+
+        def __init__(self):
+            raise NotImplementedError('Service classes can not be instantiated')
+
+        meta = type(f'Metaclass_{name}', (type, ), {
+            '_TYPE_SUPPORT': 'standin',
+            '__import_type_support__': classmethod(lambda cls: None),
+            '__module__': module,
+        })
+        cls = meta(name, (), {'Request': halves['Request'], 'Response': halves['Response'],
+                              '__init__': __init__, '__module__': module,
+                              '__qualname__': name,
+                              '__doc__': f'Service class {name!r} (stand-in of {full_name}).'})
+        _CLASSES[full_name] = cls
+        return cls
+
+
+def define_services(module_globals, package, definitions):
+    """
+    Fill a ``<package>.srv`` module with the service classes of ``definitions``.
+
+    :param module_globals: ``globals()`` of the ``srv`` module.
+    :param package: package name, e.g. ``'lifecycle_msgs'``.
+    :param definitions: ``{service name: .srv text}`` as released.
+    """
+    for name, definition in sorted(definitions.items()):
+        cls = service_class(package, name, definition)
+        module_globals[name] = cls
+        module_globals[f'{name}_Request'] = cls.Request
+        module_globals[f'{name}_Response'] = cls.Response
+    module_globals['__all__'] = sorted(definitions)
+
+
 def is_message(obj):
     """Return True if ``obj`` is an instance of a stand-in message class."""
     return getattr(type(type(obj)), '_TYPE_SUPPORT', None) == 'standin' and \
         hasattr(obj, '_fields_and_field_types')
 
 
-__all__ = ['MSG_DEFAULTS', 'NUMERIC_TYPES', 'define_package', 'fielddefs', 'get_message_class',
-           'is_message', 'message_class']
+__all__ = ['MSG_DEFAULTS', 'NUMERIC_TYPES', 'define_package', 'define_services', 'fielddefs',
+           'get_message_class', 'is_message', 'message_class', 'service_class']

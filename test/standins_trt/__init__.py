@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-ins for ``tensorrt`` and ``pycuda`` and the context manager that installs them.
+"""
+Stand-ins for ``tensorrt`` and ``pycuda`` and the context manager that installs them.
 
 The packages ``tensorrt`` and ``pycuda`` in this folder are put on ``sys.path`` only inside
 :func:`installed`, and only when the real TensorRT is absent (the stand-in TensorRT needs the

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the ``builtin_interfaces`` package (messages only).
+"""
+Stand-in for the ``builtin_interfaces`` package (messages only).
 
 Mirrors ``ros2/rcl_interfaces (branch humble), builtin_interfaces/``.
 """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the ``diagnostic_msgs`` package (messages only).
+"""
+Stand-in for the ``diagnostic_msgs`` package (messages only).
 
 Mirrors ``ros2/common_interfaces (branch humble), diagnostic_msgs/``.
 """

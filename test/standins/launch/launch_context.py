@@ -18,6 +18,7 @@ import collections
 
 
 class _Locals:
+
     def __init__(self, locals_dict):
         self.__dict__['_locals'] = locals_dict
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the ``lifecycle_msgs`` package (messages only).
+"""
+Stand-in for the ``lifecycle_msgs`` package (messages and services).
 
 Mirrors ``ros2/rcl_interfaces (branch humble), lifecycle_msgs/``.
 """

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/__init__.py`` (branch humble), for tests without ROS 2.
+"""
+Stand-in for ``rclpy/rclpy/__init__.py`` (branch humble), for tests without ROS 2.
 
 Mirrors the names, signatures and observable semantics of rclpy 3.3 (Humble) that this
 package's nodes use: ``init``/``shutdown``/``try_shutdown``/``ok``, ``create_node``,
@@ -30,6 +31,9 @@ DESIGN.md anyway. Helpers that only exist in the stand-in live in :mod:`rclpy._s
 """
 
 from rclpy.parameter import Parameter  # noqa: F401 - rclpy.Parameter, as upstream
+from rclpy.signals import install_signal_handlers
+from rclpy.signals import SignalHandlerOptions
+from rclpy.signals import uninstall_signal_handlers
 from rclpy.utilities import get_default_context
 from rclpy.utilities import get_rmw_implementation_identifier  # noqa: F401
 from rclpy.utilities import ok  # noqa: F401
@@ -40,28 +44,53 @@ __executor = None
 
 
 def init(*, args=None, context=None, domain_id=None, signal_handler_options=None):
-    """Initialize ROS communications for a given context (default: the global one).
+    """
+    Initialize ROS communications for a given context (default: the global one).
+
+    As Humble, the default context gets rclpy's SIGINT and SIGTERM handlers unless
+    ``signal_handler_options`` says otherwise (see :mod:`rclpy.signals`): Ctrl-C shuts the
+    contexts down and ``spin`` raises ``ExternalShutdownException`` (or ``KeyboardInterrupt``).
 
     :param args: command line arguments (``--ros-args -r a:=b -p name:=value`` honoured).
+    :param signal_handler_options: :class:`rclpy.signals.SignalHandlerOptions`; None = ALL for
+        the default context, NO for another one.
     :raises RuntimeError: if the context was already initialised.
     """
     context = get_default_context() if context is None else context
+    if signal_handler_options is None:
+        if context is get_default_context():
+            signal_handler_options = SignalHandlerOptions.ALL
+        else:
+            signal_handler_options = SignalHandlerOptions.NO
+    install_signal_handlers(signal_handler_options)
     return context.init(args, domain_id=domain_id)
 
 
-def shutdown(*, context=None, uninstall_handlers=None):
-    """Shutdown a previously initialized context (default: the global one).
+def _uninstall_handlers(context, uninstall_handlers):
+    # Humble's utilities.shutdown: None = uninstall when shutting the default context down
+    if uninstall_handlers or (uninstall_handlers is None and
+                              (context is None or context is get_default_context())):
+        uninstall_signal_handlers()
 
+
+def shutdown(*, context=None, uninstall_handlers=None):
+    """
+    Shutdown a previously initialized context (default: the global one).
+
+    :param uninstall_handlers: None = uninstall rclpy's signal handlers when shutting the
+        default context down; True = uninstall them; False = keep them.
     :raises RuntimeError: if the context was never initialised.
     :raises rclpy._rclpy_pybind11.RCLError: if it was already shut down.
     """
     _reset_global_executor(context)
+    _uninstall_handlers(context, uninstall_handlers)
     _shutdown(context=context)
 
 
 def try_shutdown(*, context=None, uninstall_handlers=None):
-    """Shutdown a context if it is not already shut down."""
+    """Shutdown a context if it is not already shut down (handlers as :func:`shutdown`)."""
     _reset_global_executor(context)
+    _uninstall_handlers(context, uninstall_handlers)
     _try_shutdown(context=context)
 
 

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""In-process stand-in for the DDS graph behind rmw (stand-in only; no upstream module).
+"""
+In-process stand-in for the DDS graph behind rmw (stand-in only; no upstream module).
 
 Every publisher and subscription of every node lives in :data:`GRAPH`. Publishing delivers a
 deep copy of the message (a subscriber never shares the publisher's object, as after DDS
@@ -26,6 +27,12 @@ same message type and compatible QoS, as DDS matches endpoints:
   subscribers);
 - a KEEP_LAST subscription keeps at most ``depth`` pending messages (the oldest are dropped,
   the latest win); KEEP_ALL keeps every message.
+
+Services and clients meet by fully qualified service name and service type: a request goes
+(deep-copied) into the request queue of every matching service, the response back into the
+response queue of the client that sent it (if it still exists), as through rmw. Entities whose
+``destroy`` was requested refuse ``with handle:`` with ``InvalidHandle``, as rclpy's
+``Destroyable`` does.
 
 Queued messages are handed to callbacks only when an executor spins. ``count_publishers`` and
 ``count_subscribers`` count endpoints by topic name, whatever their QoS or type, as rcl does. An
@@ -47,6 +54,11 @@ from rclpy.qos import ReliabilityPolicy
 def type_name(msg_type):
     """Return ``pkg/msg/Name`` of a message class."""
     return f'{msg_type.__module__.split(".")[0]}/msg/{msg_type.__name__}'
+
+
+def service_type_name(srv_type):
+    """Return ``pkg/srv/Name`` of a service class."""
+    return f'{srv_type.__module__.split(".")[0]}/srv/{srv_type.__name__}'
 
 
 def _depth(qos):
@@ -73,6 +85,7 @@ def incompatible_policy(pub_qos, sub_qos):
 
 
 class _Endpoint:
+
     def __init__(self, node, topic, msg_type, qos, event_callbacks):
         self.node = node
         self.context = node.context
@@ -82,9 +95,23 @@ class _Endpoint:
         self.qos = qos
         self.event_callbacks = event_callbacks
         self.destroyed = False
+        self.destruction_requested = False
 
     def get_topic_name(self):
         return self.topic
+
+    def __enter__(self):
+        # rclpy/src/rclpy/destroyable.cpp: Destroyable::enter
+        if self.destruction_requested:
+            raise _rclpy.InvalidHandle('cannot use Destroyable because destruction was requested')
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def destroy_when_not_in_use(self):
+        self.destruction_requested = True
+        GRAPH.remove(self)
 
 
 class PublisherImpl(_Endpoint):
@@ -98,10 +125,7 @@ class PublisherImpl(_Endpoint):
         GRAPH.publish(self, msg)
 
     def get_subscription_count(self):
-        return GRAPH.count('sub', self.topic)
-
-    def destroy_when_not_in_use(self):
-        GRAPH.remove(self)
+        return GRAPH.matched(self)
 
 
 class SubscriptionImpl(_Endpoint):
@@ -118,10 +142,66 @@ class SubscriptionImpl(_Endpoint):
             return self.queue.popleft()
 
     def get_publisher_count(self):
-        return GRAPH.count('pub', self.topic)
+        return GRAPH.matched(self)
 
-    def destroy_when_not_in_use(self):
-        GRAPH.remove(self)
+
+def _pop_pair(queue):
+    """Return the oldest pair of a request/response queue, or ``(None, None)``."""
+    with GRAPH.cond:
+        return queue.popleft() if queue else (None, None)
+
+
+class RequestHeader:
+    """``rmw_request_id_t``-like header of a request: the sending client and a sequence number."""
+
+    def __init__(self, client, sequence_number):
+        self.client = client
+        self.sequence_number = sequence_number
+
+    @property
+    def request_id(self):
+        return self
+
+
+class ServiceImpl(_Endpoint):
+    """The rmw side of one service server: a queue of ``(request, header)``."""
+
+    def __init__(self, node, name, srv_type, qos):
+        super().__init__(node, name, srv_type, qos, None)
+        self.type_name = service_type_name(srv_type)
+        self.requests = collections.deque(maxlen=_depth(qos))
+
+    @property
+    def name(self):
+        return self.topic
+
+    def service_take_request(self):
+        return _pop_pair(self.requests)
+
+    def service_send_response(self, response, header):
+        GRAPH.deliver_response(self, response, header)
+
+
+class ClientImpl(_Endpoint):
+    """The rmw side of one service client: a queue of ``(header, response)``."""
+
+    def __init__(self, node, name, srv_type, qos):
+        super().__init__(node, name, srv_type, qos, None)
+        self.type_name = service_type_name(srv_type)
+        self.responses = collections.deque()
+        self._sequence = 0
+
+    def send_request(self, request):
+        with GRAPH.cond:
+            self._sequence += 1
+            GRAPH.deliver_request(self, request, RequestHeader(self, self._sequence))
+            return self._sequence
+
+    def take_response(self):
+        return _pop_pair(self.responses)
+
+    def service_server_is_available(self):
+        return GRAPH.count_services(self.topic, self.type_name) > 0
 
 
 class _IncompatibleQoSInfo:
@@ -142,6 +222,8 @@ class Graph:
         self.publishers = []
         self.subscriptions = []
         self.nodes = []
+        self.services = []
+        self.clients = []
         self._incompatible_counts = collections.Counter()
 
     def notify(self):
@@ -163,15 +245,14 @@ class Graph:
         with self.cond:
             if node in self.nodes:
                 self.nodes.remove(node)
-            for endpoint in [e for e in self.publishers + self.subscriptions
-                             if e.node is node]:
+            for endpoint in [e for e in self._endpoints() if e.node is node]:
+                endpoint.destruction_requested = True   # the node's handles die with it
                 self.remove(endpoint)
 
     def remove_context(self, context):
         with self.cond:
             self.nodes = [n for n in self.nodes if n.context is not context]
-            for endpoint in [e for e in self.publishers + self.subscriptions
-                             if e.context is context]:
+            for endpoint in [e for e in self._endpoints() if e.context is context]:
                 self.remove(endpoint)
             self.generation += 1
             self.cond.notify_all()
@@ -197,10 +278,49 @@ class Graph:
             self.generation += 1
             self.cond.notify_all()
 
+    def _endpoints(self):
+        return self.publishers + self.subscriptions + self.services + self.clients
+
+    def add_service(self, srv):
+        self._add(self.services, srv)
+
+    def add_client(self, client):
+        self._add(self.clients, client)
+
+    def _add(self, endpoints, endpoint):
+        with self.cond:
+            endpoints.append(endpoint)
+            self.generation += 1
+            self.cond.notify_all()
+
+    def count_services(self, name, type_name):
+        with self.cond:
+            return sum(1 for s in self.services if s.topic == name and s.type_name == type_name)
+
+    def deliver_request(self, client, request, header):
+        if not client.context.ok():
+            raise _rclpy.RCLError("failed to send request: client's context is invalid")
+        with self.cond:
+            for srv in self.services:
+                if srv.topic == client.topic and srv.type_name == client.type_name:
+                    srv.requests.append((copy.deepcopy(request), header))
+            self.generation += 1
+            self.cond.notify_all()
+
+    def deliver_response(self, srv, response, header):
+        if not srv.context.ok():
+            raise _rclpy.RCLError("failed to send response: service's context is invalid")
+        with self.cond:
+            client = header.client
+            if not client.destroyed:
+                client.responses.append((header, copy.deepcopy(response)))
+            self.generation += 1
+            self.cond.notify_all()
+
     def remove(self, endpoint):
         with self.cond:
             endpoint.destroyed = True
-            for endpoints in (self.publishers, self.subscriptions):
+            for endpoints in (self.publishers, self.subscriptions, self.services, self.clients):
                 if endpoint in endpoints:
                     endpoints.remove(endpoint)
             self.generation += 1
@@ -244,6 +364,23 @@ class Graph:
             self.generation += 1
             self.cond.notify_all()
 
+    def matched(self, endpoint):
+        """
+        Return how many endpoints are matched with ``endpoint`` (rmw ``*_count_matched_*``).
+
+        DDS matches a publisher and a subscription of the same topic and type with compatible
+        QoS only: an incompatible peer is in the graph (``count_subscribers``) but not matched
+        (``Publisher.get_subscription_count``).
+        """
+        with self.cond:
+            if endpoint in self.publishers:
+                return sum(1 for sub in self.subscriptions if sub.topic == endpoint.topic and
+                           sub.type_name == endpoint.type_name and
+                           incompatible_policy(endpoint.qos, sub.qos) is None)
+            return sum(1 for pub in self.publishers if pub.topic == endpoint.topic and
+                       pub.type_name == endpoint.type_name and
+                       incompatible_policy(pub.qos, endpoint.qos) is None)
+
     def count(self, kind, topic):
         with self.cond:
             endpoints = self.publishers if kind == 'pub' else self.subscriptions
@@ -258,10 +395,12 @@ class Graph:
 
     def clear(self):
         with self.cond:
-            for endpoint in self.publishers + self.subscriptions:
+            for endpoint in self._endpoints():
                 endpoint.destroyed = True
             self.publishers.clear()
             self.subscriptions.clear()
+            self.services.clear()
+            self.clients.clear()
             self.nodes.clear()
             self._incompatible_counts.clear()
             self.generation += 1

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy._rclpy_pybind11``, the C extension of rclpy.
+"""
+Stand-in for ``rclpy._rclpy_pybind11``, the C extension of rclpy.
 
 Mirrors the Python-visible names defined in ``rclpy/src/rclpy/_rclpy_pybind11.cpp`` and
 ``rclpy/src/rclpy/lifecycle.cpp`` (branch humble) that the rest of the stand-in uses: the

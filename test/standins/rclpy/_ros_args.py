@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Parse the ``--ros-args`` sections rcl understands (stand-in only; no upstream module).
+"""
+Parse the ``--ros-args`` sections rcl understands (stand-in only; no upstream module).
 
 Mirrors the rules of ``rcl/src/rcl/arguments.c`` (branch humble) for the options a test may
 pass through ``rclpy.init(args=...)`` or ``Node(cli_args=...)``: ``-r``/``--remap``
@@ -22,7 +23,8 @@ pass through ``rclpy.init(args=...)`` or ``Node(cli_args=...)``: ``-r``/``--rema
 
 
 def parse(args):
-    """Return ``(remaps, params)`` from an argument list.
+    """
+    Return ``(remaps, params)`` from an argument list.
 
     :param args: e.g. ``['--ros-args', '-r', 'image:=/cam/image', '-p', 'depth:=2']``.
     :return: ``remaps`` list of ``(node_or_None, from, to)``; ``params`` list of

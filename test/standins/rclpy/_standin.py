@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Helpers that exist only in the rclpy stand-in (no upstream module; not for node code).
+"""
+Helpers that exist only in the rclpy stand-in (no upstream module; not for node code).
 
 Tests that must also run against a real ROS 2 install should use the public API (a second
 node with a subscription, an executor, ``trigger_*``) and keep these helpers to fixtures.
@@ -34,7 +35,8 @@ def reset():
 
 
 def spin_until_idle(executor, *, max_callbacks=10000):
-    """Run ready callbacks without waiting until none is ready; return how many ran.
+    """
+    Run ready callbacks without waiting until none is ready; return how many ran.
 
     :param executor: an executor with the nodes to run.
     :param max_callbacks: safety bound against callbacks that keep themselves ready.

@@ -12,10 +12,15 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/callback_groups.py`` (branch humble).
-
-The stand-in executors run one callback at a time, so groups only record membership.
 """
+Stand-in for ``rclpy/rclpy/callback_groups.py`` (branch humble).
+
+A ``MutuallyExclusiveCallbackGroup`` lets one of its callbacks run at a time (the
+multi-threaded executor asks ``can_execute`` / ``beginning_execution`` before running a callback
+and calls ``ending_execution`` after it); a ``ReentrantCallbackGroup`` lets any number run.
+"""
+
+import threading
 
 
 class CallbackGroup:
@@ -33,20 +38,56 @@ class CallbackGroup:
         return id(entity) in self.entities
 
     def can_execute(self, entity):
-        """Return True (callbacks never overlap in the stand-in)."""
-        return True
+        """Return True if the entity could begin executing now."""
+        raise NotImplementedError()
 
     def beginning_execution(self, entity):
-        """Return True: the entity may run."""
-        return True
+        """Return True if the entity may run now (and mark it running)."""
+        raise NotImplementedError()
 
     def ending_execution(self, entity):
-        """Mark the entity finished (no-op)."""
+        """Mark the entity finished."""
+        raise NotImplementedError()
 
 
 class ReentrantCallbackGroup(CallbackGroup):
     """Allow callbacks to be executed in parallel without restriction."""
 
+    def can_execute(self, entity):
+        """Return True: reentrant callbacks always may run."""
+        return True
+
+    def beginning_execution(self, entity):
+        """Return True: reentrant callbacks always may run."""
+        return True
+
+    def ending_execution(self, entity):
+        """Nothing to record."""
+
 
 class MutuallyExclusiveCallbackGroup(CallbackGroup):
     """Allow only one callback to be executed at a time."""
+
+    def __init__(self):
+        super().__init__()
+        self._active_entity = None
+        self._lock = threading.Lock()
+
+    def can_execute(self, entity):
+        """Return True if no callback of the group runs."""
+        with self._lock:
+            return self._active_entity is None
+
+    def beginning_execution(self, entity):
+        """Return True and mark ``entity`` running if no callback of the group runs."""
+        with self._lock:
+            if self._active_entity is None:
+                self._active_entity = entity
+                return True
+        return False
+
+    def ending_execution(self, entity):
+        """Mark the group free again."""
+        with self._lock:
+            assert self._active_entity is entity
+            self._active_entity = None

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/clock.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/clock.py`` (branch humble).
 
 ``Clock(clock_type=...)`` returns a :class:`ROSClock` for ``ROS_TIME``, as upstream.
 ``SYSTEM_TIME`` reads ``time.time_ns()``, ``STEADY_TIME`` ``time.monotonic_ns()``. A ROS clock
@@ -82,7 +83,8 @@ class ROSClock(Clock):
         _graph.GRAPH.notify()
 
     def set_ros_time_override(self, time):
-        """Set the simulated time, used while ROS time is active.
+        """
+        Set the simulated time, used while ROS time is active.
 
         :param time: a :class:`rclpy.time.Time` of type ROS_TIME.
         """

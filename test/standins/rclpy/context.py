@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/context.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/context.py`` (branch humble).
 
 A context is initialised once (``rclpy.init``) and shut down once; a second ``init`` or
 ``shutdown`` raises ``RuntimeError`` as upstream. Shutting a context down also removes its
@@ -22,8 +23,26 @@ publishing on them afterwards raises ``RCLError``.
 
 import sys
 import threading
+import weakref
 
 from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
+
+
+_contexts = weakref.WeakSet()   # initialised contexts, as rclpy's C++ g_contexts
+_contexts_lock = threading.Lock()
+
+
+def _shutdown_all_contexts():
+    """
+    Shut every initialised context down, as a SIGINT/SIGTERM does (``shutdown_contexts``).
+
+    Like rcl_shutdown from the signal thread: the context is no longer ok and its graph is
+    gone; its on_shutdown callbacks are not called (a later ``try_shutdown`` does nothing).
+    """
+    with _contexts_lock:
+        contexts = list(_contexts)
+    for context in contexts:
+        context._shutdown_from_signal()
 
 
 class Context:
@@ -44,7 +63,8 @@ class Context:
         return self
 
     def init(self, args=None, *, initialize_logging=True, domain_id=None):
-        """Initialise this context.
+        """
+        Initialise this context.
 
         :param args: command line arguments, ``sys.argv`` when None (``--ros-args`` remaps
             ``-r`` and parameters ``-p`` are honoured).
@@ -61,6 +81,22 @@ class Context:
             self._ok = True
             self._args = list(args) if args is not None else list(sys.argv)
             self._domain_id = 0 if domain_id is None else int(domain_id)
+        with _contexts_lock:
+            _contexts.add(self)
+
+    def _shutdown_from_signal(self):
+        self._invalidate()
+
+    def _invalidate(self):
+        """Make the context not ok and drop its graph; return False if it was not ok before."""
+        with self.__lock:
+            if not self._ok:
+                return False
+            self._ok = False
+        self._shutdown_graph()
+        from rclpy import _graph
+        _graph.GRAPH.notify()   # as trigger_guard_conditions: wake the executors that wait
+        return True
 
     def ok(self):
         """Return True if the context is initialised and not shut down."""
@@ -79,7 +115,8 @@ class Context:
         _graph.GRAPH.remove_context(self)
 
     def shutdown(self):
-        """Shut this context down.
+        """
+        Shut this context down.
 
         :raises RuntimeError: if it was never initialised.
         :raises rclpy._rclpy_pybind11.RCLError: if it is already shut down.
@@ -96,12 +133,8 @@ class Context:
 
     def try_shutdown(self):
         """Shut this context down if it is initialised and not shut down yet."""
-        with self.__lock:
-            if not self._ok:
-                return
-            self._ok = False
-        self._shutdown_graph()
-        self._call_on_shutdown_callbacks()
+        if self._invalidate():
+            self._call_on_shutdown_callbacks()
 
     def on_shutdown(self, callback):
         """Call ``callback()`` (a bound method, held weakly) at shutdown."""

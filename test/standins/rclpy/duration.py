@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/duration.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/duration.py`` (branch humble).
 
 A signed span of time in integer nanoseconds; converts to and from
 ``builtin_interfaces/msg/Duration``.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/exceptions.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/exceptions.py`` (branch humble).
 
 Same class names, base classes and message texts as upstream; ``InvalidHandle`` is re-exported
 from the (stand-in) C extension as upstream does.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/expand_topic_name.py`` and the rcl name rules (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/expand_topic_name.py`` and the rcl name rules (branch humble).
 
 Expansion as ``rcl_expand_topic_name``: ``~`` is the node's fully qualified name, ``{node}`` and
 ``{ns}`` / ``{namespace}`` are substituted, relative names get the node namespace in front. The
@@ -69,7 +70,8 @@ def _validate_tokens(name, exception):
 
 
 def expand_topic_name(topic_name, node_name, node_namespace):
-    """Expand a topic name to a fully qualified one.
+    """
+    Expand a topic name to a fully qualified one.
 
     :param topic_name: relative (``image``), private (``~/image``) or absolute name.
     :param node_name: the node's name.

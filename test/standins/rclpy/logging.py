@@ -1,3 +1,4 @@
+# noqa: A005 -- stand-in for rclpy.logging: keeps rclpy's module name, shadowing stdlib logging
 # Copyright 2026 The jetson_dnn_ros Authors
 #
 # Licensed under the Apache License, Version 2.0 (the "License");
@@ -12,7 +13,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/logging.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/logging.py`` (branch humble).
 
 Logger levels live in this module (default INFO, inherited along dotted names, as rcutils).
 Records that pass the level and the logging filters are handed to Python's :mod:`logging`

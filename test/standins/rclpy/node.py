@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/node.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/node.py`` (branch humble).
 
 Mirrors ``rclpy.node.Node`` of Humble: constructor keywords (``parameter_overrides``,
 ``allow_undeclared_parameters``, ``automatically_declare_parameters_from_overrides``,
@@ -24,8 +25,12 @@ by the time source, ``/parameter_events`` published), publishers, subscriptions 
 the in-process graph (:mod:`rclpy._graph`), topic name expansion and remapping, the node clock
 (``ROSClock``) and logger (named ``<namespace>.<name>``, dots for slashes).
 
-Not mirrored: services and clients (parameter services, lifecycle services), ``/rosout``,
-guard conditions, rates, waitables and raw (serialised) subscriptions.
+Services and clients (``create_service``, ``create_client``, ``destroy_service``,
+``destroy_client``) work on the same graph; the executor runs service callbacks and completes
+client futures.
+
+Not mirrored: the parameter services, ``/rosout``, guard conditions, rates, waitables and raw
+(serialised) subscriptions.
 """
 
 import math
@@ -42,6 +47,7 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy import _graph
 from rclpy import _ros_args
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.client import Client
 from rclpy.clock import ROSClock
 from rclpy.constants import S_TO_NS
 from rclpy.exceptions import InvalidHandle
@@ -61,13 +67,16 @@ from rclpy.parameter import Parameter
 from rclpy.parameter import PARAMETER_SEPARATOR_STRING
 from rclpy.publisher import Publisher
 from rclpy.qos import qos_profile_parameter_events
+from rclpy.qos import qos_profile_services_default
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
 from rclpy.qos_event import PublisherEventCallbacks
 from rclpy.qos_event import SubscriptionEventCallbacks
+from rclpy.service import Service
 from rclpy.subscription import Subscription
 from rclpy.timer import Timer
 from rclpy.type_support import check_is_valid_msg_type
+from rclpy.type_support import check_is_valid_srv_type
 from rclpy.utilities import get_default_context
 
 USE_SIM_TIME_NAME = 'use_sim_time'
@@ -138,6 +147,8 @@ class Node:
         self.__publishers = []
         self.__subscriptions = []
         self.__timers = []
+        self._clients = []
+        self._services = []
         self.__executor_weakref = None
         self._destroyed = False
         self._default_callback_group = MutuallyExclusiveCallbackGroup()
@@ -203,13 +214,13 @@ class Node:
 
     @property
     def clients(self):
-        """Yield nothing (the stand-in has no service clients)."""
-        yield from ()
+        """Yield the service clients created on this node."""
+        yield from self._clients
 
     @property
     def services(self):
-        """Yield nothing (the stand-in has no services)."""
-        yield from ()
+        """Yield the service servers created on this node (lifecycle services included)."""
+        yield from self._services
 
     @property
     def timers(self):
@@ -314,7 +325,8 @@ class Node:
 
     # ------------------------------------------------------------------ parameters
     def declare_parameter(self, name, value=None, descriptor=None, ignore_override=False):
-        """Declare and initialize a parameter; return it.
+        """
+        Declare and initialize a parameter; return it.
 
         :raises ParameterAlreadyDeclaredException: if declared before.
         :raises InvalidParameterTypeException: if an override has another type.
@@ -328,7 +340,8 @@ class Node:
         return self.declare_parameters('', [args], ignore_override)[0]
 
     def declare_parameters(self, namespace, parameters, ignore_override=False):
-        """Declare a list of ``(name[, value_or_type[, descriptor]])`` parameters.
+        """
+        Declare a list of ``(name[, value_or_type[, descriptor]])`` parameters.
 
         :return: the declared parameters, overrides applied unless ``ignore_override``.
         """
@@ -404,7 +417,8 @@ class Node:
         return [self._parameters[parameter.name] for parameter in parameter_list]
 
     def undeclare_parameter(self, name):
-        """Undeclare a parameter.
+        """
+        Undeclare a parameter.
 
         :raises ParameterNotDeclaredException: if not declared.
         :raises ParameterImmutableException: if read-only.
@@ -442,7 +456,8 @@ class Node:
         return [self.get_parameter(name) for name in names]
 
     def get_parameter(self, name):
-        """Return a declared parameter.
+        """
+        Return a declared parameter.
 
         :raises ParameterNotDeclaredException: if not declared (and undeclared not allowed).
         :raises ParameterUninitializedException: if statically typed and never set.
@@ -479,7 +494,8 @@ class Node:
         }
 
     def set_parameters(self, parameter_list):
-        """Set parameters one by one; return one ``SetParametersResult`` per parameter.
+        """
+        Set parameters one by one; return one ``SetParametersResult`` per parameter.
 
         A rejected value (wrong type, out of range, read-only, refused by a callback) does not
         raise: its result has ``successful=False`` and a reason, and the old value is kept.
@@ -541,7 +557,8 @@ class Node:
         return result
 
     def add_on_set_parameters_callback(self, callback):
-        """Add a callback (called before any earlier one) that may reject parameter changes.
+        """
+        Add a callback (called before any earlier one) that may reject parameter changes.
 
         :param callback: ``callback(list of Parameter) -> SetParametersResult``.
         """
@@ -629,7 +646,8 @@ class Node:
         return SetParametersResult(successful=True)
 
     def describe_parameter(self, name):
-        """Return the descriptor of a parameter.
+        """
+        Return the descriptor of a parameter.
 
         :raises ParameterNotDeclaredException: if not declared (and undeclared not allowed).
         """
@@ -686,7 +704,8 @@ class Node:
     def create_publisher(self, msg_type, topic, qos_profile, *, callback_group=None,
                          event_callbacks=None, qos_overriding_options=None,
                          publisher_class=Publisher):
-        """Create a publisher on ``topic`` (relative names get the node namespace).
+        """
+        Create a publisher on ``topic`` (relative names get the node namespace).
 
         :param qos_profile: a ``QoSProfile`` or a KEEP_LAST depth.
         """
@@ -736,6 +755,52 @@ class Node:
         self._wake_executor()
         return timer
 
+    def create_client(self, srv_type, srv_name, *, qos_profile=qos_profile_services_default,
+                      callback_group=None):
+        """Create a client of service ``srv_name`` (relative names get the node namespace)."""
+        if callback_group is None:
+            callback_group = self.default_callback_group
+        check_is_valid_srv_type(srv_type)
+        name = self.resolve_service_name(srv_name)
+        impl = _graph.ClientImpl(self, name, srv_type, qos_profile)
+        client = Client(self.context, impl, srv_type, srv_name, qos_profile, callback_group)
+        callback_group.add_entity(client)
+        self._clients.append(client)
+        _graph.GRAPH.add_client(impl)
+        return client
+
+    def create_service(self, srv_type, srv_name, callback, *,
+                       qos_profile=qos_profile_services_default, callback_group=None):
+        """Create a service; ``callback(request, response)`` runs when an executor spins."""
+        if callback_group is None:
+            callback_group = self.default_callback_group
+        check_is_valid_srv_type(srv_type)
+        name = self.resolve_service_name(srv_name)
+        impl = _graph.ServiceImpl(self, name, srv_type, qos_profile)
+        service = Service(impl, srv_type, srv_name, callback, callback_group, qos_profile)
+        callback_group.add_entity(service)
+        self._services.append(service)
+        _graph.GRAPH.add_service(impl)
+        return service
+
+    def destroy_client(self, client):
+        """Destroy a client of this node; return False if it is not one."""
+        if client in self._clients:
+            self._clients.remove(client)
+            client.destroy()
+            self._wake_executor()
+            return True
+        return False
+
+    def destroy_service(self, service):
+        """Destroy a service of this node; return False if it is not one."""
+        if service in self._services:
+            self._services.remove(service)
+            service.destroy()
+            self._wake_executor()
+            return True
+        return False
+
     def destroy_publisher(self, publisher):
         """Destroy a publisher of this node; return False if it is not one."""
         if publisher in self.__publishers:
@@ -772,6 +837,10 @@ class Node:
             self.__subscriptions.pop().destroy()
         while self.__timers:
             self.__timers.pop().destroy()
+        while self._clients:
+            self._clients.pop().destroy()
+        while self._services:
+            self._services.pop().destroy()
         _graph.GRAPH.remove_node(self)
         self._destroyed = True
         self._wake_executor()

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/parameter.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/parameter.py`` (branch humble).
 
 ``Parameter(name, type_=None, value=None)`` infers the type from the value when ``type_`` is
 None (``[]`` infers BYTE_ARRAY, as upstream: declare an empty list with
@@ -66,7 +67,8 @@ class Parameter:
 
         @classmethod
         def from_parameter_value(cls, parameter_value):
-            """Return the type matching a Python value.
+            """
+            Return the type matching a Python value.
 
             :raises TypeError: if the value is not of an allowed type.
             """
@@ -165,7 +167,8 @@ class Parameter:
 
 
 def parameter_value_to_python(parameter_value):
-    """Return the Python value held by an ``rcl_interfaces.msg.ParameterValue``.
+    """
+    Return the Python value held by an ``rcl_interfaces.msg.ParameterValue``.
 
     :raises RuntimeError: if its ``type`` is unknown.
     """

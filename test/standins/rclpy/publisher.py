@@ -12,10 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/publisher.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/publisher.py`` (branch humble).
 
 ``publish`` accepts only instances of the publisher's message type (``TypeError`` otherwise,
-with upstream's text); the stand-in does not support publishing serialised ``bytes``.
+with upstream's text); the stand-in does not support publishing serialised ``bytes``. As
+upstream, ``publish``, ``get_subscription_count`` and ``topic_name`` enter ``with self.handle:``,
+so once the publisher was destroyed they raise ``InvalidHandle`` ("cannot use Destroyable because
+destruction was requested").
 """
 
 from rclpy.qos_event import PublisherEventCallbacks
@@ -35,26 +39,32 @@ class Publisher:
             callback_group, publisher_impl, topic)
 
     def publish(self, msg):
-        """Send a message to every matching subscription.
+        """
+        Send a message to every matching subscription.
 
         :param msg: an instance of ``msg_type``.
         :raises TypeError: for any other object.
+        :raises InvalidHandle: once the publisher was destroyed.
         """
-        if isinstance(msg, self.msg_type):
-            self.__publisher.publish(msg)
-        elif isinstance(msg, bytes):
-            raise NotImplementedError('the rclpy stand-in does not publish serialized messages')
-        else:
-            raise TypeError('Expected {}, got {}'.format(self.msg_type, type(msg)))
+        with self.handle:
+            if isinstance(msg, self.msg_type):
+                self.__publisher.publish(msg)
+            elif isinstance(msg, bytes):
+                raise NotImplementedError(
+                    'the rclpy stand-in does not publish serialized messages')
+            else:
+                raise TypeError('Expected {}, got {}'.format(self.msg_type, type(msg)))
 
     def get_subscription_count(self):
-        """Return the number of subscriptions on this topic (any QoS)."""
-        return self.__publisher.get_subscription_count()
+        """Return the number of subscriptions matched with this publisher (compatible QoS)."""
+        with self.handle:
+            return self.__publisher.get_subscription_count()
 
     @property
     def topic_name(self):
         """Return the fully qualified topic name."""
-        return self.__publisher.get_topic_name()
+        with self.handle:
+            return self.__publisher.get_topic_name()
 
     @property
     def handle(self):

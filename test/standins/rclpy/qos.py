@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/qos.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/qos.py`` (branch humble).
 
 Same policy enums, aliases, profile objects and validation as upstream. The profiles'
 values are those of ``rmw/qos_profiles.h`` (Humble); ``qos_profile_sensor_data`` has depth 5

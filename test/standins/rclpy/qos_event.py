@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/qos_event.py`` (branch humble): event callback holders.
+"""
+Stand-in for ``rclpy/rclpy/qos_event.py`` (branch humble): event callback holders.
 
 Only ``incompatible_qos`` is ever triggered by the stand-in graph; it is called synchronously
 when an incompatible pair is discovered (upstream: from the executor, shortly afterwards). With

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/subscription.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/subscription.py`` (branch humble).
 
 Received messages wait in the subscription's queue (bounded by the QoS depth for KEEP_LAST) until
 an executor spins; each executed callback takes one message.
@@ -39,7 +40,7 @@ class Subscription:
             callback_group, subscription_impl, topic)
 
     def get_publisher_count(self):
-        """Return the number of publishers on this topic (any QoS)."""
+        """Return the number of publishers matched with this subscription (compatible QoS)."""
         return self.__subscription.get_publisher_count()
 
     @property

@@ -1,3 +1,4 @@
+# noqa: A005 -- stand-in for rclpy.time: keeps rclpy's module name, shadowing stdlib time
 # Copyright 2026 The jetson_dnn_ros Authors
 #
 # Licensed under the Apache License, Version 2.0 (the "License");
@@ -12,7 +13,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/time.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/time.py`` (branch humble).
 
 A point in time of one clock type, in integer nanoseconds since the clock's epoch; converts to
 and from ``builtin_interfaces/msg/Time``. Mixing clock types in arithmetic or comparisons raises

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/timer.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/timer.py`` (branch humble).
 
 Readiness follows ``rcl_timer``: the first call is due one period after creation (or
 ``reset``), and each call moves the next call time forward by one period, skipping whole periods

@@ -35,7 +35,8 @@ def check_for_type_support(msg_or_srv_type):
 
 
 def check_is_valid_msg_type(msg_type):
-    """Raise unless ``msg_type`` is a ROS 2 message class.
+    """
+    Raise unless ``msg_type`` is a ROS 2 message class.
 
     :raises AttributeError: for a class that is not a ROS 2 interface.
     :raises RuntimeError: for a service or action type.
@@ -52,4 +53,23 @@ def check_is_valid_msg_type(msg_type):
         raise RuntimeError(
             f'The message type provided is not valid ({msg_type}),'
             ' this might be a service or action'
+        ) from None
+
+
+def check_is_valid_srv_type(srv_type):
+    """
+    Raise unless ``srv_type`` is a ROS 2 service class.
+
+    :raises RuntimeError: for a class without ``Request`` and ``Response``.
+    """
+    check_for_type_support(srv_type)
+    try:
+        assert None not in (
+            srv_type.Response,
+            srv_type.Request,
+        )
+    except (AssertionError, AttributeError):
+        raise RuntimeError(
+            f'The service type provided is not valid ({srv_type}),'
+            ' this might be a message or action'
         ) from None

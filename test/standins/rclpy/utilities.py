@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/utilities.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/utilities.py`` (branch humble).
 
 The default context is replaced by a fresh one when it is shut down, so that
 ``rclpy.init()`` / ``rclpy.shutdown()`` can be repeated (one pair per test).

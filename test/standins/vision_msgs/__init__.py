@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the ``vision_msgs`` package (messages only).
+"""
+Stand-in for the ``vision_msgs`` package (messages only).
 
 Mirrors ``ros-perception/vision_msgs (4.1.x, branch ros2), vision_msgs/``.
 """

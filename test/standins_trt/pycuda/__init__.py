@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for pycuda (https://github.com/inducer/pycuda) used by CI tests without a GPU.
+"""
+Stand-in for pycuda (https://github.com/inducer/pycuda) used by CI tests without a GPU.
 
 Mirrors the names the TensorRT backend uses from ``pycuda/__init__.py``; the driver API lives
 in :mod:`pycuda.driver` and kernel compilation in :mod:`pycuda.compiler`.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``pycuda.compiler`` (pycuda/compiler.py): there is no nvcc in CI.
+"""
+Stand-in for ``pycuda.compiler`` (pycuda/compiler.py): there is no nvcc in CI.
 
 :class:`SourceModule` raises :class:`pycuda.driver.CompileError` as the real one does when
 nvcc fails, so code under test exercises its CPU fallback.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``pycuda.driver`` that simulates one CUDA device in host memory.
+"""
+Stand-in for ``pycuda.driver`` that simulates one CUDA device in host memory.
 
 Mirrors pycuda's ``pycuda/driver.py`` and the C++ wrapper ``src/wrapper/_pycuda.cpp`` (class
 and function names, argument order, the per-thread context stack, the ``pagelocked_empty``
@@ -262,7 +263,8 @@ class Context:
         _require_context('cuCtxSynchronize')
 
     def detach(self):
-        """Release this context (pops it first if it is current).
+        """
+        Release this context (pops it first if it is current).
 
         As pycuda's ``context::detach`` (``src/cpp/cuda.hpp``): a context that is neither
         current nor owned by the calling thread is only marked invalid, never released

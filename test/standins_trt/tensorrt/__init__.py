@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for the TensorRT 10 Python bindings (``import tensorrt``) used by CI tests.
+"""
+Stand-in for the TensorRT 10 Python bindings (``import tensorrt``) used by CI tests.
 
 Mirrors the bindings' sources in NVIDIA/TensorRT ``python/src/infer/pyCore.cpp`` (Logger,
 Builder, IBuilderConfig, Runtime, ICudaEngine, IExecutionContext, IProgressMonitor),
@@ -370,7 +371,7 @@ class OnnxParser:
         import onnx
         try:
             proto = onnx.load_from_string(bytes(model))
-        except Exception as exc:
+        except Exception as exc:  # noqa: B902 - any parse failure is a parser error
             self._errors.append(ParserError(ErrorCode.INVALID_GRAPH,
                                             f'Failed to parse ONNX model: {exc}'))
             return False
@@ -505,7 +506,8 @@ class IBuilderConfig:
         return len(self._profiles)
 
     def set_calibration_profile(self, profile):
-        """Set the profile INT8 calibration runs at (its OPT shapes), or None; True if set.
+        """
+        Set the profile INT8 calibration runs at (its OPT shapes), or None; True if set.
 
         Deprecated in TensorRT 10.1 with implicit quantisation, like ``int8_calibrator``.
         """
@@ -640,7 +642,8 @@ class Builder(_Counted):
         return IHostMemory(body + hashlib.sha256(body).digest())
 
     def _calibration_shapes(self, network, config):
-        """Return ``{input: shape}`` calibration runs at, or None (error logged).
+        """
+        Return ``{input: shape}`` calibration runs at, or None (error logged).
 
         The OPT shapes of the calibration profile, else of the first optimization profile;
         static inputs not in the profile keep their own shape.

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``builtin_interfaces.msg``: the message classes of builtin_interfaces.
+"""
+Stand-in for ``builtin_interfaces.msg``: the message classes of builtin_interfaces.
 
 Mirrors the module that rosidl_generator_py generates from builtin_interfaces/msg/*.msg of
 ros2/rcl_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which mirrors

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``diagnostic_msgs.msg``: the message classes of diagnostic_msgs.
+"""
+Stand-in for ``diagnostic_msgs.msg``: the message classes of diagnostic_msgs.
 
 Mirrors the module that rosidl_generator_py generates from diagnostic_msgs/msg/*.msg of
 ros2/common_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``geometry_msgs.msg``: the message classes of geometry_msgs.
+"""
+Stand-in for ``geometry_msgs.msg``: the message classes of geometry_msgs.
 
 Mirrors the module that rosidl_generator_py generates from geometry_msgs/msg/*.msg of
 ros2/common_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which

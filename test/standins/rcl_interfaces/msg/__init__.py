@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rcl_interfaces.msg``: the message classes of rcl_interfaces.
+"""
+Stand-in for ``rcl_interfaces.msg``: the message classes of rcl_interfaces.
 
 Mirrors the module that rosidl_generator_py generates from rcl_interfaces/msg/*.msg of
 ros2/rcl_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which mirrors

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/impl/implementation_singleton.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/impl/implementation_singleton.py`` (branch humble).
 
 ``rclpy_implementation`` is the C extension module; here, the stand-in
 :mod:`rclpy._rclpy_pybind11`.

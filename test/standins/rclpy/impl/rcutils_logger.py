@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/impl/rcutils_logger.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/impl/rcutils_logger.py`` (branch humble).
 
 Same logging call signature (``info(message, **kwargs)`` …) and the same filters keyed by call
 site: ``throttle_duration_sec`` (with ``throttle_time_source_type`` ``RCUTILS_STEADY_TIME``
@@ -25,6 +26,7 @@ False when the level or a filter suppressed the message, True otherwise.
 import inspect
 import logging as _pylogging
 import os
+import sys
 import time
 
 _INTERNAL_FILES = []
@@ -146,7 +148,8 @@ class RcutilsLogger:
         return LoggingSeverity(severity) >= self.get_effective_level()
 
     def log(self, message, severity, **kwargs):
-        """Log ``message`` with ``severity``; return False if it was suppressed.
+        """
+        Log ``message`` with ``severity``; return False if it was suppressed.
 
         :raises TypeError: on an unknown or incomplete filter keyword.
         :raises ValueError: when a call site changes severity, name or filters.
@@ -184,6 +187,9 @@ class RcutilsLogger:
             name, _PY_LEVELS[int(severity)], caller[1], caller[2], str(message), None, None,
             func=caller[0])
         pylogger.handle(record)
+        if not pylogger.hasHandlers():   # rcutils' console output (stderr by default)
+            sys.stderr.write(f'[{severity.name}] [{record.created:.9f}] [{name}]: {message}\n')
+            sys.stderr.flush()
         return True
 
     def debug(self, message, **kwargs):

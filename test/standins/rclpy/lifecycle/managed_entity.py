@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/lifecycle/managed_entity.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/lifecycle/managed_entity.py`` (branch humble).
 
 ``ManagedEntity`` answers every transition with SUCCESS; ``SimpleManagedEntity`` sets an
 enabled flag on activate, clears it on deactivate, and ``when_enabled`` turns a method into a

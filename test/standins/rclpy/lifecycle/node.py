@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/lifecycle/node.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/lifecycle/node.py`` (branch humble).
 
 The state machine mirrors rcl_lifecycle's default one (``rcl/rcl_lifecycle/src/
 default_state_machine.c``): primary states unconfigured (1), inactive (2), active (3),
@@ -35,21 +36,38 @@ The default ``on_configure`` … ``on_error`` call the same method of every mana
 disables them), so overrides must call ``super()``. The node publishes
 ``lifecycle_msgs/TransitionEvent`` on ``~/transition_event`` for every state change (timestamp and
 transition left at their defaults, start and goal states filled), as rcl_lifecycle does.
-``node._state_machine.current_state`` is ``(id, label)``, as upstream. The lifecycle services
-(``~/change_state`` …) are not mirrored.
+``node._state_machine.current_state`` is ``(id, label)``, as upstream.
+
+A transition that is not valid in the current state logs rcl_lifecycle's warning ("No
+transition matching <id> found for current state <label>") and raises ``RCLError``
+("Failed to trigger lifecycle state machine transition: Transition is not registered.").
+
+The five lifecycle services exist as upstream (with ``enable_communication_interface``), in the
+node's default callback group unless ``callback_group`` is given: ``~/change_state``
+(``ChangeState``), ``~/get_state``, ``~/get_available_states``, ``~/get_available_transitions``
+and ``~/get_transition_graph`` (``GetAvailableTransitions``). ``__on_change_state`` is Humble's
+(rclpy 3.3.x, before ros2/rclpy#1319): a ``transition.label`` that is not available answers
+``success=False``; otherwise ``transition.id`` goes to ``__change_state`` unchecked, so an id
+that is not valid in the current state raises ``RCLError`` out of the service callback, and the
+executor re-raises it from ``spin()``/``spin_once()``.
 """
 
 from typing import NamedTuple
 
 from lifecycle_msgs.msg import State
 from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.msg import TransitionDescription
 from lifecycle_msgs.msg import TransitionEvent
+import lifecycle_msgs.srv
 
 from rclpy import _graph
 from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.logging import get_logger
 from rclpy.node import Node
+from rclpy.qos import qos_profile_services_default
 from rclpy.qos import QoSProfile
+from rclpy.service import Service
+from rclpy.type_support import check_is_valid_srv_type
 
 from .managed_entity import ManagedEntity
 from .publisher import LifecyclePublisher
@@ -187,12 +205,13 @@ class _LifecycleStateMachine:
                 if publish_update and self._publisher is not None:
                     self._publish(start, goal)
                 return
-        what = 'transition matching' if index == 0 else 'callback transition matching'
-        message = 'No {} {} found for current state {}'.format(
-            what, value, _STATES[self._state])
-        get_logger('rcl_lifecycle').warning(message)
-        raise _rclpy.RCLError(
-            'Failed to trigger lifecycle state machine transition: ' + message)
+        # rcl_lifecycle.c: rcl_lifecycle_get_transition_by_id/_label warn, then
+        # _trigger_transition sets "Transition is not registered." and rclpy raises RCLError
+        get_logger('rcl_lifecycle').warning(
+            'No transition matching {} found for current state {}'.format(
+                value, _STATES[self._state]))
+        raise _rclpy.RCLError('Failed to trigger lifecycle state machine transition: '
+                              'Transition is not registered.')
 
     def _publish(self, start, goal):
         if self._publisher.destroyed or not self._publisher.context.ok():
@@ -224,8 +243,38 @@ class LifecycleNodeMixin(ManagedEntity):
             State.TRANSITION_STATE_DEACTIVATING: self.on_deactivate,
             State.TRANSITION_STATE_ERRORPROCESSING: self.on_error,
         }
+        if callback_group is None:
+            callback_group = self.default_callback_group
         self._managed_entities = set()
+        for srv_type in (lifecycle_msgs.srv.ChangeState, lifecycle_msgs.srv.GetState,
+                         lifecycle_msgs.srv.GetAvailableStates,
+                         lifecycle_msgs.srv.GetAvailableTransitions):
+            check_is_valid_srv_type(srv_type)
         self._state_machine = _LifecycleStateMachine(self, enable_communication_interface)
+        if enable_communication_interface:
+            services = []
+            for name, srv_type, callback in (
+                    ('change_state', lifecycle_msgs.srv.ChangeState, self.__on_change_state),
+                    ('get_state', lifecycle_msgs.srv.GetState, self.__on_get_state),
+                    ('get_available_states', lifecycle_msgs.srv.GetAvailableStates,
+                     self.__on_get_available_states),
+                    ('get_available_transitions', lifecycle_msgs.srv.GetAvailableTransitions,
+                     self.__on_get_available_transitions),
+                    ('get_transition_graph', lifecycle_msgs.srv.GetAvailableTransitions,
+                     self.__on_get_transition_graph)):
+                # rcl_lifecycle_com_interface: "<node fqn>/<service>", services default QoS
+                impl = _graph.ServiceImpl(self, self.resolve_service_name('~/' + name),
+                                          srv_type, qos_profile_services_default)
+                _graph.GRAPH.add_service(impl)
+                services.append(Service(impl, srv_type, impl.name, callback, callback_group,
+                                        qos_profile_services_default))
+            (self._service_change_state, self._service_get_state,
+             self._service_get_available_states, self._service_get_available_transitions,
+             self._service_get_transition_graph) = services
+            for service in services:
+                callback_group.add_entity(service)
+            # Extend base class list of services, so they are added to the executor when spinning.
+            self._services.extend(services)
 
     def trigger_configure(self):
         """Trigger the configure transition; return the on_configure result."""
@@ -311,7 +360,7 @@ class LifecycleNodeMixin(ManagedEntity):
             return TransitionCallbackReturn.SUCCESS
         try:
             return callback(previous_state)
-        except Exception:
+        except Exception:  # noqa: B902 - as rclpy: a raising callback -> ERROR
             return TransitionCallbackReturn.ERROR
 
     def __change_state(self, transition_id):
@@ -326,6 +375,46 @@ class LifecycleNodeMixin(ManagedEntity):
                 self._state_machine.current_state[0], initial_state)
             self._state_machine.trigger_transition_by_label(error_cb_ret_code.to_label(), True)
         return cb_return_code
+
+    def __on_change_state(self, req, resp):
+        transition_id = req.transition.id
+        if req.transition.label:
+            try:
+                transition_id = self._state_machine.get_transition_by_label(req.transition.label)
+            except _rclpy.RCLError:
+                resp.success = False
+                return resp
+        cb_return_code = self.__change_state(transition_id)
+        resp.success = cb_return_code == TransitionCallbackReturn.SUCCESS
+        return resp
+
+    def __on_get_state(self, req, resp):
+        resp.current_state.id, resp.current_state.label = self._state_machine.current_state
+        return resp
+
+    def __on_get_available_states(self, req, resp):
+        for state_id, label in self._state_machine.available_states:
+            resp.available_states.append(State(id=state_id, label=label))
+        return resp
+
+    @staticmethod
+    def _describe_transitions(transitions, resp):
+        for tid, tlabel, start_id, start_label, goal_id, goal_label in transitions:
+            item = TransitionDescription()
+            item.transition.id = tid
+            item.transition.label = tlabel
+            item.start_state.id = start_id
+            item.start_state.label = start_label
+            item.goal_state.id = goal_id
+            item.goal_state.label = goal_label
+            resp.available_transitions.append(item)
+        return resp
+
+    def __on_get_available_transitions(self, req, resp):
+        return self._describe_transitions(self._state_machine.available_transitions, resp)
+
+    def __on_get_transition_graph(self, req, resp):
+        return self._describe_transitions(self._state_machine.transition_graph, resp)
 
 
 class LifecycleNode(LifecycleNodeMixin, Node):

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rclpy/rclpy/lifecycle/publisher.py`` (branch humble).
+"""
+Stand-in for ``rclpy/rclpy/lifecycle/publisher.py`` (branch humble).
 
 A ``LifecyclePublisher`` drops messages silently while it is not activated (``is_activated``
 False): nothing reaches subscribers, not even a TRANSIENT_LOCAL history.

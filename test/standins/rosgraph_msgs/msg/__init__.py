@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``rosgraph_msgs.msg``: the message classes of rosgraph_msgs.
+"""
+Stand-in for ``rosgraph_msgs.msg``: the message classes of rosgraph_msgs.
 
 Mirrors the module that rosidl_generator_py generates from rosgraph_msgs/msg/*.msg of
 ros2/rcl_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which mirrors

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``sensor_msgs.msg``: the message classes of sensor_msgs.
+"""
+Stand-in for ``sensor_msgs.msg``: the message classes of sensor_msgs.
 
 Mirrors the module that rosidl_generator_py generates from sensor_msgs/msg/*.msg of
 ros2/common_interfaces (branch humble). The classes are built by ``rosidl_standin`` (which

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Stand-in for ``vision_msgs.msg``: the message classes of vision_msgs.
+"""
+Stand-in for ``vision_msgs.msg``: the message classes of vision_msgs.
 
 Mirrors the module that rosidl_generator_py generates from vision_msgs/msg/*.msg of ros-
 perception/vision_msgs 4.1.x (branch ros2), as embedded in jetson_dnn_ros.msgdefs. The classes

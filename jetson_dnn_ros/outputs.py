@@ -1,0 +1,261 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Failure semantics of every writer of the offline tools, in one place.
+
+An output (a file, a folder of results, a bag) is built in a temporary sibling
+``.<name>.<random>.partial/<name>`` and moved into place with one ``rename`` when it is
+complete (:class:`Staged`). On any failure the temporary sibling is deleted: a reader never sees
+a half-written output, and a re-run finds the path free. An ``OSError`` becomes one
+:class:`OutputError` line naming the path and the cause (permission denied, read-only file
+system, no space left, …) instead of a traceback.
+"""
+
+import errno
+import os
+from pathlib import Path
+import shutil
+import tempfile
+from typing import Optional
+
+from jetson_dnn_ros.errors import JetsonDnnError
+
+CAUSES = {
+    errno.EACCES: 'permission denied',
+    errno.EPERM: 'permission denied',
+    errno.EROFS: 'read-only file system',
+    errno.ENOSPC: 'no space left on device',
+    errno.EDQUOT: 'disk quota exceeded',
+    errno.ENOTDIR: 'a part of the path is a file, not a folder',
+    errno.EEXIST: 'exists already',
+    errno.ENOENT: 'no such file or folder',
+    errno.EISDIR: 'is a folder',
+    errno.ENAMETOOLONG: 'name too long',
+    errno.EFBIG: 'file too large',
+}
+"""Short causes of the ``OSError`` numbers a writer meets."""
+
+
+class OutputError(JetsonDnnError):
+    """An output cannot be written (one line: the path and the cause); nothing partial is left."""
+
+
+def cause(exc: BaseException) -> str:
+    """Return the short cause of an ``OSError`` (``read-only file system``, …)."""
+    number = getattr(exc, 'errno', None)
+    if number in CAUSES:
+        return CAUSES[number]
+    return getattr(exc, 'strerror', None) or str(exc) or type(exc).__name__
+
+
+def os_error(action: str, path, exc: BaseException) -> OutputError:
+    """Return the one-line :class:`OutputError` ``cannot <action> <path>: <cause>``."""
+    return OutputError(f'cannot {action} {path}: {cause(exc)}')
+
+
+def unwritable(path, exc: OSError) -> str:
+    """
+    Return ``cannot write <path>: <cause>`` for a folder that cannot be made or written.
+
+    A regular file on the way (``out.txt/results``) is named as the cause.
+    """
+    path = Path(path)
+    blocker = next((p for p in path.parents if p.is_file()), None)
+    if blocker is not None:
+        return f'cannot write {path}: {blocker} is a file, not a folder'
+    return f'cannot write {path}: {cause(exc)}'
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.relative_to(parent)
+    except ValueError:
+        return False
+    return True
+
+
+def input_folder(spec) -> Optional[Path]:
+    """
+    Return the folder an ``--input`` value reads from, resolved, or None for a single file.
+
+    A folder (or a rosbag2 folder) is itself; a glob is its part before the first wildcard.
+    """
+    text = str(spec)
+    if any(ch in text for ch in '*?['):
+        head = text[:min(text.index(ch) for ch in '*?[' if ch in text)]
+        base = Path(head) if head.endswith(os.sep) else Path(head).parent
+        return base.expanduser().resolve()
+    path = Path(text).expanduser()
+    return path.resolve() if path.is_dir() else None
+
+
+def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = False) -> Path:
+    """
+    Refuse an output that would destroy or mix with the input, or an existing one.
+
+    :param output: the output path (file, folder or bag folder).
+    :param input_spec: the ``--input`` value.
+    :param overwrite: an existing output is replaced (once the new one is complete).
+    :param exist_ok: an existing output folder is added to, and an output inside the input
+        folder is allowed.
+    :return: ``output`` as a :class:`~pathlib.Path`.
+    :raises OutputError: if the output is the input (file or folder) or contains it, lies
+        inside the input folder (without ``exist_ok``), or exists (without either flag).
+    """
+    out = Path(output).expanduser()
+    resolved = out.resolve()
+    source = Path(str(input_spec)).expanduser()
+    if source.exists() and (resolved == source.resolve() or _inside(source.resolve(), resolved)):
+        raise OutputError(f'output {out} is (or contains) the input {input_spec}; writing it '
+                          'would destroy the input. Pick another --output')
+    folder = input_folder(input_spec)
+    if folder is not None and _inside(resolved, folder) and not exist_ok:
+        raise OutputError(f'output {out} is inside the input folder {folder}; a later run '
+                          'would read the results as input. Pick another --output, or pass '
+                          '--exist-ok to write there anyway')
+    if out.exists() or out.is_symlink():
+        if not (overwrite or (exist_ok and out.is_dir())):
+            raise OutputError(f'output {out} exists already; pass --overwrite to replace it '
+                              '(the old one stays until the new one is complete), --exist-ok '
+                              'to add to a folder, or pick another --output')
+    return out
+
+
+def next_run_dir(root, task: str, name: str) -> Path:
+    """
+    Return ``root/<task>/<name>N`` with the smallest N >= 1 that does not exist yet.
+
+    ``yolo predict``'s convention: every run gets a new folder, none is overwritten.
+    """
+    base = Path(root) / task
+    index = 1
+    while (base / f'{name}{index}').exists():
+        index += 1
+    return base / f'{name}{index}'
+
+
+class Staged:
+    """
+    Build an output in a temporary sibling and move it into place on success.
+
+    ``with Staged(final) as stage:`` gives :attr:`path` (``final``'s name inside a fresh hidden
+    sibling folder, not created): write a file, a folder or a bag there. When the block ends
+    without an exception the result is renamed onto ``final``; with ``merge`` (an existing
+    output folder) its entries are moved into ``final`` one by one; with ``replace`` an
+    existing ``final`` is removed just before. On an exception everything staged is deleted and
+    an ``OSError`` is re-raised as a one-line :class:`OutputError` naming ``final``.
+
+    :param final: the output path.
+    :param replace: replace an existing ``final`` (``--overwrite``).
+    :param merge: add to an existing ``final`` folder (``--exist-ok``).
+    :raises OutputError: if the parent folder cannot be created or written.
+    """
+
+    def __init__(self, final, replace: bool = False, merge: bool = False):
+        self.final = Path(final)
+        self.replace = replace
+        self.merge = merge
+        self._stage: Optional[Path] = None
+        self.path: Optional[Path] = None
+
+    def __enter__(self) -> 'Staged':
+        """Create the hidden sibling folder; return self."""
+        parent = self.final.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._stage = Path(tempfile.mkdtemp(prefix=f'.{self.final.name}.',
+                                                suffix='.partial', dir=parent))
+        except OSError as exc:
+            raise OutputError(unwritable(self.final, exc)) from None
+        self.path = self._stage / self.final.name
+        return self
+
+    def outside(self, path) -> Path:
+        """Return where a staged ``path`` will be once committed (for messages)."""
+        try:
+            return self.final / Path(path).relative_to(self.path)
+        except (TypeError, ValueError):
+            return Path(path)
+
+    def commit(self) -> None:
+        """Move the staged output onto :attr:`final` (called on success)."""
+        final, staged = self.final, self.path
+        if self.merge and final.is_dir() and staged.is_dir():
+            for entry in sorted(staged.iterdir()):
+                target = final / entry.name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                os.replace(entry, target)
+        else:
+            if final.exists() or final.is_symlink():
+                if not self.replace:
+                    raise FileExistsError(errno.EEXIST, 'exists already', str(final))
+                old = self._stage / f'.{final.name}.old'
+                os.rename(final, old)
+            os.rename(staged, final)
+        self.abort()
+
+    def abort(self) -> None:
+        """Delete everything staged (safe to call more than once)."""
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+            self._stage = None
+
+    def __exit__(self, exc_type, exc, tb):
+        """Commit on success, clean up on failure; ``OSError`` → :class:`OutputError`."""
+        if exc is None:
+            try:
+                self.commit()
+            except OSError as error:
+                self.abort()
+                raise os_error('write', self.final, error) from None
+            return False
+        staged = self.path
+        self.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            name = Path(exc.filename) if exc.filename else None
+            if name is None or _inside(name, staged):
+                raise os_error('write', self.outside(name) if name else self.final,
+                               exc) from None
+            raise os_error('access', name, exc) from None  # not ours: an input, say
+        return False
+
+
+def encode_image(path, image) -> bytes:
+    """
+    Encode an image for ``path``'s suffix (``.jpg``, ``.png``, …) with OpenCV.
+
+    :raises OutputError: if OpenCV cannot encode it for that suffix.
+    """
+    import cv2
+    suffix = Path(path).suffix or '.png'
+    try:
+        ok, buf = cv2.imencode(suffix, image)
+    except cv2.error as exc:
+        raise OutputError(f'cannot encode {path} as {suffix}: {exc}') from None
+    if not ok:
+        raise OutputError(f'cannot encode {path} as {suffix}')
+    return buf.tobytes()
+
+
+def write_image(path, image) -> Path:
+    """Write an image file (format from the suffix) with real ``OSError`` reporting."""
+    with open(path, 'wb') as stream:
+        stream.write(encode_image(path, image))
+    return Path(path)
+
+
+__all__ = ['OutputError', 'Staged', 'cause', 'check_output', 'encode_image', 'input_folder',
+           'next_run_dir', 'os_error', 'unwritable', 'write_image']
