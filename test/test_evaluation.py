@@ -30,8 +30,6 @@ from jetson_dnn_ros.tasks.pose import Person, PoseResult
 import numpy as np
 import pytest
 
-pytest.importorskip('pycocotools')
-
 COCO_KEYPOINTS = ['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
                   'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
                   'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle',

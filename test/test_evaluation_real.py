@@ -31,8 +31,6 @@ import cv2
 from jetson_dnn_ros.cli import main
 import numpy as np
 import pytest
-
-pytest.importorskip('pycocotools')
 ROOT = Path(__file__).resolve().parents[1]
 
 

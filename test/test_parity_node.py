@@ -24,13 +24,12 @@ import logging
 
 import pytest
 from standins_trt import installed, real_tensorrt_present
+from test_nodes import Harness, ros  # noqa: F401 - ros: fixture (stand-in rclpy, conftest.py)
 from test_parity import depth_model  # noqa: F401 - fixture
 
-test_nodes = pytest.importorskip('test_nodes')
-from test_nodes import Harness, ros  # noqa: E402, F401, I100 - ros: fixture
-
-pytestmark = pytest.mark.skipif(real_tensorrt_present(),
-                                reason='real TensorRT installed: the stand-in cannot scale it')
+pytestmark = [pytest.mark.standins,
+              pytest.mark.skipif(real_tensorrt_present(),
+                                 reason='real TensorRT installed: the stand-in cannot scale it')]
 
 
 def test_depth_node_refuses_a_disagreeing_engine_then_configures(
