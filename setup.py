@@ -65,7 +65,10 @@ setup(
         'tensorrt': core + ['tensorrt>=8.5', 'pycuda>=2022.1'],
         # remote inference on Triton Inference Server (backend: triton)
         'triton': core + ['tritonclient[grpc,http]>=2.30'],
-        'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pytest>=7'] + lint,
+        # jetson-dnn eval / compare: COCO AP (pycocotools) and plots (matplotlib)
+        'eval': core + ['pycocotools>=2.0.6', 'matplotlib>=3.5'],
+        'test': core + ['onnxruntime>=1.14', 'onnx>=1.13', 'pycocotools>=2.0.6',
+                        'matplotlib>=3.5', 'pytest>=7'] + lint,
     },
     python_requires='>=3.10',
     zip_safe=True,

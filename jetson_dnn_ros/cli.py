@@ -624,6 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest='command', required=True)
     for add in SUBCOMMANDS:
         add(subparsers)
+    from jetson_dnn_ros.eval_cli import add_subcommands as add_eval_subcommands
+    add_eval_subcommands(subparsers)   # eval, compare (issue 14)
     try:
         from jetson_dnn_ros.backends.cli_tensorrt import add_subcommands
     except ImportError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 import threading
 import time
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from jetson_dnn_ros.backends import create_backend
 from jetson_dnn_ros.backends import InferenceBackend
@@ -56,11 +56,14 @@ class Inference:
     :param result: the task's result dataclass, in source-image pixels.
     :param timings: per-stage :class:`StageTimings`.
     :param transform: the source → network :class:`GeometricTransform` used.
+    :param outputs: the backend's raw output tensors by name, when asked for
+        (``process(..., keep_outputs=True)``), else None.
     """
 
     result: Any
     timings: StageTimings
     transform: GeometricTransform
+    outputs: Optional[Dict[str, np.ndarray]] = None
 
 
 def _input_spec(descriptor: ModelDescriptor, backend: InferenceBackend):
@@ -94,6 +97,7 @@ class Pipeline:
         self.backend = backend
         self.labels = descriptor.load_labels()
         self.params = params or descriptor.params
+        self.verification = None   # ParityResult of a verified TensorRT engine
         self._lock = threading.Lock()
         self._params_lock = threading.Lock()   # read-modify-write of params, not inference
         spec = descriptor.preprocess
@@ -112,12 +116,15 @@ class Pipeline:
                              f'decoder {descriptor.decoder!r} decodes {self.decoder.task}')
         self.decoder.check_outputs(backend.output_specs)
         self._preprocess = backend.create_preprocessor(spec) or Preprocessor(spec)
+        self.input_size = InputSize.from_descriptor(descriptor, self.input)
+        self._sized = {}   # (width, height) -> preprocessor, for input_size
 
     @classmethod
     def from_model(cls, model: Union[str, ModelDescriptor], backend: str = 'auto',
                    precision: str = 'fp16', model_file: Optional[str] = None,
                    params: Optional[DecodeParams] = None, download: bool = False,
-                   decoder: Optional[str] = None, **backend_options) -> 'Pipeline':
+                   decoder: Optional[str] = None, verify_engine: Optional[bool] = None,
+                   **backend_options) -> 'Pipeline':
         """
         Build a pipeline from a model reference.
 
@@ -131,8 +138,12 @@ class Pipeline:
         :param params: decoding settings; ``None`` = the descriptor's defaults.
         :param download: fetch the model from its pinned URL if it is not local.
         :param decoder: decoder for an ambiguous ``.onnx`` (e.g. ``yolox``).
+        :param verify_engine: run a TensorRT engine's parity gate against ONNX Runtime
+            (:func:`jetson_dnn_ros.parity.verify_pipeline`); None = when ONNX Runtime imports.
         :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
         :raises ModelError: if the model cannot be found, loaded or decoded.
+        :raises ~jetson_dnn_ros.parity.ParityError: if a TensorRT engine disagrees with ONNX
+            Runtime (the message says which precision to fall back to).
         """
         if isinstance(model, ModelDescriptor):
             descriptor = model
@@ -151,10 +162,23 @@ class Pipeline:
         backend_options = {**descriptor.tensorrt_options(), **backend_options}
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
-            return cls(descriptor, instance, params=params)
+            pipeline = cls(descriptor, instance, params=params)
         except Exception:  # noqa: B902 - close the backend, then re-raise
             instance.close()
             raise
+        if getattr(instance, 'name', '') == 'tensorrt':
+            from jetson_dnn_ros import parity
+            if verify_engine is None:
+                verify_engine = parity.onnxruntime_available()
+            if verify_engine:
+                verified = False
+                try:
+                    pipeline.verification = parity.verify_pipeline(pipeline)
+                    verified = True
+                finally:
+                    if not verified:   # refused or failed: free the engine before raising
+                        pipeline.close()
+        return pipeline
 
     @classmethod
     def _from_triton(cls, descriptor: ModelDescriptor, params, options) -> 'Pipeline':
@@ -194,12 +218,14 @@ class Pipeline:
             self.params = params
         return params
 
-    def process(self, image: np.ndarray, encoding: str = 'bgr8') -> Inference:
+    def process(self, image: np.ndarray, encoding: str = 'bgr8',
+                keep_outputs: bool = False) -> Inference:
         """
         Run the model on one image.
 
         :param image: (H, W[, C]) array in ``encoding`` (see :mod:`jetson_dnn_ros.image`).
         :param encoding: e.g. ``bgr8``, ``rgb8``, ``mono8``, ``yuv422``.
+        :param keep_outputs: also return the raw output tensors (``jetson-dnn compare``).
         :return: :class:`Inference` with the result in source-image pixels.
         :raises ImageEncodingError: if the image does not match its encoding.
         :raises BackendError: if inference fails.
@@ -207,7 +233,7 @@ class Pipeline:
         """
         with self._lock:
             t0 = time.perf_counter()
-            tensor, transform = self._preprocess(image, encoding)
+            tensor, transform = self._preprocessor_for(image)(image, encoding)
             inputs = {self.input.name: tensor}
             inputs.update(self.decoder.extra_inputs(transform, self.backend.input_specs))
             t1 = time.perf_counter()
@@ -216,7 +242,24 @@ class Pipeline:
             result = self.decoder.decode(outputs, transform, self.params)
             t3 = time.perf_counter()
         return Inference(result, StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3,
-                                              (t3 - t2) * 1e3), transform)
+                                              (t3 - t2) * 1e3), transform,
+                         {k: np.array(v) for k, v in outputs.items()} if keep_outputs else None)
+
+    def _preprocessor_for(self, image: np.ndarray):
+        """Return the preprocessor for this image's size (``input_size`` picks per aspect)."""
+        if self.input_size is None or image.ndim < 2:
+            return self._preprocess
+        size = self.input_size.for_image(image.shape[1], image.shape[0])
+        if size == (self.spec.width, self.spec.height):
+            return self._preprocess
+        pre = self._sized.get(size)
+        if pre is None:
+            if len(self._sized) >= 8:   # a camera has one size; bound odd inputs
+                self._sized.clear()
+            spec = replace(self.spec, width=size[0], height=size[1])
+            pre = self._sized[size] = self.backend.create_preprocessor(spec) or \
+                Preprocessor(spec)
+        return pre
 
     def run(self, image: np.ndarray, encoding: str = 'bgr8'):
         """Run the model on one image and return only the result (see :meth:`process`)."""
@@ -241,6 +284,70 @@ class Pipeline:
         """Close the pipeline."""
         self.close()
         return False
+
+
+@dataclass(frozen=True)
+class InputSize:
+    """
+    Network input size picked per source image for models with dynamic height and width.
+
+    Descriptor key ``input_size: {max_pixels: 197505, stride: 16, offset: 1}``: the input keeps
+    the source aspect ratio on the model's grid (W = stride·i + offset, H = stride·j + offset,
+    e.g. PoseNet/BodyPix at output stride 16) with W·H ≤ ``max_pixels`` (the cost: inference
+    time grows about linearly with it). Without the key (or ``input_size: null``) the
+    descriptor's fixed ``input`` width × height is used.
+
+    :param max_pixels: pixel budget W·H of the network input.
+    :param stride: grid step of W and H.
+    :param offset: W and H are ``stride * k + offset``.
+    """
+
+    max_pixels: int
+    stride: int = 1
+    offset: int = 0
+
+    def __post_init__(self):
+        if int(self.max_pixels) < (int(self.stride) + int(self.offset)) ** 2 or \
+                int(self.stride) < 1 or int(self.offset) < 0:
+            raise ModelError(f'input_size {self} is not a usable budget/grid')
+
+    @classmethod
+    def from_descriptor(cls, descriptor: ModelDescriptor, spec) -> Optional['InputSize']:
+        """
+        Return the descriptor's ``input_size``, or None.
+
+        :raises ModelError: if it is malformed, or the model's input H and W are static.
+        """
+        data = descriptor.extras.get('input_size')
+        if not data:
+            return None
+        try:
+            size = cls(**{k: int(v) for k, v in dict(data).items()})
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f'model {descriptor.name!r}: input_size {dict(data)} must be '
+                             '{max_pixels, stride, offset} integers') from exc
+        layout = descriptor.preprocess.layout
+        hw = spec.shape[2:4] if layout == 'NCHW' else spec.shape[1:3]
+        if any(isinstance(d, int) for d in hw):
+            raise ModelError(f'model {descriptor.name!r}: input_size needs an input with '
+                             f'dynamic height and width; {spec.name!r} is {spec.shape}')
+        return size
+
+    def for_image(self, width: int, height: int) -> Tuple[int, int]:
+        """Return the (W, H) on the grid closest to the source aspect within the budget."""
+        aspect = max(int(width), 1) / max(int(height), 1)
+        step, off = self.stride, self.offset
+        j = max(int((np.sqrt(self.max_pixels / aspect) - off) // step), 1)
+        candidates = []
+        for jj in range(max(j - 1, 1), j + 2):
+            h = step * jj + off
+            i = max(int(round((h * aspect - off) / step)), 1)
+            for ii in range(max(i - 1, 1), i + 2):
+                w = step * ii + off
+                if w * h <= self.max_pixels:
+                    # aspect within 10 % first, then the largest input
+                    candidates.append((abs(np.log(w / h / aspect)) > 0.1, -w * h, (w, h)))
+        return min(candidates)[2] if candidates else (step + off, step + off)
 
 
 def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):

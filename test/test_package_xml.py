@@ -43,6 +43,7 @@ ROS_PACKAGES = {
 PYTHON_KEYS = {
     'numpy': 'python3-numpy', 'cv2': 'python3-opencv', 'yaml': 'python3-yaml',
     'tqdm': 'python3-tqdm', 'pytest': 'python3-pytest', 'onnxruntime': 'python3-onnxruntime-pip',
+    'matplotlib': 'python3-matplotlib',
 }
 """Third-party Python modules -> their key in ros/rosdistro rosdep/python.yaml."""
 

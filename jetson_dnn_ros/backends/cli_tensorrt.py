@@ -115,9 +115,30 @@ def cmd_build_engine(args) -> int:
         print(f'{state}: {backend.engine_path} ({backend.precision}, {backend.device})')
         for spec in backend.input_specs + backend.output_specs:
             print(f'  {spec.name}: {spec.shape} {spec.dtype}')
+        if args.verify:
+            _verify(args, path, descriptor, backend)
+            backend = None   # the pipeline closed it
     finally:
-        backend.close()
+        if backend is not None:
+            backend.close()
     return 0
+
+
+def _verify(args, path, descriptor, backend) -> None:
+    """Run the parity gate (jetson_dnn_ros.parity) on the engine; raise ParityError if refused."""
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.parity import verify_pipeline
+    from jetson_dnn_ros.pipeline import Pipeline
+    if descriptor is None:   # a bare .onnx: inspected, as --model FILE.onnx everywhere
+        descriptor = resolve_model(path)
+    pipeline = Pipeline(descriptor, backend)
+    try:
+        result = verify_pipeline(pipeline, force=args.force)
+        figures = ', '.join(f'{k} {v:.4g}' for k, v in result.figures.items())
+        print(f"verified{' (cached)' if result.cached else ''} against ONNX Runtime on "
+              f"{', '.join(result.images)}: {figures}")
+    finally:
+        pipeline.close()
 
 
 def _current() -> Optional[tuple]:
@@ -183,6 +204,9 @@ def add_subcommands(subparsers) -> None:
     p.add_argument('--profile', action='append', metavar='NAME:MIN:OPT:MAX',
                    help='dynamic input profile, e.g. input:1x129x129x3:1x257x257x3:1x513x513x3')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
+    p.add_argument('--verify', action='store_true',
+                   help='run the engine and ONNX Runtime on the verification images and fail '
+                   "if they disagree beyond the descriptor's thresholds (parity gate)")
     p.set_defaults(func=cmd_build_engine)
 
     e = subparsers.add_parser('engines', help='list or clean cached TensorRT engines')

@@ -578,6 +578,8 @@ class DnnNode(LifecycleNode):
         if values['force_engine_update']:
             options['force_engine_update'] = True
         options.update(P.backend_options(values))
+        if not values['verify_engine']:
+            options['verify_engine'] = False   # None (default) = on when ONNX Runtime imports
         start = time.perf_counter()
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],
@@ -893,6 +895,11 @@ class DnnNode(LifecycleNode):
         if self.pipeline is not None:
             values.update({k: str(v) for k, v in self.pipeline.backend.describe().items()})
             values['model'] = self.pipeline.descriptor.name
+            verification = getattr(self.pipeline, 'verification', None)
+            if verification is not None:   # TensorRT parity gate (jetson_dnn_ros.parity)
+                values['engine_verified'] = 'cached' if verification.cached else 'now'
+                values.update({f'parity_{k}': f'{v:.4g}'
+                               for k, v in verification.figures.items()})
         sub = self._image_sub
         values['state'] = 'active' if sub is not None else (
             'inactive' if self._configured else 'unconfigured')

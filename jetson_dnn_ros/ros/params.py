@@ -178,6 +178,10 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
     _spec('engine_cache_dir', '', 'Folder of cached TensorRT engines; empty = '
           '$JETSON_DNN_CACHE/engines (default ~/.cache/jetson_dnn_ros/engines)'),
     _spec('force_engine_update', False, 'Rebuild the TensorRT engine even if a cached one fits'),
+    _spec('verify_engine', True, 'Parity gate: run a TensorRT engine and ONNX Runtime on the '
+          "descriptor's verification images and refuse (configure fails) an engine that "
+          'disagrees beyond its thresholds; a verified engine is not re-verified; off without '
+          'ONNX Runtime'),
     _spec('score_threshold', -1.0, 'Minimum score in [0, 1] of a reported class, detection, '
           'person or keypoint; negative = the model default', float_range=(-1.0, 1.0),
           runtime=True),

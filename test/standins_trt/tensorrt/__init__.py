@@ -56,6 +56,12 @@ import numpy as np
 
 __version__ = '10.3.0'
 
+OUTPUT_SCALE = {}
+"""Test-only fault injection (issue 14, parity gate): ``{output name: factor}`` multiplies that
+output of every engine run, standing for an engine that computes wrong values (as TensorRT
+versions that compute wrong depth on Jetson, ros2-depth-anything-v3-trt#16). The values are
+still ONNX Runtime's, scaled; empty (the default) = exact."""
+
 _MAGIC = b'TRTSTANDIN-ENGINE\x00'
 _CACHE_MAGIC = b'TRTSTANDIN-TIMING\x00'
 live_objects = {'builder': 0, 'runtime': 0, 'engine': 0, 'context': 0}
@@ -784,7 +790,11 @@ class ICudaEngine(_Counted):
             self._session = onnxruntime.InferenceSession(
                 self._onnx, sess_options=options, providers=['CPUExecutionProvider'])
         names = [o.name for o in self._session.get_outputs()]
-        return dict(zip(names, self._session.run(names, feeds)))
+        outputs = dict(zip(names, self._session.run(names, feeds)))
+        for name, factor in OUTPUT_SCALE.items():
+            if name in outputs:
+                outputs[name] = (outputs[name] * factor).astype(outputs[name].dtype)
+        return outputs
 
 
 class IExecutionContext(_Counted):

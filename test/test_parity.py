@@ -1,0 +1,195 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Parity gate for TensorRT engines (issue 14 item 3), through the TensorRT stand-in.
+
+The stand-in runs the ONNX graph with ONNX Runtime, so an engine agrees exactly unless the
+test asks it (``tensorrt.OUTPUT_SCALE``) to scale an output, as a TensorRT build that computes
+wrong depth would.
+"""
+
+import json
+
+from jetson_dnn_ros.cli import main
+from jetson_dnn_ros.pipeline import Pipeline
+import numpy as np
+import onnx
+from onnx import helper, TensorProto
+import pytest
+from standins_trt import installed, real_tensorrt_present
+
+pytestmark = pytest.mark.skipif(real_tensorrt_present(),
+                                reason='real TensorRT installed: the stand-in cannot scale it')
+
+
+@pytest.fixture(scope='module')
+def trt():
+    with installed() as (module, _):
+        yield module
+
+
+@pytest.fixture
+def depth_model(tmp_path):
+    """Write a depth 'network': depth = 0.5 + mean of the RGB input (metres), 32x32."""
+    graph = helper.make_graph(
+        [helper.make_node('ReduceMean', ['input'], ['mean'], axes=[1], keepdims=1),
+         helper.make_node('Add', ['mean', 'half'], ['depth'])],
+        'depth', [helper.make_tensor_value_info('input', TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info('depth', TensorProto.FLOAT, [1, 1, 32, 32])],
+        [helper.make_tensor('half', TensorProto.FLOAT, [], [0.5])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / 'depth.onnx'))
+    (tmp_path / 'depth.yaml').write_text(
+        'name: tiny_depth\ntask: depth\nfile: depth.onnx\n'
+        'input: {name: input, width: 32, height: 32, resize: stretch, color: rgb,\n'
+        '        scale: 0.00392156862745098, layout: NCHW}\n'
+        'decoder: {name: depth_metric, output: depth}\ndepth_kind: metric\n'
+        'verify_images: [no/such/photo.jpg]   # not found: the synthetic pattern is used\n')
+    return tmp_path / 'depth.yaml'
+
+
+def _open(model, tmp_path, **kwargs):
+    return Pipeline.from_model(str(model), backend='tensorrt', precision='fp16',
+                               engine_cache_dir=str(tmp_path / 'engines'), progress=False,
+                               use_gpu_preprocessing=False, **kwargs)
+
+
+def _metadata(pipeline):
+    with open(str(pipeline.backend.engine_path) + '.json', encoding='utf-8') as stream:
+        return json.load(stream)
+
+
+def test_exact_engine_passes_and_is_marked_verified(trt, depth_model, tmp_path):
+    with _open(depth_model, tmp_path) as pipeline:
+        result = pipeline.verification
+        assert result.passed and not result.cached
+        assert result.images == ('synthetic',)
+        assert result.figures['abs_rel'] == pytest.approx(0.0, abs=1e-6)
+        assert result.figures['output_rel_error'] == pytest.approx(0.0, abs=1e-6)
+        meta = _metadata(pipeline)
+    assert meta['verification']['passed'] is True
+    assert meta['verification']['figures']['abs_rel'] == pytest.approx(0.0, abs=1e-6)
+    # the next start finds the verified engine: not verified again
+    with _open(depth_model, tmp_path) as pipeline:
+        assert pipeline.verification.cached and pipeline.verification.passed
+
+
+def test_engine_with_a_scaled_output_is_refused(trt, depth_model, tmp_path, monkeypatch, caplog):
+    from jetson_dnn_ros.parity import ParityError
+    monkeypatch.setitem(trt.OUTPUT_SCALE, 'depth', 1.5)
+    with pytest.raises(ParityError) as info:
+        _open(depth_model, tmp_path)
+    message = str(info.value)
+    assert 'abs_rel 0.5 > 0.05' in message          # |1.5 d - d| / d
+    assert 'use precision fp32' in message          # what to fall back to
+    assert 'disagrees with ONNX Runtime' in caplog.text
+    # the refusal is in the cache metadata too, and a refused engine is checked again
+    meta_files = list((tmp_path / 'engines').rglob('*.engine.json'))
+    assert len(meta_files) == 1
+    meta = json.loads(meta_files[0].read_text())
+    assert meta['verification']['passed'] is False
+    assert any('abs_rel' in f for f in meta['verification']['failures'])
+    with pytest.raises(ParityError):
+        _open(depth_model, tmp_path)
+    # turned off, the engine is used as it is
+    with _open(depth_model, tmp_path, verify_engine=False) as pipeline:
+        assert pipeline.verification is None
+        out = pipeline.run(np.full((32, 32, 3), 255, np.uint8))
+        assert float(out.depth.mean()) == pytest.approx(1.5 * 1.5, rel=1e-3)
+
+
+def test_verified_engine_with_scaled_output_is_caught_after_a_threshold_change(
+        trt, depth_model, tmp_path, monkeypatch):
+    with _open(depth_model, tmp_path) as pipeline:
+        assert pipeline.verification.passed
+    # new thresholds in the descriptor: the stored verification no longer applies
+    text = depth_model.read_text() + 'verify_thresholds: {max_abs_rel: 0.01}\n'
+    depth_model.write_text(text)
+    monkeypatch.setitem(trt.OUTPUT_SCALE, 'depth', 1.05)
+    from jetson_dnn_ros.parity import ParityError
+    with pytest.raises(ParityError, match='abs_rel'):
+        _open(depth_model, tmp_path)
+
+
+def test_build_engine_verify_cli(trt, depth_model, tmp_path, monkeypatch, capsys):
+    args = ['build-engine', '--model', str(depth_model), '--engine-cache-dir',
+            str(tmp_path / 'engines'), '--no-progress', '--verify']
+    assert main(args) == 0
+    assert 'verified against ONNX Runtime on synthetic' in capsys.readouterr().out
+    monkeypatch.setitem(trt.OUTPUT_SCALE, 'depth', 2.0)
+    assert main(args + ['--force']) == 1
+    assert 'use precision fp32' in capsys.readouterr().err
+
+
+def test_shipped_descriptor_verifies_on_its_photos(trt, data_dir, tmp_path):
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.parity import verification_images
+    descriptor = resolve_model('yolox_nano')
+    names = [n for n, _ in verification_images(descriptor)]
+    assert names == ['peds_0.jpg', 'dog_0.jpg']      # photos of $JETSON_DNN_DATA
+    with _open('yolox_nano', tmp_path) as pipeline:
+        result = pipeline.verification
+        assert result.passed and result.images == ('peds_0.jpg', 'dog_0.jpg')
+        assert result.figures['matched_rate'] == 1.0
+        assert result.thresholds['min_matched_rate'] == 0.9
+
+
+def test_missing_photos_fall_back_to_the_synthetic_pattern(tmp_path, monkeypatch):
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.parity import verification_images
+    monkeypatch.setenv('JETSON_DNN_DATA', str(tmp_path))
+    images = verification_images(resolve_model('deeplabv3_mobilenetv2_voc'))
+    assert [n for n, _ in images] == ['synthetic']
+    assert images[0][1].shape == (257, 257, 3) and images[0][1].std() > 20
+
+
+def test_input_size_keeps_the_source_aspect_on_the_grid(tmp_path):
+    """Issue 14 item 4: a dynamic-input model gets an input per source aspect and budget."""
+    from jetson_dnn_ros.errors import ModelError
+    from jetson_dnn_ros.pipeline import InputSize
+    size = InputSize(197505, 16, 1)              # BodyPix: 16k + 1, 513 x 385 pixels
+    assert size.for_image(640, 480) == (513, 385)
+    assert size.for_image(480, 640) == (385, 513)   # portrait: not letterboxed into 4:3
+    w, h = size.for_image(1920, 1080)
+    assert (w - 1) % 16 == 0 and (h - 1) % 16 == 0 and w * h <= 197505
+    assert abs(w / h - 16 / 9) < 0.1
+    # through the pipeline: a depth model with dynamic H and W sees the chosen size
+    graph = helper.make_graph(
+        [helper.make_node('ReduceMean', ['input'], ['depth'], axes=[1], keepdims=1)], 'dyn',
+        [helper.make_tensor_value_info('input', TensorProto.FLOAT, [1, 3, 'h', 'w'])],
+        [helper.make_tensor_value_info('depth', TensorProto.FLOAT, [1, 1, 'h', 'w'])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / 'dyn.onnx'))
+    text = ('name: dyn\ntask: depth\nfile: dyn.onnx\n'
+            'input: {name: input, width: 32, height: 32, resize: letterbox, color: rgb, '
+            'layout: NCHW}\ndecoder: {name: depth_metric, output: depth}\n')
+    (tmp_path / 'dyn.yaml').write_text(text + 'input_size: {max_pixels: 2048, stride: 8}\n')
+    with Pipeline.from_model(str(tmp_path / 'dyn.yaml'), backend='onnxruntime') as pipeline:
+        wide = pipeline.process(np.zeros((100, 200, 3), np.uint8), keep_outputs=True)
+        assert wide.outputs['depth'].shape == (1, 1, 32, 64)
+        tall = pipeline.process(np.zeros((200, 100, 3), np.uint8), keep_outputs=True)
+        assert tall.outputs['depth'].shape == (1, 1, 64, 32)
+        assert tall.result.depth.shape == (200, 100)
+    # a static input cannot change size: refused with the reason
+    (tmp_path / 'depth_static.yaml').write_text(
+        text.replace('dyn.onnx', 'static.onnx') + 'input_size: {max_pixels: 2048}\n')
+    value_info = helper.make_tensor_value_info
+    model.graph.input[0].CopyFrom(value_info('input', TensorProto.FLOAT, [1, 3, 32, 32]))
+    model.graph.output[0].CopyFrom(value_info('depth', TensorProto.FLOAT, [1, 1, 32, 32]))
+    onnx.save(model, str(tmp_path / 'static.onnx'))
+    with pytest.raises(ModelError, match='dynamic height and width'):
+        Pipeline.from_model(str(tmp_path / 'depth_static.yaml'), backend='onnxruntime')
