@@ -166,6 +166,8 @@ def test_rviz_topics_match_node_outputs():
     assert topics['/segmentation/color_mask'] == 'rviz_default_plugins/Image'
     assert topics['/depth/depth/colored'] == 'rviz_default_plugins/Image'
     assert topics['/depth/points'] == 'rviz_default_plugins/PointCloud2'
+    # issue 11 item 3: the 3D boxes of detection_3d
+    assert topics['/detection/detections_3d/markers'] == 'rviz_default_plugins/MarkerArray'
     assert topics[camera] == 'rviz_default_plugins/Image'
 
 
