@@ -245,3 +245,39 @@ def test_approximate_synchronizer_standin_pairs_within_slop_and_evicts():
     assert sorted(sync.queues[0]) == [4_000_000_000, 5_000_000_000]
     b.signalMessage(object())                  # headerless: refused (allow_headerless off)
     assert len(sync.queues[1]) == 1
+
+
+def test_instance_segmentation_takes_the_depth_inside_each_mask(
+        ros, data_dir, photo):  # noqa: F811 - the ros fixture imported above
+    """Each instance's pixels at its own depth in front of an 8 m background."""
+    from jetson_dnn_ros.ros.instance_segmentation_node import InstanceSegmentationNode
+    from jetson_dnn_ros.tasks.detection3d import lift_detections, PinholeCamera
+    harness = active(InstanceSegmentationNode, model='yolov8n_seg', backend='onnxruntime',
+                     detection_3d=True)
+    try:
+        rig = Depth3D(harness)
+        image = photo('peds_0')
+        h, w = image.shape[:2]
+        rig.camera_info(w, h)
+        expected = harness.node.pipeline.run(image, 'bgr8')
+        n = len(expected)
+        assert n > 0
+        depth = np.full((h, w), 8.0, np.float32)
+        wanted = 2.0 + 0.25 * np.arange(n)
+        for i in reversed(range(n)):        # the higher-scored instance owns overlaps
+            depth[expected.masks[i]] = wanted[i]
+        out3d = harness.listen(Detection3DArray, 'detections_3d')
+        rig.depth(depth, sec=70)
+        sent = harness.send(image, stamp_sec=70)
+        assert len(out3d) == 1 and same_header(out3d[0].header, sent.header)
+        zs = np.array([d.bbox.center.position.z for d in out3d[0].detections])
+        assert len(zs) == n
+        camera = PinholeCamera(FX, FX, (w - 1) / 2.0, (h - 1) / 2.0, w, h)
+        core = lift_detections(expected, depth, camera)
+        np.testing.assert_allclose(zs, [b.center[2] for b in core.boxes], rtol=1e-6)
+        owned = [expected.masks[i] & (depth == wanted[i]) for i in range(n)]
+        mostly_own = [i for i in range(n) if owned[i].sum() > 0.6 * expected.masks[i].sum()]
+        assert len(mostly_own) >= 4      # the four pedestrians at least
+        np.testing.assert_allclose(zs[mostly_own], wanted[mostly_own], rtol=1e-6)
+    finally:
+        harness.close()
