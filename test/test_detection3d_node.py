@@ -180,6 +180,30 @@ def test_nan_depth_gives_an_empty_array_and_counted_drops(det3d, photo):
     assert n > 0 and int(_counters(det3d.node)['drop3d_no_valid_depth']) == before + n
 
 
+def test_bad_camera_info_or_depth_encoding_skip_the_frame_counted(det3d, photo, logs):
+    image = photo('peds_0')
+    h, w = image.shape[:2]
+    records = logs(det3d.node.get_logger().name)
+    out3d = det3d.harness.listen(Detection3DArray, 'detections_3d')
+    det3d.harness.info_pub.publish(CameraInfo(width=w, height=h, k=[0.0] * 9))
+    det3d.harness.spin()
+    det3d.depth(np.full((h, w), 2000, np.uint16), sec=55)
+    det3d.harness.send(image, stamp_sec=55)
+    assert out3d == [] and _counters(det3d.node)['skip3d_bad_camera_info'] == '1'
+    assert any('camera_info cannot back-project' in r.getMessage() for r in records)
+    det3d.camera_info(w, h)
+    bgr = depth_msg(np.full((h, w * 3), 2, np.uint16), sec=56)
+    bgr.encoding, bgr.width, bgr.step = 'rgb8', w * 2, w * 6   # colour sent as depth
+    det3d.depth_pub.publish(bgr)
+    det3d.harness.spin()
+    det3d.harness.send(image, stamp_sec=56)
+    assert out3d == [] and _counters(det3d.node)['skip3d_bad_depth'] == '1'
+    # the next good pair is published again
+    det3d.depth(np.full((h, w), 2000, np.uint16), sec=57)
+    det3d.harness.send(image, stamp_sec=57)
+    assert len(out3d) == 1
+
+
 def test_detection_3d_off_by_default_subscribes_no_depth(ros, data_dir):  # noqa: F811
     from jetson_dnn_ros.ros.detection_node import DetectionNode
     depth_subs = _depth_subscribers()

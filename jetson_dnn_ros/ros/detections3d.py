@@ -187,13 +187,20 @@ class Detections3DMixin:
                                                       PinholeCamera)
         info = self.camera_info
         if info is None:
-            self._count_3d('skip3d_no_camera_info')
-            self.get_logger().warning('detection_3d: no camera_info received yet; no 3D '
-                                      'output', throttle_duration_sec=5.0)
+            self._skip_3d('no_camera_info', 'no camera_info received yet')
             return
-        camera = PinholeCamera.from_k(info.k, info.width, info.height)
-        depth, encoding = image_msg_to_array(depth_msg)
-        lifted = lift_detections(frame.result, depth_in_metres(depth, encoding), camera,
+        try:
+            camera = PinholeCamera.from_k(info.k, info.width, info.height)
+        except ValueError as exc:
+            self._skip_3d('bad_camera_info', f'camera_info cannot back-project: {exc}')
+            return
+        try:
+            depth, encoding = image_msg_to_array(depth_msg)
+            depth_m = depth_in_metres(depth, encoding)
+        except ValueError as exc:  # ImageEncodingError: not 16UC1/32FC1, truncated, ...
+            self._skip_3d('bad_depth', f'depth image unusable: {exc}')
+            return
+        lifted = lift_detections(frame.result, depth_m, camera,
                                  float(self._values['depth_min']),
                                  float(self._values['depth_max']))
         for reason, n in lifted.dropped.items():
@@ -202,3 +209,9 @@ class Detections3DMixin:
         if self.subscribed(self._markers_pub):
             self._markers_pub.publish(markers_to_msg(lifted, frame.header))
         self._count_3d('frames_3d_out')
+
+    def _skip_3d(self, reason: str, text: str) -> None:
+        """Count a paired frame that gives no 3D output (``skip3d_<reason>``), log throttled."""
+        self._count_3d(f'skip3d_{reason}')
+        self.get_logger().warning(f'detection_3d: {text}; no 3D output for this frame',
+                                  throttle_duration_sec=5.0)
