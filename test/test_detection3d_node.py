@@ -66,6 +66,14 @@ class Depth3D:
         self.harness.spin()
         return k
 
+    def photo_with_info(self, photo):
+        """Return (image, h, w, detections record, detections_3d record) after a camera_info."""
+        image = photo('peds_0')
+        h, w = image.shape[:2]
+        self.camera_info(w, h)
+        return (image, h, w, self.harness.listen(Detection2DArray, 'detections'),
+                self.harness.listen(Detection3DArray, 'detections_3d'))
+
     def depth(self, depth, sec, nanosec=250):
         self.depth_pub.publish(depth_msg(depth, sec, nanosec))
         self.harness.spin()
@@ -151,11 +159,7 @@ def test_depth_arriving_after_the_colour_frame_still_pairs(det3d, photo):
 
 
 def test_unmatched_stamps_beyond_the_slop_give_no_3d_output(det3d, photo):
-    image = photo('peds_0')
-    h, w = image.shape[:2]
-    det3d.camera_info(w, h)
-    out2d = det3d.harness.listen(Detection2DArray, 'detections')
-    out3d = det3d.harness.listen(Detection3DArray, 'detections_3d')
+    image, h, w, out2d, out3d = det3d.photo_with_info(photo)
     det3d.depth(np.full((h, w), 2000, np.uint16), sec=40)
     det3d.harness.send(image, stamp_sec=40)    # the same stamp: a pair
     assert len(out3d) == 1
@@ -166,11 +170,7 @@ def test_unmatched_stamps_beyond_the_slop_give_no_3d_output(det3d, photo):
 
 
 def test_nan_depth_gives_an_empty_array_and_counted_drops(det3d, photo):
-    image = photo('peds_0')
-    h, w = image.shape[:2]
-    det3d.camera_info(w, h)
-    out3d = det3d.harness.listen(Detection3DArray, 'detections_3d')
-    out2d = det3d.harness.listen(Detection2DArray, 'detections')
+    image, h, w, out2d, out3d = det3d.photo_with_info(photo)
     before = int(_counters(det3d.node).get('drop3d_no_valid_depth', '0'))
     det3d.depth(np.full((h, w), np.nan, np.float32), sec=50)
     sent = det3d.harness.send(image, stamp_sec=50)

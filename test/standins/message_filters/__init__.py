@@ -48,6 +48,27 @@ _HEADERLESS = ('can not use message filters for messages without timestamp infom
                "once enabling constructor option of 'allow_headerless'.")
 
 
+def _stamp_of(msg, allow_headerless, logger_name):
+    """
+    Return the rclpy Time of ``msg.header.stamp``, or None for a refused headerless message.
+
+    The same inline code in upstream's ``Cache.add`` and ``ApproximateTimeSynchronizer.add``:
+    a message without ``header.stamp`` gets ROS time now with ``allow_headerless``, otherwise
+    a warning on ``logger_name`` and is dropped.
+    """
+    if not hasattr(msg, 'header') or not hasattr(msg.header, 'stamp'):
+        if not allow_headerless:
+            logger = rclpy.logging.get_logger(logger_name)
+            logger.set_level(LoggingSeverity.INFO)
+            logger.warn(_HEADERLESS)
+            return None
+        return ROSClock().now()
+    stamp = msg.header.stamp
+    if not hasattr(stamp, 'nanoseconds'):
+        stamp = Time.from_msg(stamp)
+    return stamp
+
+
 class SimpleFilter(object):
     """Base of every filter: a list of callbacks that :meth:`signalMessage` calls."""
 
@@ -106,17 +127,9 @@ class Cache(SimpleFilter):
 
     def add(self, msg):
         """Store a message (dropping the oldest beyond ``cache_size``) and pass it on."""
-        if not hasattr(msg, 'header') or not hasattr(msg.header, 'stamp'):
-            if not self.allow_headerless:
-                logger = rclpy.logging.get_logger('message_filters_cache')
-                logger.set_level(LoggingSeverity.INFO)
-                logger.warn(_HEADERLESS)
-                return
-            stamp = ROSClock().now()
-        else:
-            stamp = msg.header.stamp
-            if not hasattr(stamp, 'nanoseconds'):
-                stamp = Time.from_msg(stamp)
+        stamp = _stamp_of(msg, self.allow_headerless, 'message_filters_cache')
+        if stamp is None:
+            return
         self.cache_times.append(stamp)
         self.cache_msgs.append(msg)
         if len(self.cache_msgs) > self.cache_size:
@@ -197,17 +210,9 @@ class ApproximateTimeSynchronizer(TimeSynchronizer):
 
     def add(self, msg, my_queue, my_queue_index=None):
         """Queue a message; emit the first set within ``slop`` that includes it."""
-        if not hasattr(msg, 'header') or not hasattr(msg.header, 'stamp'):
-            if not self.allow_headerless:
-                logger = rclpy.logging.get_logger('message_filters_approx')
-                logger.set_level(LoggingSeverity.INFO)
-                logger.warn(_HEADERLESS)
-                return
-            stamp = ROSClock().now()
-        else:
-            stamp = msg.header.stamp
-            if not hasattr(stamp, 'nanoseconds'):
-                stamp = Time.from_msg(stamp)
+        stamp = _stamp_of(msg, self.allow_headerless, 'message_filters_approx')
+        if stamp is None:
+            return
         self.lock.acquire()
         my_queue[stamp.nanoseconds] = msg
         while len(my_queue) > self.queue_size:
