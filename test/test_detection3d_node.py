@@ -198,6 +198,8 @@ def test_bad_camera_info_or_depth_encoding_skip_the_frame_counted(det3d, photo, 
     det3d.harness.spin()
     det3d.harness.send(image, stamp_sec=56)
     assert out3d == [] and _counters(det3d.node)['skip3d_bad_depth'] == '1'
+    assert any('depth image unusable' in r.getMessage() and 'REP-118' in r.getMessage()
+               for r in records)
     # the next good pair is published again
     det3d.depth(np.full((h, w), 2000, np.uint16), sec=57)
     det3d.harness.send(image, stamp_sec=57)

@@ -136,6 +136,7 @@ class Detections3DMixin:
         super()._destroy_subscriptions()
 
     def _count_3d(self, key: str, n: int = 1) -> None:
+        """Add ``n`` to a 3D counter; each skip reason logs from its own line (own throttle)."""
         with self._counts_lock:
             self._counts_3d[key] = self._counts_3d.get(key, 0) + n
 
@@ -187,18 +188,24 @@ class Detections3DMixin:
                                                       PinholeCamera)
         info = self.camera_info
         if info is None:
-            self._skip_3d('no_camera_info', 'no camera_info received yet')
+            self._count_3d('skip3d_no_camera_info')
+            self.get_logger().warning('detection_3d: no camera_info received yet; no 3D output',
+                                      throttle_duration_sec=5.0)
             return
         try:
             camera = PinholeCamera.from_k(info.k, info.width, info.height)
         except ValueError as exc:
-            self._skip_3d('bad_camera_info', f'camera_info cannot back-project: {exc}')
+            self._count_3d('skip3d_bad_camera_info')
+            self.get_logger().warning(f'detection_3d: camera_info cannot back-project: {exc}; '
+                                      'no 3D output', throttle_duration_sec=5.0)
             return
         try:
             depth, encoding = image_msg_to_array(depth_msg)
             depth_m = depth_in_metres(depth, encoding)
         except ValueError as exc:  # ImageEncodingError: not 16UC1/32FC1, truncated, ...
-            self._skip_3d('bad_depth', f'depth image unusable: {exc}')
+            self._count_3d('skip3d_bad_depth')
+            self.get_logger().warning(f'detection_3d: depth image unusable: {exc}; no 3D '
+                                      'output', throttle_duration_sec=5.0)
             return
         lifted = lift_detections(frame.result, depth_m, camera,
                                  float(self._values['depth_min']),
@@ -209,9 +216,3 @@ class Detections3DMixin:
         if self.subscribed(self._markers_pub):
             self._markers_pub.publish(markers_to_msg(lifted, frame.header))
         self._count_3d('frames_3d_out')
-
-    def _skip_3d(self, reason: str, text: str) -> None:
-        """Count a paired frame that gives no 3D output (``skip3d_<reason>``), log throttled."""
-        self._count_3d(f'skip3d_{reason}')
-        self.get_logger().warning(f'detection_3d: {text}; no 3D output for this frame',
-                                  throttle_duration_sec=5.0)
