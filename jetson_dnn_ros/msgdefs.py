@@ -117,6 +117,47 @@ std_msgs/Header header
 #   this list with many candidate detections generated from a single input.
 Detection2D[] detections
 """,
+    'vision_msgs/msg/BoundingBox3D': """\
+# A 3D bounding box that can be positioned and rotated about its center (6 DOF)
+# Dimensions of this box are in meters, and as such, it may be migrated to
+#   another package, such as geometry_msgs, in the future.
+
+# The 3D position and orientation of the bounding box center
+geometry_msgs/Pose center
+
+# The total size of the bounding box, in meters, surrounding the object's center
+#   pose.
+geometry_msgs/Vector3 size
+""",
+    'vision_msgs/msg/Detection3D': """\
+# Defines a 3D detection result.
+#
+# This extends a basic 3D classification by including the pose of the
+#   detected object.
+
+std_msgs/Header header
+
+# Class probabilities. Does not have to include hypotheses for all possible
+#   object ids, the scores for any ids not listed are assumed to be 0.
+ObjectHypothesisWithPose[] results
+
+# 3D bounding box surrounding the object.
+BoundingBox3D bbox
+
+# ID used for consistency across multiple detection messages. Detections
+# of the same object in different detection messages should have the same id.
+# This field may be empty.
+string id
+""",
+    'vision_msgs/msg/Detection3DArray': """\
+# A list of 3D detections, for a multi-object 3D detector.
+
+std_msgs/Header header
+
+# A list of the detected proposals. A multi-proposal detector might generate
+#   this list with many candidate detections generated from a single input.
+Detection3D[] detections
+""",
     'vision_msgs/msg/Classification': """\
 # Defines a classification result.
 #

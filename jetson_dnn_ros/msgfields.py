@@ -235,3 +235,78 @@ def depth_cloud(depth: np.ndarray, k, k_size: Tuple[int, int], stride: int = 1,
         colors = image_rgb if image_rgb.shape[:2] == (h, w) else cv2.resize(
             np.ascontiguousarray(image_rgb), (w, h), interpolation=cv2.INTER_AREA)
     return depth_to_points(depth, k, int(stride), colors, distortion=distortion)
+
+
+@dataclass(frozen=True)
+class Detection3D:
+    """
+    One ``Detection3D``: box centre and size in metres (camera optical frame), results, ``id``.
+
+    :param center: (x, y, z) of ``bbox.center.position``; orientation is the identity.
+    :param size: (x, y, z) of ``bbox.size``.
+    :param results: ``results[0]`` = (label, score); ``pose.pose.position`` = the centre.
+    :param id_text: the tracker id as text ('' without tracking).
+    """
+
+    center: Tuple[float, float, float]
+    size: Tuple[float, float, float]
+    results: Tuple[Hypothesis, ...]
+    id_text: str = ''
+
+
+@dataclass(frozen=True)
+class BoxMarker:
+    """
+    One rviz ``visualization_msgs/Marker``: a CUBE (or TEXT_VIEW_FACING label) in metres.
+
+    :param marker_id: unique within its namespace for this array.
+    :param ns: marker namespace (``boxes`` or ``labels``).
+    :param kind: ``cube`` or ``text``.
+    :param center: (x, y, z) position.
+    :param scale: (x, y, z) box size; for text only z (the letter height) counts.
+    :param rgba: colour, each in [0, 1].
+    :param text: the label of a text marker.
+    """
+
+    marker_id: int
+    ns: str
+    kind: str
+    center: Tuple[float, float, float]
+    scale: Tuple[float, float, float]
+    rgba: Tuple[float, float, float, float]
+    text: str = ''
+
+
+MIN_MARKER_SIZE = 0.01
+"""Smallest marker extent in metres: rviz refuses a zero scale (a flat surface has size z 0)."""
+
+
+def detections_3d(result) -> Tuple[Detection3D, ...]:
+    """Return the ``Detection3D`` values of a ``tasks.detection3d.Detections3D``, in its order."""
+    return tuple(Detection3D(b.center, b.size,
+                             (Hypothesis(b.label, b.score, b.center[0], b.center[1]),),
+                             _track_text(b.track_id)) for b in result.boxes)
+
+
+def box_markers(result, alpha: float = 0.4) -> Tuple[BoxMarker, ...]:
+    """
+    Return the rviz markers of 3D detections: one translucent cube and one label per box.
+
+    Colours are the overlay's class colours (:func:`jetson_dnn_ros.overlay.class_color`).
+
+    :param result: a :class:`~jetson_dnn_ros.tasks.detection3d.Detections3D`.
+    :param alpha: cube opacity in [0, 1] (labels are opaque).
+    :return: 2 × N markers: cubes (ns ``boxes``, id = index in the array) then labels
+        (ns ``labels``, same ids), every extent at least :data:`MIN_MARKER_SIZE`.
+    """
+    from jetson_dnn_ros.overlay import class_color
+    cubes, texts = [], []
+    for i, box in enumerate(result.boxes):
+        b, g, r = class_color(box.class_id)
+        rgb = (r / 255.0, g / 255.0, b / 255.0)
+        scale = tuple(max(float(s), MIN_MARKER_SIZE) for s in box.size)
+        cubes.append(BoxMarker(i, 'boxes', 'cube', box.center, scale, rgb + (float(alpha),)))
+        top = (box.center[0], box.center[1] - scale[1] / 2.0, box.center[2])
+        texts.append(BoxMarker(i, 'labels', 'text', top, (0.0, 0.0, 0.1), rgb + (1.0,),
+                               f'{box.label} {box.score:.2f} {box.center[2]:.2f}m'))
+    return tuple(cubes + texts)

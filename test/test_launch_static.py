@@ -166,6 +166,8 @@ def test_rviz_topics_match_node_outputs():
     assert topics['/segmentation/color_mask'] == 'rviz_default_plugins/Image'
     assert topics['/depth/depth/colored'] == 'rviz_default_plugins/Image'
     assert topics['/depth/points'] == 'rviz_default_plugins/PointCloud2'
+    # issue 11 item 3: the 3D boxes of detection_3d
+    assert topics['/detection/detections_3d/markers'] == 'rviz_default_plugins/MarkerArray'
     assert topics[camera] == 'rviz_default_plugins/Image'
 
 
@@ -253,7 +255,8 @@ def test_instance_segmentation_is_a_full_task():
     """The sixth task has its node, launch file, parameter file, outputs and rviz displays."""
     task = 'instance_segmentation'
     assert task in P.TASKS and P.DEFAULT_MODELS[task] == 'yolov8n_seg'
-    assert P.OUTPUTS[task] == ('detections', 'instances', 'label_info', 'overlay')
+    assert P.OUTPUTS[task] == ('detections', 'instances', 'label_info', 'overlay',
+                               'detections_3d', 'detections_3d/markers')
     assert 'class_agnostic' in P.param_table(task)
     assert (ROOT / 'launch' / f'{task}.launch.py').is_file()
     assert (ROOT / 'test' / 'launch' / f'{task}_launch_test.py').is_file()

@@ -51,6 +51,15 @@ LAYOUT = {
                     ('bbox', 'vision_msgs/msg/BoundingBox2D'), ('id', 'string')],
     'Detection2DArray': [('header', 'std_msgs/msg/Header'),
                          ('detections', 'vision_msgs/msg/Detection2D[]')],
+    # issue 11 item 2: the 3D types of vision_msgs 4.x (4.0 dropped ROS 1's source_cloud,
+    # is_tracking and tracking_id and added id, as in Detection2D)
+    'BoundingBox3D': [('center', 'geometry_msgs/msg/Pose'),
+                      ('size', 'geometry_msgs/msg/Vector3')],
+    'Detection3D': [('header', 'std_msgs/msg/Header'),
+                    ('results', 'vision_msgs/msg/ObjectHypothesisWithPose[]'),
+                    ('bbox', 'vision_msgs/msg/BoundingBox3D'), ('id', 'string')],
+    'Detection3DArray': [('header', 'std_msgs/msg/Header'),
+                         ('detections', 'vision_msgs/msg/Detection3D[]')],
     'Classification': [('header', 'std_msgs/msg/Header'),
                        ('results', 'vision_msgs/msg/ObjectHypothesis[]')],
     'VisionClass': [('class_id', 'uint16'), ('class_name', 'string')],
@@ -90,7 +99,7 @@ def _assert_same(a, b):
         assert a == b
 
 
-def test_vision_msgs_has_the_eleven_types():
+def test_vision_msgs_has_the_published_types():
     assert sorted(VISION_MSGS) == sorted(f'vision_msgs/msg/{name}' for name in LAYOUT)
 
 

@@ -36,7 +36,8 @@ ROS_PACKAGES = {
     'rclpy', 'rcl_interfaces', 'std_msgs', 'sensor_msgs', 'vision_msgs', 'lifecycle_msgs',
     'diagnostic_msgs', 'builtin_interfaces', 'geometry_msgs', 'rosgraph_msgs',
     'ament_index_python', 'launch', 'launch_ros', 'launch_testing', 'launch_testing_ros',
-    'ament_copyright', 'ament_flake8', 'ament_pep257', 'cv_bridge',
+    'ament_copyright', 'ament_flake8', 'ament_pep257', 'cv_bridge', 'message_filters',
+    'visualization_msgs',
 }
 """Python packages that are ROS packages of the same name (their rosdep key)."""
 

@@ -174,6 +174,61 @@ def detections_to_msg(result, header):
     return _detection_array(msgfields.detections(result), header)
 
 
+def detections_3d_to_msg(result, header):
+    """
+    Build a ``vision_msgs/Detection3DArray`` from lifted detections.
+
+    The array is built (and should be published) also when it is empty.
+
+    :param result: a :class:`~jetson_dnn_ros.tasks.detection3d.Detections3D`.
+    :param header: the colour image's ``std_msgs/Header`` (its frame_id is the camera optical
+        frame the boxes are in, REP-103); copied into every Detection3D.
+    :return: the message: per detection ``bbox.center`` = the centre in metres (identity
+        orientation), ``bbox.size`` in metres, ``results[0]`` = (label, score) with
+        ``pose.pose.position`` = the centre, ``id`` = track id as text ('' without tracking).
+    """
+    from geometry_msgs.msg import Point, Pose, Vector3
+    from vision_msgs.msg import BoundingBox3D, Detection3D, Detection3DArray
+    detections = []
+    for d in msgfields.detections_3d(result):
+        results = []
+        for h in d.results:
+            hyp = _hypothesis_with_pose(h)
+            hyp.pose.pose.position.z = d.center[2]
+            results.append(hyp)
+        bbox = BoundingBox3D(center=Pose(position=Point(x=d.center[0], y=d.center[1],
+                                                        z=d.center[2])),
+                             size=Vector3(x=d.size[0], y=d.size[1], z=d.size[2]))
+        detections.append(Detection3D(header=header, results=results, bbox=bbox, id=d.id_text))
+    return Detection3DArray(header=header, detections=detections)
+
+
+def markers_to_msg(result, header):
+    """
+    Build the rviz ``visualization_msgs/MarkerArray`` of lifted detections.
+
+    :param result: a :class:`~jetson_dnn_ros.tasks.detection3d.Detections3D`.
+    :param header: the colour image's ``std_msgs/Header`` (frame and stamp of every marker).
+    :return: a DELETEALL marker first (so boxes of the previous image disappear), then per
+        detection a translucent CUBE (ns ``boxes``) and a TEXT_VIEW_FACING label (ns
+        ``labels``); see :func:`jetson_dnn_ros.msgfields.box_markers`.
+    """
+    from geometry_msgs.msg import Point, Pose, Vector3
+    from std_msgs.msg import ColorRGBA
+    from visualization_msgs.msg import Marker, MarkerArray
+    markers = [Marker(header=header, action=Marker.DELETEALL)]
+    for m in msgfields.box_markers(result):
+        markers.append(Marker(
+            header=header, ns=m.ns, id=m.marker_id,
+            type=Marker.CUBE if m.kind == 'cube' else Marker.TEXT_VIEW_FACING,
+            action=Marker.ADD,
+            pose=Pose(position=Point(x=m.center[0], y=m.center[1], z=m.center[2])),
+            scale=Vector3(x=m.scale[0], y=m.scale[1], z=m.scale[2]),
+            color=ColorRGBA(r=m.rgba[0], g=m.rgba[1], b=m.rgba[2], a=m.rgba[3]),
+            text=m.text))
+    return MarkerArray(markers=markers)
+
+
 def instances_to_msg(result, header):
     """
     Build the ``vision_msgs/Detection2DArray`` of an instance segmentation result.

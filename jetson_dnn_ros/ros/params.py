@@ -73,11 +73,13 @@ def node_namespace(task: str, namespace: str = '') -> str:
 
 OUTPUTS = {
     'classification': ('classification', 'overlay'),
-    'detection': ('detections', 'label_info', 'overlay'),
+    'detection': ('detections', 'label_info', 'overlay', 'detections_3d',
+                  'detections_3d/markers'),
     'segmentation': ('segmentation', 'color_mask', 'label_info', 'overlay'),
     'pose': ('poses', 'overlay'),
     'depth': ('depth', 'depth/colored', 'points', 'overlay'),
-    'instance_segmentation': ('detections', 'instances', 'label_info', 'overlay'),
+    'instance_segmentation': ('detections', 'instances', 'label_info', 'overlay',
+                              'detections_3d', 'detections_3d/markers'),
 }
 """Relative output topics of each task node (plus the absolute ``/diagnostics``)."""
 
@@ -215,6 +217,28 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
 )
 """Parameters every task node declares."""
 
+DETECTION_3D_PARAMS: Tuple[ParamSpec, ...] = (
+    _spec('detection_3d', False, 'Also publish detections_3d (vision_msgs/Detection3DArray, '
+          'camera optical frame, metres) and detections_3d/markers (rviz MarkerArray) from '
+          'a depth image aligned to the colour camera (depth_topic) and camera_info'),
+    _spec('depth_topic', 'depth', 'Aligned depth image topic for detection_3d: 16UC1 '
+          'millimetres or 32FC1 metres (REP-118), same optical frame as the colour image '
+          '(e.g. a RealSense aligned_depth_to_color/image_raw)'),
+    _spec('depth_qos', 'sensor_data', 'Depth subscription QoS (as image_qos)',
+          choices=('sensor_data', 'reliable', 'system_default')),
+    _spec('depth_slop', 0.05, 'Largest stamp difference of a colour and a depth image that '
+          'are paired (message_filters ApproximateTimeSynchronizer slop) (s)',
+          float_range=(0.0001, 10.0)),
+    _spec('depth_queue_size', 10, 'Colour results and depth images each kept while waiting '
+          'for their pair (ApproximateTimeSynchronizer queue_size); older ones are dropped',
+          int_range=(1, 1000)),
+    _spec('depth_min', 0.1, 'Nearest valid depth for detection_3d (m); nearer pixels are '
+          'ignored', float_range=(0.0001, 1000.0), runtime=True),
+    _spec('depth_max', 20.0, 'Farthest valid depth for detection_3d (m); farther pixels are '
+          'ignored', float_range=(0.0001, 1000.0), runtime=True),
+)
+"""Parameters of the 3D output of the detection and instance segmentation nodes (issue 11)."""
+
 TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
     'classification': (),
     'detection': (
@@ -222,7 +246,7 @@ TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
               'class', runtime=True),
         _spec('tracking', False, 'Give detections IoU-tracker ids (Detection2D.id and the '
               'overlay); turning it off or on restarts the ids', runtime=True),
-    ),
+    ) + DETECTION_3D_PARAMS,
     'segmentation': (
         _spec('filter_mode', 'linear', 'Upsampling of the class map to source resolution: point '
               '(nearest) or linear (bilinear logits), as jetson-inference --filter-mode',
@@ -256,7 +280,7 @@ TASK_PARAMS: Dict[str, Tuple[ParamSpec, ...]] = {
     'instance_segmentation': (
         _spec('class_agnostic', False, 'Non-maximum suppression across classes instead of per '
               'class (ultralytics agnostic_nms)', runtime=True),
-    ),
+    ) + DETECTION_3D_PARAMS,
 }
 """Task-specific parameters, by task."""
 
