@@ -117,10 +117,11 @@ def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = F
     out = Path(output).expanduser()
     resolved = out.resolve()
     source = Path(str(input_spec)).expanduser()
-    if source.exists() and (resolved == source.resolve() or _inside(source.resolve(), resolved)):
+    folder = input_folder(input_spec)
+    sources = [p for p in (source.resolve() if source.exists() else None, folder) if p]
+    if any(resolved == p or _inside(p, resolved) for p in sources):
         raise OutputError(f'output {out} is (or contains) the input {input_spec}; writing it '
                           'would destroy the input. Pick another --output')
-    folder = input_folder(input_spec)
     if folder is not None and _inside(resolved, folder) and not exist_ok:
         raise OutputError(f'output {out} is inside the input folder {folder}; a later run '
                           'would read the results as input. Pick another --output, or pass '
@@ -160,13 +161,16 @@ class Staged:
     :param final: the output path.
     :param replace: replace an existing ``final`` (``--overwrite``).
     :param merge: add to an existing ``final`` folder (``--exist-ok``).
-    :raises OutputError: if the parent folder cannot be created or written.
+    :param protect: files a merge must never replace or remove (the run's inputs).
+    :raises OutputError: if the parent folder cannot be created or written, or a merge would
+        replace a protected file (then nothing is moved).
     """
 
-    def __init__(self, final, replace: bool = False, merge: bool = False):
+    def __init__(self, final, replace: bool = False, merge: bool = False, protect=()):
         self.final = Path(final)
         self.replace = replace
         self.merge = merge
+        self.protect = [Path(p).resolve() for p in protect]
         self._stage: Optional[Path] = None
         self.path: Optional[Path] = None
 
@@ -193,7 +197,14 @@ class Staged:
         """Move the staged output onto :attr:`final` (called on success)."""
         final, staged = self.final, self.path
         if self.merge and final.is_dir() and staged.is_dir():
-            for entry in sorted(staged.iterdir()):
+            entries = sorted(staged.iterdir())
+            for entry in entries:
+                target = (final / entry.name).resolve()
+                hit = next((p for p in self.protect if p == target or _inside(p, target)), None)
+                if hit is not None:
+                    raise OutputError(f'cannot write {final / entry.name}: it would replace '
+                                      f'the input {hit}; nothing was written there')
+            for entry in entries:
                 target = final / entry.name
                 if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
@@ -221,6 +232,8 @@ class Staged:
             except OSError as error:
                 self.abort()
                 raise os_error('write', self.final, error) from None
+            finally:
+                self.abort()
             return False
         staged = self.path
         self.abort()

@@ -367,8 +367,11 @@ def _loop(args, pipeline, kind, topic, target, options, want_overlay, err) -> in
     # one line per frame ("3/44 name: 2 person, 1 car (12.3 ms)") is the progress display
     say = (lambda text: None) if quiet else (lambda text: print(text, file=sys.stderr,
                                                                 flush=True))
+    inputs = media.image_files(args.input) if kind in ('image', 'dir', 'glob') else \
+        [Path(str(args.input))] if kind == 'video' else []
     stage = outputs.Staged(out, replace=args.overwrite,
-                           merge=args.exist_ok and out.is_dir() and fmt != 'bag')
+                           merge=args.exist_ok and out.is_dir() and fmt != 'bag',
+                           protect=inputs)
     interrupted = False
     sink = None
     try:

@@ -1,0 +1,64 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Review findings on the runner: outputs that must never destroy inputs, damaged mcap resync.
+
+Each test reproduces one finding of the review of issues 8 and 9 (numbered as in the review).
+"""
+
+from pathlib import Path
+import shutil
+import struct
+
+from jetson_dnn_ros import cli
+import pytest
+
+MODEL = 'mobilenet_v2_1001'
+
+
+def _run(*argv):
+    return cli.main(['run', '--model', MODEL, '--quiet', *map(str, argv)])
+
+
+def _tree(folder: Path):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob('*'))
+            if p.is_file()}
+
+
+@pytest.fixture
+def glob_dir(tmp_path, data_dir):
+    folder = tmp_path / 'd'
+    (folder / 'sub').mkdir(parents=True)
+    shutil.copy(data_dir / 'images' / 'dog_0.jpg', folder / 'a.jpg')
+    shutil.copy(data_dir / 'images' / 'cat_0.jpg', folder / 'sub' / 'b.jpg')
+    return folder
+
+
+# -- 1: a glob's folder is the input folder; a merge never replaces an input --------------
+
+@pytest.mark.parametrize('flags', [('--exist-ok',), ('--overwrite', '--exist-ok')])
+def test_glob_output_into_its_own_folder_is_refused(glob_dir, capsys, flags):
+    before = _tree(glob_dir)
+    assert _run('--input', glob_dir / '*.jpg', '--output', glob_dir, *flags) == 1
+    assert 'destroy the input' in capsys.readouterr().err
+    assert _tree(glob_dir) == before
+
+
+def test_merge_never_replaces_an_input(glob_dir, capsys):
+    before = _tree(glob_dir)
+    assert _run('--input', glob_dir / '*' / '*.jpg', '--output', glob_dir / 'sub',
+                '--exist-ok') == 1
+    assert 'replace the input' in capsys.readouterr().err
+    assert _tree(glob_dir) == before
