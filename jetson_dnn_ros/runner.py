@@ -331,16 +331,26 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
         raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
     want_overlay = 'none' not in options.flags
     if args.output:  # a refused output costs no model load (nor a TensorRT engine build)
-        fmt, out, storage = plan(args, kind, '', '')
-        outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+        _check_output(args, *plan(args, kind, '', ''))
     pipeline = open_pipeline(args)
     try:
         fmt, out, storage = plan(args, kind, pipeline.task, pipeline.descriptor.name)
-        outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+        _check_output(args, fmt, out, storage)
         return _loop(args, pipeline, kind, topic, (fmt, out, storage), options, want_overlay,
                      err)
     finally:
         pipeline.close()
+
+
+def _check_output(args, fmt, out, storage) -> None:
+    """
+    Refuse, before any work, an output (and the ``x.json`` beside ``--output x.jpg``) in the way.
+
+    :raises OutputError: as :func:`~jetson_dnn_ros.outputs.check_output`.
+    """
+    outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+    if fmt == 'file':
+        outputs.check_output(out.with_suffix('.json'), args.input, args.overwrite)
 
 
 def _loop(args, pipeline, kind, topic, target, options, want_overlay, err) -> int:

@@ -62,3 +62,17 @@ def test_merge_never_replaces_an_input(glob_dir, capsys):
                 '--exist-ok') == 1
     assert 'replace the input' in capsys.readouterr().err
     assert _tree(glob_dir) == before
+
+
+# -- 2: ``--output x.jpg`` checks its ``x.json`` up front -------------------------------
+
+def test_output_image_file_does_not_replace_an_existing_json(data_dir, tmp_path, capsys):
+    photo = tmp_path / 'in.jpg'
+    shutil.copy(data_dir / 'images' / 'dog_0.jpg', photo)
+    (tmp_path / 'x.json').write_text('mine\n')
+    assert _run('--input', photo, '--output', tmp_path / 'x.jpg') == 1
+    assert 'x.json exists already' in capsys.readouterr().err
+    assert (tmp_path / 'x.json').read_text() == 'mine\n'
+    assert not (tmp_path / 'x.jpg').exists()
+    assert _run('--input', photo, '--output', tmp_path / 'x.jpg', '--overwrite') == 0
+    assert (tmp_path / 'x.json').read_text() != 'mine\n'
