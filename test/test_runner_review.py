@@ -76,3 +76,34 @@ def test_output_image_file_does_not_replace_an_existing_json(data_dir, tmp_path,
     assert not (tmp_path / 'x.jpg').exists()
     assert _run('--input', photo, '--output', tmp_path / 'x.jpg', '--overwrite') == 0
     assert (tmp_path / 'x.json').read_text() != 'mine\n'
+
+
+# -- 3: a damaged mcap chunk header: reading resumes at the next chunk of the index -------
+
+def _top_level_chunks(blob: bytes):
+    offset, chunks = 8 + 9 + struct.unpack_from('<Q', blob, 9)[0], []
+    while offset < len(blob) - 9:
+        op = blob[offset]
+        if op == 0x06:
+            chunks.append(offset)
+        if op == 0x0F:
+            break
+        offset += 9 + struct.unpack_from('<Q', blob, offset + 1)[0]
+    return chunks
+
+
+def test_mcap_damaged_chunk_header_resumes_at_the_next_chunk(data_dir, tmp_path, capsys):
+    src = tmp_path / 'photos_mcap'
+    shutil.copytree(data_dir / 'bags' / 'photos_mcap', src)
+    for f in src.iterdir():
+        f.chmod(0o644)
+    path = src / 'photos_mcap_0.mcap'
+    blob = bytearray(path.read_bytes())
+    chunks = _top_level_chunks(bytes(blob))
+    assert len(chunks) >= 6
+    blob[chunks[4] + 1:chunks[4] + 9] = struct.pack('<Q', 1 << 40)
+    path.write_bytes(bytes(blob))
+    assert _run('--input', src, '--output', tmp_path / 'res_bag') == 2
+    err = capsys.readouterr().err
+    assert 'reading resumes at the next chunk' in err
+    assert '7 frame(s) processed, 0 skipped, 1 lost' in err
