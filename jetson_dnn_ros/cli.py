@@ -374,7 +374,7 @@ def cmd_bag_from_images(args) -> int:
     from jetson_dnn_ros.bag import write_images_bag
     from jetson_dnn_ros.outputs import check_output
     path, storage = bag_target(args.out_bag, args.storage)
-    check_output(path, args.input, overwrite=args.overwrite)
+    check_output(path, args.input, overwrite=args.overwrite, kind='bag')
     start_ns = parse_start_time(args.start_time)
     skipped = []
 

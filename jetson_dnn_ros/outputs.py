@@ -101,18 +101,34 @@ def input_folder(spec) -> Optional[Path]:
     return path.resolve() if path.is_dir() else None
 
 
-def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = False) -> Path:
+RESULTS_MARKER = '.jetson_dnn_results'
+"""File a results folder written by ``jetson-dnn run`` holds (``--overwrite`` may replace it)."""
+
+KINDS = {
+    'file': ('a file', lambda p: p.is_file()),
+    'folder': ('a results folder of jetson-dnn run',
+               lambda p: p.is_dir() and (p / RESULTS_MARKER).is_file()),
+    'bag': ('a bag', lambda p: p.is_dir() and (p / 'metadata.yaml').is_file()),
+}
+"""What ``--overwrite`` may replace, per kind of output: ``(name, test(path))``."""
+
+
+def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = False,
+                 kind: Optional[str] = None) -> Path:
     """
     Refuse an output that would destroy or mix with the input, or an existing one.
 
-    :param output: the output path (file, folder or bag folder).
+    :param output: the path really written (a bag ``x.mcap`` is the folder ``x``).
     :param input_spec: the ``--input`` value.
-    :param overwrite: an existing output is replaced (once the new one is complete).
-    :param exist_ok: an existing output folder is added to, and an output inside the input
-        folder is allowed.
+    :param overwrite: an existing output of the same ``kind`` is replaced (once the new one is
+        complete).
+    :param exist_ok: an existing output folder is added to (not a bag), and an output inside
+        the input folder is allowed.
+    :param kind: ``file``, ``folder`` or ``bag`` (:data:`KINDS`); None = any existing path.
     :return: ``output`` as a :class:`~pathlib.Path`.
     :raises OutputError: if the output is the input (file or folder) or contains it, lies
-        inside the input folder (without ``exist_ok``), or exists (without either flag).
+        inside the input folder (without ``exist_ok``), or exists (without either flag, or
+        is not an earlier output of the same kind).
     """
     out = Path(output).expanduser()
     resolved = out.resolve()
@@ -127,10 +143,16 @@ def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = F
                           'would read the results as input. Pick another --output, or pass '
                           '--exist-ok to write there anyway')
     if out.exists() or out.is_symlink():
-        if not (overwrite or (exist_ok and out.is_dir())):
+        name, same = KINDS.get(kind, ('', lambda p: True))
+        if overwrite and not out.is_symlink() and not same(out):
+            raise OutputError(f'output {out} exists and is not {name}; --overwrite replaces '
+                              'only an earlier output of the same kind. Pick another --output')
+        if not (overwrite or (exist_ok and out.is_dir() and kind != 'bag')):
+            add = 'a bag cannot be added to (--exist-ok)' if kind == 'bag' else \
+                '--exist-ok to add to a folder'
             raise OutputError(f'output {out} exists already; pass --overwrite to replace it '
-                              '(the old one stays until the new one is complete), --exist-ok '
-                              'to add to a folder, or pick another --output')
+                              f'(the old one stays until the new one is complete), {add}, or '
+                              'pick another --output')
     return out
 
 
@@ -270,5 +292,6 @@ def write_image(path, image) -> Path:
     return Path(path)
 
 
-__all__ = ['OutputError', 'Staged', 'cause', 'check_output', 'encode_image', 'input_folder',
-           'next_run_dir', 'os_error', 'unwritable', 'write_image']
+__all__ = ['KINDS', 'OutputError', 'RESULTS_MARKER', 'Staged', 'cause', 'check_output',
+           'encode_image', 'input_folder', 'next_run_dir', 'os_error', 'unwritable',
+           'write_image']

@@ -165,12 +165,19 @@ class FolderSink:
     :param mode: ``dir``, ``jsonl`` or ``video``.
     :param video_name: file stem of the annotated video (``video`` mode).
     :param fps: frame rate of the annotated video when the frames carry none (images).
+    :param mark: write :data:`~jetson_dnn_ros.outputs.RESULTS_MARKER` (a new folder, not one
+        added to), so that ``--overwrite`` may replace it later.
     """
 
-    def __init__(self, folder: Path, mode: str, video_name: str = 'video', fps: float = 30.0):
+    def __init__(self, folder: Path, mode: str, video_name: str = 'video', fps: float = 30.0,
+                 mark: bool = True):
         self.folder = folder
         self.mode = mode
         self.folder.mkdir(parents=True, exist_ok=True)
+        if mark:
+            (folder / outputs.RESULTS_MARKER).write_text(
+                json.dumps({'written_by': 'jetson-dnn run', 'format': mode}) + '\n',
+                encoding='utf-8')
         self._jsonl = open(folder / 'results.jsonl', 'w', encoding='utf-8') \
             if mode in ('jsonl', 'video') else None
         self._video = None
@@ -348,9 +355,10 @@ def _check_output(args, fmt, out, storage) -> None:
 
     :raises OutputError: as :func:`~jetson_dnn_ros.outputs.check_output`.
     """
-    outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+    kind = fmt if fmt in ('bag', 'file') else 'folder'
+    outputs.check_output(out, args.input, args.overwrite, args.exist_ok, kind)
     if fmt == 'file':
-        outputs.check_output(out.with_suffix('.json'), args.input, args.overwrite)
+        outputs.check_output(out.with_suffix('.json'), args.input, args.overwrite, kind='file')
 
 
 def _loop(args, pipeline, kind, topic, target, options, want_overlay, err) -> int:
@@ -441,7 +449,7 @@ def _open_sink(args, pipeline, fmt, stage, kind, topic, storage):
     if fmt == 'file':
         return FileSink(stage.path, stage.final)
     name = 'camera' if kind == 'camera' else Path(str(args.input)).stem or 'video'
-    return FolderSink(stage.path, fmt, name)
+    return FolderSink(stage.path, fmt, name, mark=not stage.merge)
 
 
 def _abort_sink(sink) -> None:

@@ -140,7 +140,7 @@ def test_output_naming_an_existing_file_is_one_line(photo_dir, tmp_path, capsys)
 
 def test_overwrite_replaces_an_existing_output_folder(photo_dir, tmp_path):
     out = tmp_path / 'o'
-    out.mkdir()
+    assert _run('--input', photo_dir, '--output', out) == 0
     (out / 'old.txt').write_text('old')
     assert _run('--input', photo_dir, '--output', out, '--overwrite') == 0
     assert not (out / 'old.txt').exists() and len(list(out.glob('*.json'))) == len(GOOD)

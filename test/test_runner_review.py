@@ -107,3 +107,45 @@ def test_mcap_damaged_chunk_header_resumes_at_the_next_chunk(data_dir, tmp_path,
     err = capsys.readouterr().err
     assert 'reading resumes at the next chunk' in err
     assert '7 frame(s) processed, 0 skipped, 1 lost' in err
+
+
+# -- 4: --overwrite replaces only an earlier output of the same kind, at the real path ------
+
+def _bag_copy(data_dir, tmp_path, name='photos_mcap'):
+    src = tmp_path / name
+    shutil.copytree(data_dir / 'bags' / name, src)
+    return src
+
+
+def test_overwrite_never_deletes_a_user_folder_behind_a_bag_name(data_dir, tmp_path, capsys):
+    src = _bag_copy(data_dir, tmp_path)
+    user = tmp_path / 'userdir'
+    user.mkdir()
+    (user / 'file.txt').write_text('mine')
+    assert _run('--input', src, '--output', tmp_path / 'userdir.mcap', '--overwrite') == 1
+    err = capsys.readouterr().err
+    assert f'output {user} exists and is not a bag' in err
+    assert (user / 'file.txt').read_text() == 'mine'
+    assert _run('--input', src, '--output', tmp_path / 'res.mcap') == 0
+    assert _run('--input', src, '--output', tmp_path / 'res.mcap', '--overwrite') == 0
+
+
+def test_overwrite_never_replaces_a_file_with_a_results_folder(glob_dir, tmp_path, capsys):
+    notes = tmp_path / 'notes.txt'
+    notes.write_text('mine')
+    assert _run('--input', glob_dir, '--output', notes, '--overwrite') == 1
+    assert 'is not a results folder' in capsys.readouterr().err
+    assert notes.read_text() == 'mine'
+
+
+# -- 5: --exist-ok cannot add to a bag: refused before any work ---------------------------
+
+def test_exist_ok_bag_output_into_an_existing_folder_is_refused_up_front(
+        data_dir, tmp_path, capsys):
+    src = _bag_copy(data_dir, tmp_path)
+    out = tmp_path / 'res_bag'
+    out.mkdir()
+    assert _run('--input', src, '--output', out, '--exist-ok') == 1
+    err = capsys.readouterr().err
+    assert 'a bag cannot be added to' in err and 'processed' not in err
+    assert list(out.iterdir()) == []
