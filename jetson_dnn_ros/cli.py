@@ -330,17 +330,21 @@ def _add_bag(subparsers) -> None:
     fi.add_argument('out_bag', help='bag folder to create (.mcap/.db3 suffix picks storage)')
     fi.add_argument('--fps', type=_positive_float, default=5.0,
                     help='frame rate in Hz (sets stamps)')
-    fi.add_argument('--topic', default='/camera/image_raw')
-    fi.add_argument('--frame-id', default='camera_optical_frame')
-    fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8')
+    fi.add_argument('--topic', type=topic_name, default='/camera/image_raw',
+                    help='image topic (a ROS 2 topic name)')
+    fi.add_argument('--frame-id', default='camera_optical_frame',
+                    help='header.frame_id of the images and CameraInfo')
+    fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8',
+                    help='encoding of the raw Image messages')
     fi.add_argument('--compressed', action='store_true',
                     help='write JPEG CompressedImage on <topic>/compressed')
-    fi.add_argument('--storage', choices=('sqlite3', 'mcap'))
+    fi.add_argument('--storage', choices=('sqlite3', 'mcap'),
+                    help='storage plugin (default: from the bag suffix, else sqlite3)')
     fi.add_argument('--no-camera-info', action='store_true',
                     help='do not write nominal CameraInfo')
-    fi.add_argument('--start-time', default=None,
+    fi.add_argument('--start-time', type=_start_time, default=None,
                     help='stamp of the first frame: ISO 8601 (2026-01-31T12:00:00+00:00) or '
-                    'seconds since the epoch (default: now)')
+                    'seconds since the epoch, in [0, 2**31) s (default: now)')
     fi.add_argument('--overwrite', action='store_true',
                     help='replace an existing bag once the new one is complete')
     fi.set_defaults(func=cmd_bag_from_images)
@@ -369,13 +373,64 @@ def parse_start_time(text: Optional[str]) -> int:
     return int(round(stamp.timestamp() * 1e9))
 
 
+def _start_time(text: str) -> int:
+    """
+    Parse ``--start-time`` into nanoseconds since the epoch (argparse type).
+
+    A message stamp holds ``int32`` seconds (builtin_interfaces/Time): the time must be in
+    [0, 2**31) s, i.e. 1970-01-01 to 2038-01-19.
+    """
+    try:
+        value = parse_start_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:  # inf
+        value = -1
+    if not 0 <= value < 2**31 * 10**9:
+        raise argparse.ArgumentTypeError(f'{text!r} is outside [0, 2**31) s since the epoch '
+                                         '(1970-01-01 to 2038-01-19, the range of a ROS '
+                                         'stamp)')
+    return value
+
+
+def topic_name(text: str) -> str:
+    """
+    Parse a ROS 2 topic name (argparse type).
+
+    The rules of rcl's ``rcl_validate_topic_name`` (non-empty; alphanumerics, ``_``, ``/``,
+    ``~``, ``{}``; no trailing ``/``; ``~`` only first and followed by ``/``; ``{name}``
+    substitutions of alphanumerics and ``_`` not starting with a digit; no token starting with
+    a digit) and rmw's ``//`` rule of a fully qualified name.
+    """
+    import re
+    problem = None
+    rest = re.sub(r'\{[A-Za-z_][A-Za-z0-9_]*\}', 'x', text)
+    if not text:
+        problem = 'must not be empty'
+    elif re.search(r'[^A-Za-z0-9_/~{}]', text):
+        problem = "must contain only alphanumerics, '_', '/', '~', '{' and '}'"
+    elif text.endswith('/'):
+        problem = 'must not end with a forward slash'
+    elif '//' in text:
+        problem = "must not contain repeated forward slashes '//'"
+    elif '~' in text[1:] or (text.startswith('~') and text[1:2] not in ('', '/')):
+        problem = "may have '~' only as its first character, followed by '/'"
+    elif '{' in rest or '}' in rest:
+        problem = "must have balanced '{name}' substitutions not starting with a number"
+    elif re.search(r'(^|/)[0-9]', text):
+        problem = 'must not have a token that starts with a number'
+    if problem:
+        raise argparse.ArgumentTypeError(f'topic name {text!r} {problem}')
+    return text
+
+
 def cmd_bag_from_images(args) -> int:
     """Write images or a video into a new bag; unreadable images are skipped and counted."""
     from jetson_dnn_ros.bag import write_images_bag
     from jetson_dnn_ros.outputs import check_output
     path, storage = bag_target(args.out_bag, args.storage)
     check_output(path, args.input, overwrite=args.overwrite, kind='bag')
-    start_ns = parse_start_time(args.start_time)
+    start_ns = time.time_ns() if args.start_time is None else args.start_time
     skipped = []
 
     def on_error(name, exc):

@@ -149,3 +149,46 @@ def test_exist_ok_bag_output_into_an_existing_folder_is_refused_up_front(
     err = capsys.readouterr().err
     assert 'a bag cannot be added to' in err and 'processed' not in err
     assert list(out.iterdir()) == []
+
+
+# -- 6, 7: bag from-images validates --start-time and --topic in one line ---------------
+
+@pytest.mark.parametrize('argv, message', [
+    (['--start-time', '1e30'], 'outside [0, 2**31) s'),
+    (['--start-time', '-5'], 'outside [0, 2**31) s'),
+    (['--start-time', 'inf'], 'outside [0, 2**31) s'),
+    (['--topic', 'bad//topic'], "repeated forward slashes '//'"),
+    (['--topic', ''], 'must not be empty'),
+    (['--topic', '/camera/'], 'must not end with a forward slash'),
+    (['--topic', '/camera/1st'], 'token that starts with a number'),
+    (['--topic', '/camera image'], 'only alphanumerics'),
+    (['--topic', '/a~b'], "'~' only as its first character"),
+    (['--topic', '/a/{1b}'], "balanced '{name}' substitutions"),
+])
+def test_bag_from_images_refuses_bad_start_time_and_topic(glob_dir, tmp_path, capsys, argv,
+                                                          message):
+    out = tmp_path / 'b_bag'
+    assert cli.main(['bag', 'from-images', str(glob_dir), str(out), *argv]) == 1
+    err = capsys.readouterr().err
+    assert message in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize('topic', ['/camera/image_raw', 'camera/image', '~/image',
+                                   '/{ns}/image'])
+def test_bag_from_images_accepts_valid_topic_names(glob_dir, tmp_path, topic):
+    out = tmp_path / 'b_bag'
+    assert cli.main(['bag', 'from-images', str(glob_dir), str(out), '--topic', topic,
+                     '--start-time', '0']) == 0
+    assert out.is_dir()
+
+
+# -- 18: bag from-images --help documents every option --------------------------------
+
+def test_bag_from_images_help_documents_every_option(capsys):
+    assert cli.main(['bag', 'from-images', '--help']) == 0
+    text = ' '.join(capsys.readouterr().out.split())
+    for option in ('--topic', '--frame-id', '--encoding', '--storage'):
+        described = text.split(option, 2)[-1].split(' --')[0]
+        assert len(described.split()) > 3, (option, described)
+    assert '(default: /camera/image_raw)' in text and '(default: bgr8)' in text
