@@ -99,14 +99,15 @@ def input_kind(spec) -> str:
     """
     Classify an ``--input`` value: ``bag``, ``video``, ``image``, ``dir``, ``glob``, ``camera``.
 
-    ``camera`` is a camera index, a ``/dev/video*`` device or a stream URL (:func:`is_camera`).
+    ``camera`` is a camera index, a ``/dev/video*`` device or a stream URL (:func:`is_camera`);
+    an existing file or folder named with digits (``2024``) is that file or folder.
 
     :raises FileNotFoundError: if it names nothing that exists (and is not a glob).
     """
     text = str(spec)
-    if is_camera(text):
-        return 'camera'
     path = Path(text).expanduser()
+    if is_camera(text) and not (text.isdigit() and path.exists()):
+        return 'camera'
     if path.exists():
         if bag.is_bag(path):
             return 'bag'

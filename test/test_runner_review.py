@@ -192,3 +192,16 @@ def test_bag_from_images_help_documents_every_option(capsys):
         described = text.split(option, 2)[-1].split(' --')[0]
         assert len(described.split()) > 3, (option, described)
     assert '(default: /camera/image_raw)' in text and '(default: bgr8)' in text
+
+
+# -- 8: an existing folder named with digits is a folder, not a camera index -------------
+
+def test_existing_folder_named_with_digits_is_not_a_camera(glob_dir, tmp_path, monkeypatch):
+    from jetson_dnn_ros import media
+    folder = tmp_path / '2024'
+    shutil.copytree(glob_dir, folder)
+    monkeypatch.chdir(tmp_path)
+    assert media.input_kind('2024') == 'dir'
+    assert media.input_kind('2025') == 'camera'
+    assert _run('--input', '2024', '--output', tmp_path / 'o') == 0
+    assert (tmp_path / 'o' / 'a.json').is_file()
