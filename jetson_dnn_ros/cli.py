@@ -218,8 +218,12 @@ def model_of(args):
 
 
 def _open_pipeline(args):
+    from jetson_dnn_ros.models import assumed_defaults
     from jetson_dnn_ros.pipeline import Pipeline
     descriptor = model_of(args)
+    warning = assumed_defaults(descriptor)
+    if warning:
+        _err(warning)
     if args.task and args.task != descriptor.task:
         raise ModelError(f'--task {args.task} does not match model {descriptor.name!r}, which '
                          f'is a {descriptor.task} model; pick a {args.task} model (see '
@@ -584,8 +588,10 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
     rows, notes = [], []
     target = 1.10 if overlay else 1.05
     if models:   # model references (resolved like every --model) instead of task defaults
-        from jetson_dnn_ros.models import resolve_model
+        from jetson_dnn_ros.models import assumed_defaults, resolve_model
         chosen = [resolve_model(m) for m in models]
+        for warning in filter(None, map(assumed_defaults, chosen)):
+            _err(warning)
         plan = [(d.task, d.name, d) for d in chosen]
     else:
         plan = [(task, _task_model(task), None) for task in tasks]

@@ -70,3 +70,20 @@ def test_detection_node_runs_an_onnx_path_and_recovers_from_bad_models(ros, data
         assert np.all(np.diff(centres) > 190)   # four people side by side
     finally:
         harness.close()
+
+
+def test_node_logs_assumed_preprocessing_once(ros, tmp_path, caplog):  # noqa: F811
+    from jetson_dnn_ros.ros.classification_node import ClassificationNode
+    from onnxgen import constant_model
+    from rclpy.lifecycle import TransitionCallbackReturn
+    model = constant_model(tmp_path / 'cls.onnx',
+                           {'logits': np.linspace(0, 1, 10, dtype=np.float32)[None]},
+                           input_name='input', input_shape=(1, 3, 64, 64))
+    harness = Harness(ClassificationNode, model=str(model), backend='onnxruntime')
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert harness.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        said = [r.getMessage() for r in caplog.records if 'assumed' in r.getMessage()]
+        assert len(said) == 1 and 'set the model parameter' in said[0]
+    finally:
+        harness.close()

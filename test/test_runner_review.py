@@ -205,3 +205,34 @@ def test_existing_folder_named_with_digits_is_not_a_camera(glob_dir, tmp_path, m
     assert media.input_kind('2025') == 'camera'
     assert _run('--input', '2024', '--output', tmp_path / 'o') == 0
     assert (tmp_path / 'o' / 'a.json').is_file()
+
+
+# -- 9: assumed preprocessing is said, once, with how to override it ---------------------
+
+def _classifier(tmp_path):
+    from onnxgen import constant_model
+    import numpy as np
+    return constant_model(tmp_path / 'cls.onnx',
+                          {'logits': np.linspace(0, 1, 10, dtype=np.float32)[None]},
+                          input_name='input', input_shape=(1, 3, 64, 64))
+
+
+def test_run_warns_of_assumed_preprocessing(glob_dir, tmp_path, capsys):
+    model = _classifier(tmp_path)
+    assert cli.main(['run', '--model', str(model), '--quiet', '--input', str(glob_dir),
+                     '--output', str(tmp_path / 'o')]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if 'warning' in line]
+    assert len(warnings) == 1
+    assert 'assumed' in warnings[0] and f'models inspect {model} --write' in warnings[0]
+
+
+def test_bench_warns_of_assumed_preprocessing_and_a_descriptor_does_not(tmp_path, capsys):
+    from jetson_dnn_ros.models import assumed_defaults, get_descriptor
+    model = _classifier(tmp_path)
+    assert cli.main(['bench', '--model', str(model), '--iterations', '1']) == 0
+    assert 'defaults assumed from its graph' in capsys.readouterr().err
+    assert assumed_defaults(get_descriptor('mobilenet_v2_1001')) is None
+    written = tmp_path / 'cls.yaml'
+    assert cli.main(['models', 'inspect', str(model), '--write', str(written)]) == 0
+    assert cli.main(['bench', '--model', str(written), '--iterations', '1']) == 0
+    assert 'assumed from its graph' not in capsys.readouterr().err
