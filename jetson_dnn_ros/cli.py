@@ -268,6 +268,8 @@ def _add_models(subparsers) -> None:
     inspect.add_argument('--decoder', help='decoder to choose when the outputs fit several')
     inspect.add_argument('--write', metavar='YAML',
                          help='save the inferred descriptor as an editable .yaml')
+    inspect.add_argument('--overwrite', action='store_true',
+                         help='replace an existing --write file')
     inspect.set_defaults(func=cmd_models_inspect)
 
 
@@ -307,13 +309,17 @@ def cmd_models_inspect(args) -> int:
     """Print what :func:`~jetson_dnn_ros.inspection.inspect_model` infers; ``--write`` it."""
     from jetson_dnn_ros.inspection import inspect_model
     from jetson_dnn_ros.models import resolve_path
+    from jetson_dnn_ros.outputs import check_output, staged_file
     from jetson_dnn_ros.paths import cache_dir, data_dir
-    inspection = inspect_model(resolve_path(args.file, search=(cache_dir(), data_dir())),
-                               decoder=args.decoder)
+    source = resolve_path(args.file, search=(cache_dir(), data_dir()))
+    out = Path(args.write).expanduser() if args.write else None
+    if out is not None:  # refused before the (slow) inspection
+        check_output(out, source, overwrite=args.overwrite, kind='file')
+    inspection = inspect_model(source, decoder=args.decoder)
     print(inspection.report())
-    if args.write:
-        out = Path(args.write).expanduser()
-        out.write_text(inspection.to_yaml(), encoding='utf-8')
+    if out is not None:
+        with staged_file(out, replace=args.overwrite) as stream:
+            stream.write(inspection.to_yaml().encode('utf-8'))
         print(f'descriptor written to {out}; pass it as --model {out}', file=sys.stderr)
     try:
         inspection.descriptor()

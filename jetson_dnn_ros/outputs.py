@@ -23,12 +23,13 @@ a half-written output, and a re-run finds the path free. An ``OSError`` becomes 
 system, no space left, …) instead of a traceback.
 """
 
+import contextlib
 import errno
 import os
 from pathlib import Path
 import shutil
 import tempfile
-from typing import Optional
+from typing import BinaryIO, Iterator, Optional
 
 from jetson_dnn_ros.errors import JetsonDnnError
 
@@ -148,11 +149,11 @@ def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = F
             raise OutputError(f'output {out} exists and is not {name}; --overwrite replaces '
                               'only an earlier output of the same kind. Pick another --output')
         if not (overwrite or (exist_ok and out.is_dir() and kind != 'bag')):
-            add = 'a bag cannot be added to (--exist-ok)' if kind == 'bag' else \
-                '--exist-ok to add to a folder'
+            add = {'bag': ', a bag cannot be added to (--exist-ok)', 'file': ''}.get(
+                kind, ', --exist-ok to add to a folder')
             raise OutputError(f'output {out} exists already; pass --overwrite to replace it '
-                              f'(the old one stays until the new one is complete), {add}, or '
-                              'pick another --output')
+                              f'(the old one stays until the new one is complete){add}, or '
+                              'pick another path')
     return out
 
 
@@ -235,9 +236,9 @@ class Staged:
             if final.exists() or final.is_symlink():
                 if not self.replace:
                     raise FileExistsError(errno.EEXIST, 'exists already', str(final))
-                old = self._stage / f'.{final.name}.old'
-                os.rename(final, old)
-            os.rename(staged, final)
+                if final.is_dir() or staged.is_dir():  # a file is replaced in one os.replace
+                    os.rename(final, self._stage / f'.{final.name}.old')
+            os.replace(staged, final)
         self.abort()
 
     def abort(self) -> None:
@@ -268,6 +269,26 @@ class Staged:
         return False
 
 
+@contextlib.contextmanager
+def staged_file(path, replace: bool = True) -> Iterator[BinaryIO]:
+    """
+    Give a binary stream whose bytes land at ``path`` atomically when the block succeeds.
+
+    The bytes go to a :class:`Staged` sibling, are flushed and ``fsync``-ed, and the file is
+    moved onto ``path`` with one :func:`os.replace` when the block ends without an exception
+    (a reader sees the old file or the new one, never a part). On an exception nothing is left.
+
+    :param path: the file to write.
+    :param replace: replace an existing file; False = refuse it (``exists already``).
+    :raises OutputError: on an ``OSError`` (one line: the path and the cause).
+    """
+    with Staged(path, replace=replace) as stage:
+        with open(stage.path, 'wb') as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
 def encode_image(path, image) -> bytes:
     """
     Encode an image for ``path``'s suffix (``.jpg``, ``.png``, …) with OpenCV.
@@ -293,5 +314,5 @@ def write_image(path, image) -> Path:
 
 
 __all__ = ['KINDS', 'OutputError', 'RESULTS_MARKER', 'Staged', 'cause', 'check_output',
-           'encode_image', 'input_folder', 'next_run_dir', 'os_error', 'unwritable',
-           'write_image']
+           'encode_image', 'input_folder', 'next_run_dir', 'os_error', 'staged_file',
+           'unwritable', 'write_image']

@@ -236,3 +236,58 @@ def test_bench_warns_of_assumed_preprocessing_and_a_descriptor_does_not(tmp_path
     assert cli.main(['models', 'inspect', str(model), '--write', str(written)]) == 0
     assert cli.main(['bench', '--model', str(written), '--iterations', '1']) == 0
     assert 'assumed from its graph' not in capsys.readouterr().err
+
+
+# -- 10: one staged writer; models inspect --write refuses an existing file ---------------
+
+def test_inspect_write_refuses_an_existing_file_and_writes_atomically(tmp_path, capsys,
+                                                                      monkeypatch):
+    import errno
+    import os
+    model = _classifier(tmp_path)
+    mine = tmp_path / 'mine.yaml'
+    mine.write_text('my edits\n')
+    assert cli.main(['models', 'inspect', str(model), '--write', str(mine)]) == 1
+    assert 'exists already; pass --overwrite' in capsys.readouterr().err
+    assert mine.read_text() == 'my edits\n'
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', full)
+    assert cli.main(['models', 'inspect', str(model), '--write', str(mine),
+                     '--overwrite']) == 1
+    err = capsys.readouterr().err
+    assert f'cannot write {mine}: no space left on device' in err and 'access' not in err
+    assert mine.read_text() == 'my edits\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['cls.onnx', 'mine.yaml']
+    monkeypatch.undo()
+    assert cli.main(['models', 'inspect', str(model), '--write', str(mine),
+                     '--overwrite']) == 0
+    assert 'decoder:' in mine.read_text()
+
+
+def test_every_file_writer_is_the_staged_one(tmp_path, monkeypatch):
+    """Engine cache and model download write through outputs.staged_file."""
+    import hashlib
+    import os
+    from jetson_dnn_ros import outputs, zoo
+    from jetson_dnn_ros.backends import engine_cache
+    used = []
+    real = outputs.staged_file
+
+    def spy(path, *args, **kwargs):
+        used.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(outputs, 'staged_file', spy)
+    engine_cache.atomic_write(tmp_path / 'e.engine', b'engine')
+    model = _classifier(tmp_path)
+    zoo.download(model.as_uri(), tmp_path / 'dl.onnx',
+                 hashlib.sha256(model.read_bytes()).hexdigest(), progress=False)
+    assert used == ['e.engine', 'dl.onnx']
+    stale = tmp_path / 'cache' / '.x.engine.abc.partial'
+    stale.mkdir(parents=True)
+    os.utime(stale, (1.0, 1.0))  # left by a build that died long ago
+    engine_cache.EngineCache(tmp_path / 'cache').clean(None)
+    assert not stale.exists()
