@@ -29,7 +29,7 @@ import os
 from pathlib import Path
 import shutil
 import tempfile
-from typing import BinaryIO, Iterator, Optional
+from typing import BinaryIO, Iterator, List, Optional
 
 from jetson_dnn_ros.errors import JetsonDnnError
 
@@ -195,16 +195,19 @@ class Staged:
         self.merge = merge
         self.protect = [Path(p).resolve() for p in protect]
         self._stage: Optional[Path] = None
+        self._made: List[Path] = []
         self.path: Optional[Path] = None
 
     def __enter__(self) -> 'Staged':
         """Create the hidden sibling folder; return self."""
         parent = self.final.parent
+        self._made = [p for p in (parent, *parent.parents) if not p.exists()]
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(tempfile.mkdtemp(prefix=f'.{self.final.name}.',
                                                 suffix='.partial', dir=parent))
         except OSError as exc:
+            self.abort()
             raise OutputError(unwritable(self.final, exc)) from None
         self.path = self._stage / self.final.name
         return self
@@ -242,10 +245,20 @@ class Staged:
         self.abort()
 
     def abort(self) -> None:
-        """Delete everything staged (safe to call more than once)."""
+        """
+        Delete everything staged and the parent folders made for it (safe to call again).
+
+        A made parent is removed only while empty: after a commit it holds the output.
+        """
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
+        for folder in self._made:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self._made = []
 
     def __exit__(self, exc_type, exc, tb):
         """Commit on success, clean up on failure; ``OSError`` → :class:`OutputError`."""
@@ -255,8 +268,9 @@ class Staged:
             except OSError as error:
                 self.abort()
                 raise os_error('write', self.final, error) from None
-            finally:
+            except BaseException:  # noqa: B902 - a refused merge: clean up, then re-raise
                 self.abort()
+                raise
             return False
         staged = self.path
         self.abort()

@@ -291,3 +291,15 @@ def test_every_file_writer_is_the_staged_one(tmp_path, monkeypatch):
     os.utime(stale, (1.0, 1.0))  # left by a build that died long ago
     engine_cache.EngineCache(tmp_path / 'cache').clean(None)
     assert not stale.exists()
+
+
+# -- 11: a failed run removes the parent folders it made ---------------------------------
+
+def test_failed_run_leaves_no_created_parent_folders(tmp_path, capsys):
+    broken = tmp_path / 'in'
+    broken.mkdir()
+    (broken / 'broken.jpg').write_bytes(b'not a jpeg')
+    out = tmp_path / 'a' / 'b' / 'out'
+    assert _run('--input', broken, '--output', out) == 1
+    assert '0 frame(s) processed' in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['in']
