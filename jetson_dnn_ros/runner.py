@@ -325,6 +325,8 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     from jetson_dnn_ros import media
     from jetson_dnn_ros.overlay import OverlayOptions
     kind = media.input_kind(args.input)  # FileNotFoundError before loading the model
+    if kind in ('dir', 'glob'):
+        media.require_images(args.input)
     topic = None
     if kind == 'bag':  # a wrong --topic fails before anything is opened or written
         topic = args.topic or bag.default_image_topic(args.input)
@@ -356,7 +358,12 @@ def _check_output(args, fmt, out, storage) -> None:
     :raises OutputError: as :func:`~jetson_dnn_ros.outputs.check_output`.
     """
     kind = fmt if fmt in ('bag', 'file') else 'folder'
-    outputs.check_output(out, args.input, args.overwrite, args.exist_ok, kind)
+    # the default runs/… inside a folder read flat (not a */ glob) is never read back
+    text = str(args.input)
+    wild = [text.index(c) for c in '*?[' if c in text]
+    flat = not wild or '/' not in text[min(wild):]
+    outputs.check_output(out, args.input, args.overwrite,
+                         args.exist_ok or (not args.output and flat), kind)
     if fmt == 'file':
         outputs.check_output(out.with_suffix('.json'), args.input, args.overwrite, kind='file')
 

@@ -303,3 +303,23 @@ def test_failed_run_leaves_no_created_parent_folders(tmp_path, capsys):
     assert _run('--input', broken, '--output', out) == 1
     assert '0 frame(s) processed' in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ['in']
+
+
+# -- 12: input problems are named as input problems --------------------------------------
+
+@pytest.mark.parametrize('spec', ['empty', 'empty/*.jpg', ''])
+def test_missing_input_is_an_input_error(tmp_path, monkeypatch, capsys, spec):
+    (tmp_path / 'empty').mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert _run('--input', spec) == 1
+    err = capsys.readouterr().err
+    assert ('no images' in err or 'no input given' in err) and 'cannot write' not in err
+    assert not (tmp_path / 'runs').exists()
+
+
+def test_flat_glob_in_the_photo_folder_gets_the_default_output(glob_dir, monkeypatch, capsys):
+    monkeypatch.chdir(glob_dir)
+    assert _run('--input', '*.jpg') == 0
+    assert '-> runs/classification/' in capsys.readouterr().err
+    assert _run('--input', '*/*.jpg') == 1   # would read runs/… back one day: still refused
+    assert 'inside the input folder' in capsys.readouterr().err
