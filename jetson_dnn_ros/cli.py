@@ -220,6 +220,12 @@ def model_of(args):
 def _open_pipeline(args):
     from jetson_dnn_ros.models import assumed_defaults
     from jetson_dnn_ros.pipeline import Pipeline
+    from jetson_dnn_ros.backends import tensorrt_usable
+    if args.precision == 'int8' and (args.backend == 'onnxruntime' or (
+            args.backend == 'auto' and not tensorrt_usable())):
+        raise ModelError('--precision int8 needs TensorRT, which is not used here: ONNX '
+                         'Runtime runs fp32 (an int8-quantised .onnx runs as it is). Drop '
+                         '--precision or pass --backend tensorrt on a Jetson')
     descriptor = model_of(args)
     warning = assumed_defaults(descriptor)
     if warning:
@@ -468,16 +474,18 @@ def _add_bench(subparsers) -> None:
 
 def add_bench_arguments(p) -> None:
     """Add the benchmark options to an argparse parser (shared with benchmarks/)."""
-    p.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS))
+    which = p.add_mutually_exclusive_group()  # --model X --tasks depth: one or the other
+    which.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS),
+                       help="benchmark each task's default model")
     p.add_argument('--iterations', type=int, default=30, help='timed runs per measurement')
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
     p.add_argument('--overlay', action='store_true', help='include drawing the overlay')
     p.add_argument('--image', help='input image (default: the peds_0 photo of the data dir)')
     p.add_argument('--no-peer', action='store_true', help='skip the YOLOX demo comparison')
-    p.add_argument('--model', action='append', dest='models', metavar='MODEL',
-                   help='benchmark this model (zoo name, .yaml or .onnx; repeatable) instead '
-                   "of each task's default")
+    which.add_argument('--model', action='append', dest='models', metavar='MODEL',
+                       help='benchmark this model (zoo name, .yaml or .onnx; repeatable) '
+                       "instead of each task's default")
 
 
 def cmd_bench(args) -> int:

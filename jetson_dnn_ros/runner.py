@@ -295,6 +295,9 @@ def plan(args, kind: str, task: str, model_name: str):
             fmt = 'video'
         else:
             fmt = 'dir'
+    if args.storage and fmt != 'bag':
+        raise ModelError(f'--storage {args.storage} is for a result bag; this run writes a '
+                         f'{fmt} output. Drop --storage')
     if fmt == 'bag' and kind != 'bag':
         raise ModelError(f'a result bag needs a bag input; record one first with `{PROG} bag '
                          f'from-images {args.input} <bag>` or write to a folder')
@@ -328,6 +331,9 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     if kind in ('dir', 'glob'):
         media.require_images(args.input)
     topic = None
+    if args.topic and kind != 'bag':
+        raise ModelError(f'--topic is for a bag input; {args.input} is a {kind} input. Drop '
+                         '--topic')
     if kind == 'bag':  # a wrong --topic fails before anything is opened or written
         topic = args.topic or bag.default_image_topic(args.input)
         if topic not in dict(bag.image_topics(args.input)):
@@ -339,8 +345,10 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     except ValueError as exc:
         raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
     want_overlay = 'none' not in options.flags
-    if args.output:  # a refused output costs no model load (nor a TensorRT engine build)
-        _check_output(args, *plan(args, kind, '', ''))
+    # refused options and outputs cost no model load (nor a TensorRT engine build)
+    target = plan(args, kind, '', '')
+    if args.output:
+        _check_output(args, *target)
     pipeline = open_pipeline(args)
     try:
         fmt, out, storage = plan(args, kind, pipeline.task, pipeline.descriptor.name)

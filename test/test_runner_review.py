@@ -323,3 +323,25 @@ def test_flat_glob_in_the_photo_folder_gets_the_default_output(glob_dir, monkeyp
     assert '-> runs/classification/' in capsys.readouterr().err
     assert _run('--input', '*/*.jpg') == 1   # would read runs/… back one day: still refused
     assert 'inside the input folder' in capsys.readouterr().err
+
+
+# -- 13: options that would be ignored are refused in one line ----------------------------
+
+@pytest.mark.parametrize('argv, message', [
+    (['--topic', '/camera/image_raw'], '--topic is for a bag input'),
+    (['--storage', 'mcap'], '--storage mcap is for a result bag'),
+    (['--precision', 'int8', '--backend', 'onnxruntime'], '--precision int8 needs TensorRT'),
+])
+def test_run_refuses_options_it_would_ignore(glob_dir, tmp_path, capsys, argv, message):
+    out = tmp_path / 'o'
+    assert _run('--input', glob_dir, '--output', out, *argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
+
+def test_bench_refuses_model_with_tasks(capsys):
+    assert cli.main(['bench', '--model', 'mobilenet_v2_1001', '--tasks', 'depth',
+                     '--iterations', '1']) == 1
+    err = capsys.readouterr().err
+    assert 'not allowed with argument' in err and len(err.strip().splitlines()) == 1
