@@ -30,6 +30,7 @@ subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
 """
 
 import argparse
+import os
 from pathlib import Path
 import platform
 import statistics
@@ -497,7 +498,6 @@ def cmd_bench(args) -> int:
 
 def machine_description() -> str:
     """Return 'CPU model, N cores, onnxruntime X, python Y' for benchmark reports."""
-    import os
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
@@ -724,7 +724,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:
         return 0 if exc.code in (0, None) else 1
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader gone (`| head`) shows here, not at exit
+        return code
+    except BrokenPipeError:  # the reader has all it wanted: no message
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file descriptor
+            pass
+        return 1
     except (JetsonDnnError, FileNotFoundError, ValueError) as exc:
         _err(f'error: {exc}')
         return 1

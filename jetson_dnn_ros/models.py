@@ -348,6 +348,10 @@ def resolve_path(reference, base=None, search=(), what: str = 'model') -> Path:
     for candidate in tried:
         if candidate.is_file():
             return candidate
+    folder = next((c for c in tried if c.is_dir()), None)
+    if folder is not None:
+        raise ModelError(f'{what} {text!r} is a folder ({folder}); give the .onnx or .yaml '
+                         'file in it')
     where = (f'{tried[0]}' if len(tried) == 1 else
              f'{tried[0]} (relative to the current directory), then '
              + ', '.join(str(t) for t in tried[1:]))

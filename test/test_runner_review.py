@@ -345,3 +345,26 @@ def test_bench_refuses_model_with_tasks(capsys):
                      '--iterations', '1']) == 1
     err = capsys.readouterr().err
     assert 'not allowed with argument' in err and len(err.strip().splitlines()) == 1
+
+
+# -- 17: a closed pipe is quiet; a folder given as --model is named as a folder -----------
+
+def test_models_list_into_a_closed_pipe_is_quiet():
+    import os
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    child = subprocess.Popen([sys.executable, '-m', 'jetson_dnn_ros.cli', 'models', 'list'],
+                             cwd=root, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    child.stdout.close()   # `| head` that has read all it wanted (here: nothing)
+    err = child.stderr.read().decode()
+    child.wait()
+    assert err == '', err
+
+
+def test_model_naming_a_folder_says_so(glob_dir, tmp_path, capsys):
+    assert _run('--input', glob_dir, '--output', tmp_path / 'o', '--model', glob_dir) == 1
+    err = capsys.readouterr().err
+    assert 'is a folder' in err and 'not found' not in err
