@@ -580,7 +580,8 @@ class DnnNode(LifecycleNode):
         start = time.perf_counter()
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],
-                                       model_file=values['model_file_path'] or None, **options)
+                                       model_file=values['model_file_path'] or None,
+                                       decoder=values['decoder'] or None, **options)
         self.pipeline = pipeline
         from jetson_dnn_ros.models import assumed_defaults
         warning = assumed_defaults(pipeline.descriptor, 'set the model parameter to it')
