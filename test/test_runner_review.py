@@ -24,6 +24,7 @@ import struct
 
 from jetson_dnn_ros import cli
 import pytest
+from test_runner_faults import _copy_bag, _mcap_chunks
 
 MODEL = 'mobilenet_v2_1001'
 
@@ -80,26 +81,11 @@ def test_output_image_file_does_not_replace_an_existing_json(data_dir, tmp_path,
 
 # -- 3: a damaged mcap chunk header: reading resumes at the next chunk of the index -------
 
-def _top_level_chunks(blob: bytes):
-    offset, chunks = 8 + 9 + struct.unpack_from('<Q', blob, 9)[0], []
-    while offset < len(blob) - 9:
-        op = blob[offset]
-        if op == 0x06:
-            chunks.append(offset)
-        if op == 0x0F:
-            break
-        offset += 9 + struct.unpack_from('<Q', blob, offset + 1)[0]
-    return chunks
-
-
 def test_mcap_damaged_chunk_header_resumes_at_the_next_chunk(data_dir, tmp_path, capsys):
-    src = tmp_path / 'photos_mcap'
-    shutil.copytree(data_dir / 'bags' / 'photos_mcap', src)
-    for f in src.iterdir():
-        f.chmod(0o644)
+    src = _copy_bag(data_dir, tmp_path, 'photos_mcap')
     path = src / 'photos_mcap_0.mcap'
     blob = bytearray(path.read_bytes())
-    chunks = _top_level_chunks(bytes(blob))
+    chunks = [offset for offset, _, _ in _mcap_chunks(path)]
     assert len(chunks) >= 6
     blob[chunks[4] + 1:chunks[4] + 9] = struct.pack('<Q', 1 << 40)
     path.write_bytes(bytes(blob))
@@ -111,14 +97,8 @@ def test_mcap_damaged_chunk_header_resumes_at_the_next_chunk(data_dir, tmp_path,
 
 # -- 4: --overwrite replaces only an earlier output of the same kind, at the real path ------
 
-def _bag_copy(data_dir, tmp_path, name='photos_mcap'):
-    src = tmp_path / name
-    shutil.copytree(data_dir / 'bags' / name, src)
-    return src
-
-
 def test_overwrite_never_deletes_a_user_folder_behind_a_bag_name(data_dir, tmp_path, capsys):
-    src = _bag_copy(data_dir, tmp_path)
+    src = _copy_bag(data_dir, tmp_path, 'photos_mcap')
     user = tmp_path / 'userdir'
     user.mkdir()
     (user / 'file.txt').write_text('mine')
@@ -142,7 +122,7 @@ def test_overwrite_never_replaces_a_file_with_a_results_folder(glob_dir, tmp_pat
 
 def test_exist_ok_bag_output_into_an_existing_folder_is_refused_up_front(
         data_dir, tmp_path, capsys):
-    src = _bag_copy(data_dir, tmp_path)
+    src = _copy_bag(data_dir, tmp_path, 'photos_mcap')
     out = tmp_path / 'res_bag'
     out.mkdir()
     assert _run('--input', src, '--output', out, '--exist-ok') == 1
