@@ -33,6 +33,7 @@ bag's ``metadata.yaml`` (what the recorder wrote), so a caller can tell how many
 lost: expected minus read.
 """
 
+import bisect
 import os
 from pathlib import Path
 import struct
@@ -251,25 +252,36 @@ class _McapChannels:
         self.channels[cid] = (topic, self.schemas.get(sid, ''))
 
 
-def _mcap_records(data, start: int, end: int, where: str, on_damage: OnDamage
-                  ) -> Iterator[Tuple[int, int, memoryview]]:
-    """Yield ``(offset, opcode, body)`` of the records in ``data[start:end]``."""
+def _mcap_records(data, start: int, end: int, where: str, on_damage: OnDamage,
+                  anchors: Sequence[int] = ()) -> Iterator[Tuple[int, int, memoryview]]:
+    """
+    Yield ``(offset, opcode, body)`` of the records in ``data[start:end]``.
+
+    :param anchors: sorted offsets of known record starts (the summary's chunk index): after a
+        damaged record header, reading resumes at the first one past it; without one the rest
+        is lost.
+    """
     view = memoryview(data)
     offset = start
     while offset < end:
         if end - offset < 9:
-            _report(on_damage, f'{where} byte {offset}', 'truncated record header; the rest '
-                    'is lost')
+            problem = 'truncated record header'
+        else:
+            opcode = view[offset]
+            (length,) = struct.unpack_from('<Q', view, offset + 1)
+            if length <= end - offset - 9:
+                yield offset, opcode, view[offset + 9:offset + 9 + length]
+                offset += 9 + length
+                continue
+            problem = (f'record 0x{opcode:02x} of {length} bytes runs past the end '
+                       f'({end - offset - 9} left): truncated or damaged')
+        following = anchors[bisect.bisect_right(anchors, offset):]
+        if not following:
+            _report(on_damage, f'{where} byte {offset}', f'{problem}; the rest is lost')
             return
-        opcode = view[offset]
-        (length,) = struct.unpack_from('<Q', view, offset + 1)
-        if length > end - offset - 9:
-            _report(on_damage, f'{where} byte {offset}', f'record 0x{opcode:02x} of {length} '
-                    f'bytes runs past the end ({end - offset - 9} left): truncated or damaged; '
-                    'the rest is lost')
-            return
-        yield offset, opcode, view[offset + 9:offset + 9 + length]
-        offset += 9 + length
+        _report(on_damage, f'{where} byte {offset}', f'{problem}; its records are lost, '
+                f'reading resumes at the next chunk (byte {following[0]})')
+        offset = following[0]
 
 
 class _Mcap:
@@ -292,11 +304,28 @@ class _Mcap:
             raise ImageEncodingError(f'{path} is not an mcap file (bad magic or header)')
         (length,) = struct.unpack_from('<Q', self.data, 9)
         self.data_start = 17 + length
+        self.chunk_offsets = self._chunk_index()
         self.channels = _McapChannels()
         if not self._channels_from_summary():
             # no usable summary (a truncated file): channels live inside the chunks
             for _ in self._walk(None, None):
                 pass
+
+    def _chunk_index(self) -> List[int]:
+        """Return the sorted chunk offsets of the summary's ChunkIndex records ([] if none)."""
+        data, offsets = self.data, set()
+        footer = len(data) - 8 - 29
+        if footer < self.data_start or data[-8:] != MCAP_MAGIC or data[footer] != 0x02:
+            return []
+        (summary,) = struct.unpack_from('<Q', data, footer + 9)
+        if not self.data_start <= summary < footer:
+            return []
+        for _, opcode, body in _mcap_records(data, summary, footer, '', None):
+            if opcode == 0x08 and len(body) >= 24:
+                (start,) = struct.unpack_from('<Q', body, 16)
+                if self.data_start <= start < summary and data[start] == 0x06:
+                    offsets.add(start)
+        return sorted(offsets)
 
     def _channels_from_summary(self) -> bool:
         """Learn the channels from the file's summary section (rosbags), if it is intact."""
@@ -346,7 +375,7 @@ class _Mcap:
     def _walk(self, wanted: Optional[set], on_damage: OnDamage
               ) -> Iterator[Tuple[int, int, bytes]]:
         top = _mcap_records(self.data, self.data_start, len(self.data), self.path.name,
-                            on_damage if wanted is not None else None)
+                            on_damage if wanted is not None else None, self.chunk_offsets)
         for offset, opcode, body in top:
             if opcode == 0x06:
                 raw = self._chunk(offset, body, on_damage if wanted is not None else None)

@@ -30,6 +30,7 @@ subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
 """
 
 import argparse
+import os
 from pathlib import Path
 import platform
 import statistics
@@ -218,8 +219,18 @@ def model_of(args):
 
 
 def _open_pipeline(args):
+    from jetson_dnn_ros.models import assumed_defaults
     from jetson_dnn_ros.pipeline import Pipeline
+    from jetson_dnn_ros.backends import tensorrt_usable
+    if args.precision == 'int8' and (args.backend == 'onnxruntime' or (
+            args.backend == 'auto' and not tensorrt_usable())):
+        raise ModelError('--precision int8 needs TensorRT, which is not used here: ONNX '
+                         'Runtime runs fp32 (an int8-quantised .onnx runs as it is). Drop '
+                         '--precision or pass --backend tensorrt on a Jetson')
     descriptor = model_of(args)
+    warning = assumed_defaults(descriptor)
+    if warning:
+        _err(warning)
     if args.task and args.task != descriptor.task:
         raise ModelError(f'--task {args.task} does not match model {descriptor.name!r}, which '
                          f'is a {descriptor.task} model; pick a {args.task} model (see '
@@ -264,6 +275,8 @@ def _add_models(subparsers) -> None:
     inspect.add_argument('--decoder', help='decoder to choose when the outputs fit several')
     inspect.add_argument('--write', metavar='YAML',
                          help='save the inferred descriptor as an editable .yaml')
+    inspect.add_argument('--overwrite', action='store_true',
+                         help='replace an existing --write file')
     inspect.set_defaults(func=cmd_models_inspect)
 
 
@@ -303,13 +316,17 @@ def cmd_models_inspect(args) -> int:
     """Print what :func:`~jetson_dnn_ros.inspection.inspect_model` infers; ``--write`` it."""
     from jetson_dnn_ros.inspection import inspect_model
     from jetson_dnn_ros.models import resolve_path
+    from jetson_dnn_ros.outputs import check_output, staged_file
     from jetson_dnn_ros.paths import cache_dir, data_dir
-    inspection = inspect_model(resolve_path(args.file, search=(cache_dir(), data_dir())),
-                               decoder=args.decoder)
+    source = resolve_path(args.file, search=(cache_dir(), data_dir()))
+    out = Path(args.write).expanduser() if args.write else None
+    if out is not None:  # refused before the (slow) inspection
+        check_output(out, source, overwrite=args.overwrite, kind='file')
+    inspection = inspect_model(source, decoder=args.decoder)
     print(inspection.report())
-    if args.write:
-        out = Path(args.write).expanduser()
-        out.write_text(inspection.to_yaml(), encoding='utf-8')
+    if out is not None:
+        with staged_file(out, replace=args.overwrite) as stream:
+            stream.write(inspection.to_yaml().encode('utf-8'))
         print(f'descriptor written to {out}; pass it as --model {out}', file=sys.stderr)
     try:
         inspection.descriptor()
@@ -330,17 +347,21 @@ def _add_bag(subparsers) -> None:
     fi.add_argument('out_bag', help='bag folder to create (.mcap/.db3 suffix picks storage)')
     fi.add_argument('--fps', type=_positive_float, default=5.0,
                     help='frame rate in Hz (sets stamps)')
-    fi.add_argument('--topic', default='/camera/image_raw')
-    fi.add_argument('--frame-id', default='camera_optical_frame')
-    fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8')
+    fi.add_argument('--topic', type=topic_name, default='/camera/image_raw',
+                    help='image topic (a ROS 2 topic name)')
+    fi.add_argument('--frame-id', default='camera_optical_frame',
+                    help='header.frame_id of the images and CameraInfo')
+    fi.add_argument('--encoding', choices=('bgr8', 'rgb8', 'mono8'), default='bgr8',
+                    help='encoding of the raw Image messages')
     fi.add_argument('--compressed', action='store_true',
                     help='write JPEG CompressedImage on <topic>/compressed')
-    fi.add_argument('--storage', choices=('sqlite3', 'mcap'))
+    fi.add_argument('--storage', choices=('sqlite3', 'mcap'),
+                    help='storage plugin (default: from the bag suffix, else sqlite3)')
     fi.add_argument('--no-camera-info', action='store_true',
                     help='do not write nominal CameraInfo')
-    fi.add_argument('--start-time', default=None,
+    fi.add_argument('--start-time', type=_start_time, default=None,
                     help='stamp of the first frame: ISO 8601 (2026-01-31T12:00:00+00:00) or '
-                    'seconds since the epoch (default: now)')
+                    'seconds since the epoch, in [0, 2**31) s (default: now)')
     fi.add_argument('--overwrite', action='store_true',
                     help='replace an existing bag once the new one is complete')
     fi.set_defaults(func=cmd_bag_from_images)
@@ -369,13 +390,64 @@ def parse_start_time(text: Optional[str]) -> int:
     return int(round(stamp.timestamp() * 1e9))
 
 
+def _start_time(text: str) -> int:
+    """
+    Parse ``--start-time`` into nanoseconds since the epoch (argparse type).
+
+    A message stamp holds ``int32`` seconds (builtin_interfaces/Time): the time must be in
+    [0, 2**31) s, i.e. 1970-01-01 to 2038-01-19.
+    """
+    try:
+        value = parse_start_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:  # inf
+        value = -1
+    if not 0 <= value < 2**31 * 10**9:
+        raise argparse.ArgumentTypeError(f'{text!r} is outside [0, 2**31) s since the epoch '
+                                         '(1970-01-01 to 2038-01-19, the range of a ROS '
+                                         'stamp)')
+    return value
+
+
+def topic_name(text: str) -> str:
+    """
+    Parse a ROS 2 topic name (argparse type).
+
+    The rules of rcl's ``rcl_validate_topic_name`` (non-empty; alphanumerics, ``_``, ``/``,
+    ``~``, ``{}``; no trailing ``/``; ``~`` only first and followed by ``/``; ``{name}``
+    substitutions of alphanumerics and ``_`` not starting with a digit; no token starting with
+    a digit) and rmw's ``//`` rule of a fully qualified name.
+    """
+    import re
+    problem = None
+    rest = re.sub(r'\{[A-Za-z_][A-Za-z0-9_]*\}', 'x', text)
+    if not text:
+        problem = 'must not be empty'
+    elif re.search(r'[^A-Za-z0-9_/~{}]', text):
+        problem = "must contain only alphanumerics, '_', '/', '~', '{' and '}'"
+    elif text.endswith('/'):
+        problem = 'must not end with a forward slash'
+    elif '//' in text:
+        problem = "must not contain repeated forward slashes '//'"
+    elif '~' in text[1:] or (text.startswith('~') and text[1:2] not in ('', '/')):
+        problem = "may have '~' only as its first character, followed by '/'"
+    elif '{' in rest or '}' in rest:
+        problem = "must have balanced '{name}' substitutions not starting with a number"
+    elif re.search(r'(^|/)[0-9]', text):
+        problem = 'must not have a token that starts with a number'
+    if problem:
+        raise argparse.ArgumentTypeError(f'topic name {text!r} {problem}')
+    return text
+
+
 def cmd_bag_from_images(args) -> int:
     """Write images or a video into a new bag; unreadable images are skipped and counted."""
     from jetson_dnn_ros.bag import write_images_bag
     from jetson_dnn_ros.outputs import check_output
     path, storage = bag_target(args.out_bag, args.storage)
-    check_output(path, args.input, overwrite=args.overwrite)
-    start_ns = parse_start_time(args.start_time)
+    check_output(path, args.input, overwrite=args.overwrite, kind='bag')
+    start_ns = time.time_ns() if args.start_time is None else args.start_time
     skipped = []
 
     def on_error(name, exc):
@@ -403,16 +475,18 @@ def _add_bench(subparsers) -> None:
 
 def add_bench_arguments(p) -> None:
     """Add the benchmark options to an argparse parser (shared with benchmarks/)."""
-    p.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS))
+    which = p.add_mutually_exclusive_group()  # --model X --tasks depth: one or the other
+    which.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS),
+                       help="benchmark each task's default model")
     p.add_argument('--iterations', type=int, default=30, help='timed runs per measurement')
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--backend', choices=('auto', 'onnxruntime', 'tensorrt'), default='auto')
     p.add_argument('--overlay', action='store_true', help='include drawing the overlay')
     p.add_argument('--image', help='input image (default: the peds_0 photo of the data dir)')
     p.add_argument('--no-peer', action='store_true', help='skip the YOLOX demo comparison')
-    p.add_argument('--model', action='append', dest='models', metavar='MODEL',
-                   help='benchmark this model (zoo name, .yaml or .onnx; repeatable) instead '
-                   "of each task's default")
+    which.add_argument('--model', action='append', dest='models', metavar='MODEL',
+                       help='benchmark this model (zoo name, .yaml or .onnx; repeatable) '
+                       "instead of each task's default")
 
 
 def cmd_bench(args) -> int:
@@ -424,7 +498,6 @@ def cmd_bench(args) -> int:
 
 def machine_description() -> str:
     """Return 'CPU model, N cores, onnxruntime X, python Y' for benchmark reports."""
-    import os
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
@@ -529,8 +602,10 @@ def run_benchmark(tasks=TASKS, iterations: int = 30, backend: str = 'auto',
     rows, notes = [], []
     target = 1.10 if overlay else 1.05
     if models:   # model references (resolved like every --model) instead of task defaults
-        from jetson_dnn_ros.models import resolve_model
+        from jetson_dnn_ros.models import assumed_defaults, resolve_model
         chosen = [resolve_model(m) for m in models]
+        for warning in filter(None, map(assumed_defaults, chosen)):
+            _err(warning)
         plan = [(d.task, d.name, d) for d in chosen]
     else:
         plan = [(task, _task_model(task), None) for task in tasks]
@@ -653,7 +728,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:
         return 0 if exc.code in (0, None) else 1
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader gone (`| head`) shows here, not at exit
+        return code
+    except BrokenPipeError:  # the reader has all it wanted: no message
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file descriptor
+            pass
+        return 1
     except (JetsonDnnError, FileNotFoundError, ValueError) as exc:
         _err(f'error: {exc}')
         return 1

@@ -760,7 +760,8 @@ def _choose(graph: _Graph, decoder: Optional[str]) -> _Candidate:
         lines = '; '.join(f'{c.decoder} ({c.why})' for c in candidates)
         raise ModelError(
             f'{graph.path}: ambiguous model: the outputs fit {len(candidates)} decoders: '
-            f'{lines}. Choose one: --decoder {candidates[0].decoder} on the command line '
+            f'{lines}. Choose one: --decoder {candidates[0].decoder} on the command line, '
+            f'the node parameter decoder:={candidates[0].decoder} '
             f'(inspect_model(..., decoder=...) in Python), or write a descriptor with '
             f'`jetson-dnn models inspect {graph.path} --decoder {candidates[0].decoder} '
             '--write my_model.yaml` and pass the .yaml as the model')

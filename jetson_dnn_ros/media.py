@@ -99,14 +99,18 @@ def input_kind(spec) -> str:
     """
     Classify an ``--input`` value: ``bag``, ``video``, ``image``, ``dir``, ``glob``, ``camera``.
 
-    ``camera`` is a camera index, a ``/dev/video*`` device or a stream URL (:func:`is_camera`).
+    ``camera`` is a camera index, a ``/dev/video*`` device or a stream URL (:func:`is_camera`);
+    an existing file or folder named with digits (``2024``) is that file or folder.
 
     :raises FileNotFoundError: if it names nothing that exists (and is not a glob).
     """
     text = str(spec)
-    if is_camera(text):
-        return 'camera'
+    if not text.strip():
+        raise FileNotFoundError('no input given (give an image, a folder, a glob, a video or a '
+                                'bag)')
     path = Path(text).expanduser()
+    if is_camera(text) and not (text.isdigit() and path.exists()):
+        return 'camera'
     if path.exists():
         if bag.is_bag(path):
             return 'bag'
@@ -119,6 +123,18 @@ def input_kind(spec) -> str:
         return 'glob'
     raise FileNotFoundError(f'input {text} does not exist (give an image, a folder, a glob, a '
                             'video or a bag)')
+
+
+def require_images(spec) -> List[Path]:
+    """
+    Return :func:`image_files` of a file, folder or glob.
+
+    :raises FileNotFoundError: if there is none (an empty folder, a glob with no match).
+    """
+    files = image_files(spec)
+    if not files:
+        raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)}) found at {spec}')
+    return files
 
 
 def image_files(spec) -> List[Path]:
@@ -224,9 +240,7 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
         finally:
             cap.release()
         return
-    files = image_files(spec)
-    if not files:
-        raise FileNotFoundError(f'no images ({", ".join(IMAGE_SUFFIXES)}) found at {spec}')
+    files = require_images(spec)
     used = set()
     for path in files:
         try:
@@ -244,4 +258,4 @@ def iter_frames(spec, topic: Optional[str] = None, on_error: OnError = None,
 
 
 __all__ = ['Frame', 'count_frames', 'image_files', 'input_kind', 'is_camera', 'iter_frames',
-           'capture_fps', 'open_capture', 'read_image_file']
+           'capture_fps', 'open_capture', 'read_image_file', 'require_images']

@@ -348,10 +348,38 @@ def resolve_path(reference, base=None, search=(), what: str = 'model') -> Path:
     for candidate in tried:
         if candidate.is_file():
             return candidate
+    folder = next((c for c in tried if c.is_dir()), None)
+    if folder is not None:
+        raise ModelError(f'{what} {text!r} is a folder ({folder}); give the .onnx or .yaml '
+                         'file in it')
     where = (f'{tried[0]}' if len(tried) == 1 else
              f'{tried[0]} (relative to the current directory), then '
              + ', '.join(str(t) for t in tried[1:]))
     raise ModelError(f'{what} {text!r} not found: tried {where}')
+
+
+def assumed_defaults(descriptor: ModelDescriptor, how: str = 'pass it as --model'
+                     ) -> Optional[str]:
+    """
+    Return one warning line when a descriptor inferred from a graph runs on assumed defaults.
+
+    Inspection names the source of each family's defaults in ``sources``; where the graph
+    cannot tell the preprocessing (classification, segmentation, depth, EfficientNMS
+    exports), the source says ``assumed``. A descriptor loaded from a file is the user's
+    choice: no warning.
+
+    :param how: how the user passes the written descriptor (``--model`` or the node's
+        ``model`` parameter).
+    :return: the warning, or None.
+    """
+    sources = descriptor.extras.get('sources') if descriptor.origin is None else None
+    source = str(sources.get('defaults', '')) if isinstance(sources, Mapping) else ''
+    if 'assumed' not in source:
+        return None
+    return (f'warning: model {descriptor.name} runs on defaults assumed from its graph '
+            f'({source}); if it was trained otherwise, write a descriptor with `jetson-dnn '
+            f'models inspect {descriptor.file} --write {descriptor.name}.yaml`, fix its '
+            f'input: section and {how}')
 
 
 def resolve_model(reference, model_file=None, decoder: Optional[str] = None, base=None

@@ -23,12 +23,13 @@ a half-written output, and a re-run finds the path free. An ``OSError`` becomes 
 system, no space left, …) instead of a traceback.
 """
 
+import contextlib
 import errno
 import os
 from pathlib import Path
 import shutil
 import tempfile
-from typing import Optional
+from typing import BinaryIO, Iterator, List, Optional
 
 from jetson_dnn_ros.errors import JetsonDnnError
 
@@ -101,35 +102,58 @@ def input_folder(spec) -> Optional[Path]:
     return path.resolve() if path.is_dir() else None
 
 
-def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = False) -> Path:
+RESULTS_MARKER = '.jetson_dnn_results'
+"""File a results folder written by ``jetson-dnn run`` holds (``--overwrite`` may replace it)."""
+
+KINDS = {
+    'file': ('a file', lambda p: p.is_file()),
+    'folder': ('a results folder of jetson-dnn run',
+               lambda p: p.is_dir() and (p / RESULTS_MARKER).is_file()),
+    'bag': ('a bag', lambda p: p.is_dir() and (p / 'metadata.yaml').is_file()),
+}
+"""What ``--overwrite`` may replace, per kind of output: ``(name, test(path))``."""
+
+
+def check_output(output, input_spec, overwrite: bool = False, exist_ok: bool = False,
+                 kind: Optional[str] = None) -> Path:
     """
     Refuse an output that would destroy or mix with the input, or an existing one.
 
-    :param output: the output path (file, folder or bag folder).
+    :param output: the path really written (a bag ``x.mcap`` is the folder ``x``).
     :param input_spec: the ``--input`` value.
-    :param overwrite: an existing output is replaced (once the new one is complete).
-    :param exist_ok: an existing output folder is added to, and an output inside the input
-        folder is allowed.
+    :param overwrite: an existing output of the same ``kind`` is replaced (once the new one is
+        complete).
+    :param exist_ok: an existing output folder is added to (not a bag), and an output inside
+        the input folder is allowed.
+    :param kind: ``file``, ``folder`` or ``bag`` (:data:`KINDS`); None = any existing path.
     :return: ``output`` as a :class:`~pathlib.Path`.
     :raises OutputError: if the output is the input (file or folder) or contains it, lies
-        inside the input folder (without ``exist_ok``), or exists (without either flag).
+        inside the input folder (without ``exist_ok``), or exists (without either flag, or
+        is not an earlier output of the same kind).
     """
     out = Path(output).expanduser()
     resolved = out.resolve()
     source = Path(str(input_spec)).expanduser()
-    if source.exists() and (resolved == source.resolve() or _inside(source.resolve(), resolved)):
+    folder = input_folder(input_spec)
+    sources = [p for p in (source.resolve() if source.exists() else None, folder) if p]
+    if any(resolved == p or _inside(p, resolved) for p in sources):
         raise OutputError(f'output {out} is (or contains) the input {input_spec}; writing it '
                           'would destroy the input. Pick another --output')
-    folder = input_folder(input_spec)
     if folder is not None and _inside(resolved, folder) and not exist_ok:
         raise OutputError(f'output {out} is inside the input folder {folder}; a later run '
                           'would read the results as input. Pick another --output, or pass '
                           '--exist-ok to write there anyway')
     if out.exists() or out.is_symlink():
-        if not (overwrite or (exist_ok and out.is_dir())):
+        name, same = KINDS.get(kind, ('', lambda p: True))
+        if overwrite and not out.is_symlink() and not same(out):
+            raise OutputError(f'output {out} exists and is not {name}; --overwrite replaces '
+                              'only an earlier output of the same kind. Pick another --output')
+        if not (overwrite or (exist_ok and out.is_dir() and kind != 'bag')):
+            add = {'bag': ', a bag cannot be added to (--exist-ok)', 'file': ''}.get(
+                kind, ', --exist-ok to add to a folder')
             raise OutputError(f'output {out} exists already; pass --overwrite to replace it '
-                              '(the old one stays until the new one is complete), --exist-ok '
-                              'to add to a folder, or pick another --output')
+                              f'(the old one stays until the new one is complete){add}, or '
+                              'pick another path')
     return out
 
 
@@ -160,24 +184,30 @@ class Staged:
     :param final: the output path.
     :param replace: replace an existing ``final`` (``--overwrite``).
     :param merge: add to an existing ``final`` folder (``--exist-ok``).
-    :raises OutputError: if the parent folder cannot be created or written.
+    :param protect: files a merge must never replace or remove (the run's inputs).
+    :raises OutputError: if the parent folder cannot be created or written, or a merge would
+        replace a protected file (then nothing is moved).
     """
 
-    def __init__(self, final, replace: bool = False, merge: bool = False):
+    def __init__(self, final, replace: bool = False, merge: bool = False, protect=()):
         self.final = Path(final)
         self.replace = replace
         self.merge = merge
+        self.protect = [Path(p).resolve() for p in protect]
         self._stage: Optional[Path] = None
+        self._made: List[Path] = []
         self.path: Optional[Path] = None
 
     def __enter__(self) -> 'Staged':
         """Create the hidden sibling folder; return self."""
         parent = self.final.parent
+        self._made = [p for p in (parent, *parent.parents) if not p.exists()]
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(tempfile.mkdtemp(prefix=f'.{self.final.name}.',
                                                 suffix='.partial', dir=parent))
         except OSError as exc:
+            self.abort()
             raise OutputError(unwritable(self.final, exc)) from None
         self.path = self._stage / self.final.name
         return self
@@ -193,7 +223,14 @@ class Staged:
         """Move the staged output onto :attr:`final` (called on success)."""
         final, staged = self.final, self.path
         if self.merge and final.is_dir() and staged.is_dir():
-            for entry in sorted(staged.iterdir()):
+            entries = sorted(staged.iterdir())
+            for entry in entries:
+                target = (final / entry.name).resolve()
+                hit = next((p for p in self.protect if p == target or _inside(p, target)), None)
+                if hit is not None:
+                    raise OutputError(f'cannot write {final / entry.name}: it would replace '
+                                      f'the input {hit}; nothing was written there')
+            for entry in entries:
                 target = final / entry.name
                 if target.is_dir() and not target.is_symlink():
                     shutil.rmtree(target)
@@ -202,16 +239,26 @@ class Staged:
             if final.exists() or final.is_symlink():
                 if not self.replace:
                     raise FileExistsError(errno.EEXIST, 'exists already', str(final))
-                old = self._stage / f'.{final.name}.old'
-                os.rename(final, old)
-            os.rename(staged, final)
+                if final.is_dir() or staged.is_dir():  # a file is replaced in one os.replace
+                    os.rename(final, self._stage / f'.{final.name}.old')
+            os.replace(staged, final)
         self.abort()
 
     def abort(self) -> None:
-        """Delete everything staged (safe to call more than once)."""
+        """
+        Delete everything staged and the parent folders made for it (safe to call again).
+
+        A made parent is removed only while empty: after a commit it holds the output.
+        """
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
+        for folder in self._made:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self._made = []
 
     def __exit__(self, exc_type, exc, tb):
         """Commit on success, clean up on failure; ``OSError`` → :class:`OutputError`."""
@@ -221,6 +268,9 @@ class Staged:
             except OSError as error:
                 self.abort()
                 raise os_error('write', self.final, error) from None
+            except BaseException:  # noqa: B902 - a refused merge: clean up, then re-raise
+                self.abort()
+                raise
             return False
         staged = self.path
         self.abort()
@@ -231,6 +281,26 @@ class Staged:
                                exc) from None
             raise os_error('access', name, exc) from None  # not ours: an input, say
         return False
+
+
+@contextlib.contextmanager
+def staged_file(path, replace: bool = True) -> Iterator[BinaryIO]:
+    """
+    Give a binary stream whose bytes land at ``path`` atomically when the block succeeds.
+
+    The bytes go to a :class:`Staged` sibling, are flushed and ``fsync``-ed, and the file is
+    moved onto ``path`` with one :func:`os.replace` when the block ends without an exception
+    (a reader sees the old file or the new one, never a part). On an exception nothing is left.
+
+    :param path: the file to write.
+    :param replace: replace an existing file; False = refuse it (``exists already``).
+    :raises OutputError: on an ``OSError`` (one line: the path and the cause).
+    """
+    with Staged(path, replace=replace) as stage:
+        with open(stage.path, 'wb') as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
 
 
 def encode_image(path, image) -> bytes:
@@ -257,5 +327,6 @@ def write_image(path, image) -> Path:
     return Path(path)
 
 
-__all__ = ['OutputError', 'Staged', 'cause', 'check_output', 'encode_image', 'input_folder',
-           'next_run_dir', 'os_error', 'unwritable', 'write_image']
+__all__ = ['KINDS', 'OutputError', 'RESULTS_MARKER', 'Staged', 'cause', 'check_output',
+           'encode_image', 'input_folder', 'next_run_dir', 'os_error', 'staged_file',
+           'unwritable', 'write_image']

@@ -165,12 +165,19 @@ class FolderSink:
     :param mode: ``dir``, ``jsonl`` or ``video``.
     :param video_name: file stem of the annotated video (``video`` mode).
     :param fps: frame rate of the annotated video when the frames carry none (images).
+    :param mark: write :data:`~jetson_dnn_ros.outputs.RESULTS_MARKER` (a new folder, not one
+        added to), so that ``--overwrite`` may replace it later.
     """
 
-    def __init__(self, folder: Path, mode: str, video_name: str = 'video', fps: float = 30.0):
+    def __init__(self, folder: Path, mode: str, video_name: str = 'video', fps: float = 30.0,
+                 mark: bool = True):
         self.folder = folder
         self.mode = mode
         self.folder.mkdir(parents=True, exist_ok=True)
+        if mark:
+            (folder / outputs.RESULTS_MARKER).write_text(
+                json.dumps({'written_by': 'jetson-dnn run', 'format': mode}) + '\n',
+                encoding='utf-8')
         self._jsonl = open(folder / 'results.jsonl', 'w', encoding='utf-8') \
             if mode in ('jsonl', 'video') else None
         self._video = None
@@ -288,6 +295,9 @@ def plan(args, kind: str, task: str, model_name: str):
             fmt = 'video'
         else:
             fmt = 'dir'
+    if args.storage and fmt != 'bag':
+        raise ModelError(f'--storage {args.storage} is for a result bag; this run writes a '
+                         f'{fmt} output. Drop --storage')
     if fmt == 'bag' and kind != 'bag':
         raise ModelError(f'a result bag needs a bag input; record one first with `{PROG} bag '
                          f'from-images {args.input} <bag>` or write to a folder')
@@ -318,7 +328,12 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     from jetson_dnn_ros import media
     from jetson_dnn_ros.overlay import OverlayOptions
     kind = media.input_kind(args.input)  # FileNotFoundError before loading the model
+    if kind in ('dir', 'glob'):
+        media.require_images(args.input)
     topic = None
+    if args.topic and kind != 'bag':
+        raise ModelError(f'--topic is for a bag input; {args.input} is a {kind} input. Drop '
+                         '--topic')
     if kind == 'bag':  # a wrong --topic fails before anything is opened or written
         topic = args.topic or bag.default_image_topic(args.input)
         if topic not in dict(bag.image_topics(args.input)):
@@ -330,17 +345,35 @@ def run(args, open_pipeline: Callable, err: Callable[[str], None]) -> int:
     except ValueError as exc:
         raise ModelError(f'bad --overlay/--alpha: {exc}') from exc
     want_overlay = 'none' not in options.flags
-    if args.output:  # a refused output costs no model load (nor a TensorRT engine build)
-        fmt, out, storage = plan(args, kind, '', '')
-        outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+    # refused options and outputs cost no model load (nor a TensorRT engine build)
+    target = plan(args, kind, '', '')
+    if args.output:
+        _check_output(args, *target)
     pipeline = open_pipeline(args)
     try:
         fmt, out, storage = plan(args, kind, pipeline.task, pipeline.descriptor.name)
-        outputs.check_output(out, args.input, args.overwrite, args.exist_ok)
+        _check_output(args, fmt, out, storage)
         return _loop(args, pipeline, kind, topic, (fmt, out, storage), options, want_overlay,
                      err)
     finally:
         pipeline.close()
+
+
+def _check_output(args, fmt, out, storage) -> None:
+    """
+    Refuse, before any work, an output (and the ``x.json`` beside ``--output x.jpg``) in the way.
+
+    :raises OutputError: as :func:`~jetson_dnn_ros.outputs.check_output`.
+    """
+    kind = fmt if fmt in ('bag', 'file') else 'folder'
+    # the default runs/… inside a folder read flat (not a */ glob) is never read back
+    text = str(args.input)
+    wild = [text.index(c) for c in '*?[' if c in text]
+    flat = not wild or '/' not in text[min(wild):]
+    outputs.check_output(out, args.input, args.overwrite,
+                         args.exist_ok or (not args.output and flat), kind)
+    if fmt == 'file':
+        outputs.check_output(out.with_suffix('.json'), args.input, args.overwrite, kind='file')
 
 
 def _loop(args, pipeline, kind, topic, target, options, want_overlay, err) -> int:
@@ -367,8 +400,11 @@ def _loop(args, pipeline, kind, topic, target, options, want_overlay, err) -> in
     # one line per frame ("3/44 name: 2 person, 1 car (12.3 ms)") is the progress display
     say = (lambda text: None) if quiet else (lambda text: print(text, file=sys.stderr,
                                                                 flush=True))
+    inputs = media.image_files(args.input) if kind in ('image', 'dir', 'glob') else \
+        [Path(str(args.input))] if kind == 'video' else []
     stage = outputs.Staged(out, replace=args.overwrite,
-                           merge=args.exist_ok and out.is_dir() and fmt != 'bag')
+                           merge=args.exist_ok and out.is_dir() and fmt != 'bag',
+                           protect=inputs)
     interrupted = False
     sink = None
     try:
@@ -428,7 +464,7 @@ def _open_sink(args, pipeline, fmt, stage, kind, topic, storage):
     if fmt == 'file':
         return FileSink(stage.path, stage.final)
     name = 'camera' if kind == 'camera' else Path(str(args.input)).stem or 'video'
-    return FolderSink(stage.path, fmt, name)
+    return FolderSink(stage.path, fmt, name, mark=not stage.merge)
 
 
 def _abort_sink(sink) -> None:

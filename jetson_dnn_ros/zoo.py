@@ -19,15 +19,13 @@ A descriptor's ``file`` is looked up (through :func:`jetson_dnn_ros.paths.find_f
 descriptor's folder, the cache folder ``$JETSON_DNN_CACHE`` and the data folder
 ``$JETSON_DNN_DATA``. When it is nowhere, :func:`pull` downloads the descriptor's ``url`` into
 the cache at the same relative path, checks its ``sha256`` and only then moves it into place
-(temp file in the same folder + ``os.replace``, so a reader never sees a partial file).
+(:func:`jetson_dnn_ros.outputs.staged_file`, so a reader never sees a partial file).
 Only the standard library's ``urllib`` is used.
 """
 
 from dataclasses import dataclass
 import hashlib
-import os
 from pathlib import Path
-import tempfile
 from typing import Optional, Tuple, Union
 import urllib.error
 import urllib.request
@@ -88,8 +86,8 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
     """
     Download ``url`` to ``dest`` atomically, checking its sha256.
 
-    The body is streamed into a temporary file in ``dest``'s folder while it is hashed; the
-    file is moved onto ``dest`` with ``os.replace`` only when the whole body arrived and the
+    The body is streamed into a staged file (:func:`~jetson_dnn_ros.outputs.staged_file`) while
+    it is hashed, and moved onto ``dest`` only when the whole body arrived and the
     hash matches. On any failure the temporary file is deleted and ``dest`` is untouched.
 
     :param url: ``http(s)://`` or ``file://`` URL.
@@ -102,18 +100,13 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
         a short body, a checksum mismatch (naming both hashes), or a destination that cannot
         be written (read-only, permission, no space: one line naming the path and the cause).
     """
+    from jetson_dnn_ros.outputs import OutputError, staged_file
     dest = Path(dest)
     request = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
-    except OSError as exc:
-        raise _cache_error(dest, exc) from None
-    tmp = Path(tmp_name)
     digest = hashlib.sha256()
     received = 0
     try:
-        with os.fdopen(fd, 'wb') as out:
+        with staged_file(dest) as out:
             try:
                 response = urllib.request.urlopen(request, timeout=timeout)
             except urllib.error.HTTPError as exc:
@@ -141,27 +134,18 @@ def download(url: str, dest, sha256: Optional[str] = None, progress: bool = True
                         digest.update(chunk)
                         received += len(chunk)
                         bar.update(len(chunk))
-        if total is not None and received != total:
-            raise ModelError(f'download of {url} is incomplete: {received} of {total} bytes')
-        actual = digest.hexdigest()
-        if sha256 and actual != sha256.lower():
-            raise ModelError(f'checksum mismatch for {url}: expected sha256 {sha256.lower()}, '
-                             f'got {actual}; the file was deleted. Fix the descriptor sha256 '
-                             'or the url')
-        os.replace(tmp, dest)
-    except BaseException as exc:  # noqa: B902 - remove the partial file, then re-raise
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # a full disk while writing, a vanished folder
-            raise _cache_error(dest, exc) from None
-        raise
+            if total is not None and received != total:
+                raise ModelError(f'download of {url} is incomplete: {received} of {total} '
+                                 'bytes')
+            actual = digest.hexdigest()
+            if sha256 and actual != sha256.lower():
+                raise ModelError(f'checksum mismatch for {url}: expected sha256 '
+                                 f'{sha256.lower()}, got {actual}; the file was deleted. Fix '
+                                 'the descriptor sha256 or the url')
+    except OutputError as exc:  # a cache that cannot be written, a full disk
+        raise ModelError(f'{exc}; set JETSON_DNN_CACHE to a writable folder or download the '
+                         'file by hand') from None
     return dest
-
-
-def _cache_error(dest: Path, exc: OSError) -> ModelError:
-    """Return the one-line error of a cache that cannot be written (nothing is left there)."""
-    from jetson_dnn_ros.outputs import unwritable
-    return ModelError(f'{unwritable(dest, exc)}; set JETSON_DNN_CACHE to a writable folder or '
-                      'download the file by hand')
 
 
 def _descriptor(descriptor_or_name: Union[str, ModelDescriptor]) -> ModelDescriptor:

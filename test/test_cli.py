@@ -51,7 +51,7 @@ def test_run_writes_overlays_and_json(classification_run, photo):
     code, out = classification_run
     assert code == 2  # finished, but broken.jpg was skipped
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f'{n}.jpg' for n in GOOD] + [f'{n}.json' for n in GOOD])
+        [f'{n}.jpg' for n in GOOD] + [f'{n}.json' for n in GOOD] + ['.jetson_dnn_results'])
     from jetson_dnn_ros.pipeline import Pipeline
     with Pipeline.from_model('mobilenet_v2_1001', backend='onnxruntime') as pipeline:
         for name in GOOD:

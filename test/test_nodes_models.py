@@ -70,3 +70,45 @@ def test_detection_node_runs_an_onnx_path_and_recovers_from_bad_models(ros, data
         assert np.all(np.diff(centres) > 190)   # four people side by side
     finally:
         harness.close()
+
+
+def test_node_logs_assumed_preprocessing_once(ros, tmp_path, caplog):  # noqa: F811
+    from jetson_dnn_ros.ros.classification_node import ClassificationNode
+    from onnxgen import constant_model
+    from rclpy.lifecycle import TransitionCallbackReturn
+    model = constant_model(tmp_path / 'cls.onnx',
+                           {'logits': np.linspace(0, 1, 10, dtype=np.float32)[None]},
+                           input_name='input', input_shape=(1, 3, 64, 64))
+    harness = Harness(ClassificationNode, model=str(model), backend='onnxruntime')
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert harness.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        said = [r.getMessage() for r in caplog.records if 'assumed' in r.getMessage()]
+        assert len(said) == 1 and 'set the model parameter' in said[0]
+    finally:
+        harness.close()
+
+
+def test_node_decoder_parameter_settles_an_ambiguous_onnx(ros, tmp_path, caplog):  # noqa: F811
+    from jetson_dnn_ros.ros.detection_node import DetectionNode
+    from rclpy.lifecycle import TransitionCallbackReturn
+    import onnx
+    from onnxgen import constant_model
+    # a runnable [1, N, 85] model (84 anchors of a 64 x 64 input), N declared dynamic
+    model = constant_model(tmp_path / 'amb.onnx',
+                           {'output': np.zeros((1, 84, 85), np.float32)},
+                           input_shape=(1, 3, 64, 64))
+    graph = onnx.load(str(model))
+    graph.graph.output[0].type.tensor_type.shape.dim[1].dim_param = 'N'
+    onnx.save(graph, str(model))
+    harness = Harness(DetectionNode, model=str(model), backend='onnxruntime')
+    node = harness.node
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert 'node parameter decoder:=' in caplog.records[-1].getMessage()
+        assert node.set_parameters([Parameter('decoder', value='yolox')])[0].successful
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert node.pipeline.descriptor.decoder == 'yolox'
+    finally:
+        harness.close()

@@ -140,7 +140,7 @@ def test_output_naming_an_existing_file_is_one_line(photo_dir, tmp_path, capsys)
 
 def test_overwrite_replaces_an_existing_output_folder(photo_dir, tmp_path):
     out = tmp_path / 'o'
-    out.mkdir()
+    assert _run('--input', photo_dir, '--output', out) == 0
     (out / 'old.txt').write_text('old')
     assert _run('--input', photo_dir, '--output', out, '--overwrite') == 0
     assert not (out / 'old.txt').exists() and len(list(out.glob('*.json'))) == len(GOOD)
@@ -675,25 +675,24 @@ def test_bag_from_images_stamps_start_now_or_at_start_time(photo_dir, tmp_path):
 def test_model_download_failure_leaves_nothing_and_rerun_succeeds(tmp_path, monkeypatch,
                                                                   capsys):
     import hashlib
-    from jetson_dnn_ros import zoo
     from onnxgen import identity_model
     payload = identity_model(tmp_path / 'src.onnx').read_bytes()
     cache = tmp_path / 'cache'
     monkeypatch.setenv('JETSON_DNN_CACHE', str(cache))
     yaml_path = _descriptor_yaml(tmp_path, (tmp_path / 'src.onnx').as_uri(),
                                  hashlib.sha256(payload).hexdigest())
-    real = zoo.os.replace
+    real = os.replace
 
     def full(src, dst):
         raise OSError(errno.ENOSPC, 'No space left on device', str(dst))
 
-    monkeypatch.setattr(zoo.os, 'replace', full)
+    monkeypatch.setattr(os, 'replace', full)
     assert cli.main(['models', 'pull', str(yaml_path)]) == 1
     err = capsys.readouterr().err
     (line,) = [t for t in err.splitlines() if 'jetson-dnn' in t]  # after the progress bar
     assert 'no space left on device' in line and 'Traceback' not in err
     assert [p for p in cache.rglob('*') if p.is_file()] == []
-    monkeypatch.setattr(zoo.os, 'replace', real)
+    monkeypatch.setattr(os, 'replace', real)
     assert cli.main(['models', 'pull', str(yaml_path)]) == 0
     assert [p.name for p in cache.rglob('*') if p.is_file()] == ['tiny.onnx']
 
@@ -709,7 +708,7 @@ def test_engine_cache_write_failure_leaves_nothing_and_rerun_succeeds(tmp_path, 
         raise OSError(errno.ENOSPC, 'No space left on device')
 
     monkeypatch.setattr(engine_cache.os, 'fsync', full)
-    with pytest.raises(EngineBuildError, match='No space left'):
+    with pytest.raises(EngineBuildError, match='no space left'):
         cache.store(key, b'engine bytes')
     assert [p for p in (tmp_path / 'engines').rglob('*') if p.is_file()] == []
     monkeypatch.setattr(engine_cache.os, 'fsync', real)

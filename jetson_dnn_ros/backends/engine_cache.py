@@ -42,7 +42,7 @@ import logging
 import os
 from pathlib import Path
 import re
-import tempfile
+import shutil
 import time
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -196,28 +196,17 @@ def _slug(text: str) -> str:
 
 def atomic_write(path, data: Union[bytes, bytearray, memoryview]) -> None:
     """
-    Write ``data`` to ``path`` atomically (temporary file + fsync + :func:`os.replace`).
+    Write ``data`` to ``path`` atomically (:func:`jetson_dnn_ros.outputs.staged_file`).
 
     :raises EngineBuildError: if writing fails; no partial file is left behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + path.name + '.', suffix='.tmp', dir=path.parent)
+    from jetson_dnn_ros.outputs import OutputError, staged_file
     try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(memoryview(data))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:  # noqa: B902 - remove the temp file, then re-raise
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise EngineBuildError(f'cannot write {path}: {exc}; check the folder is writable '
-                                   'and the disk has space (engine_cache_dir)') from exc
-        raise
+        with staged_file(path) as stream:
+            stream.write(memoryview(data))
+    except OutputError as exc:
+        raise EngineBuildError(f'{exc}; check the folder is writable and the disk has space '
+                               '(engine_cache_dir)') from None
 
 
 def read_entry(engine_path, key: Optional[EngineKey] = None) -> Tuple[Optional[bytes], str]:
@@ -371,9 +360,13 @@ class EngineCache:
             for meta in self.directory.glob('*' + META_SUFFIX):
                 if not Path(str(meta)[:-len('.json')]).exists():
                     meta.unlink()
-            for tmp in self.directory.rglob('.*.tmp'):
+            for tmp in [*self.directory.rglob('.*.tmp'), *self.directory.rglob('.*.partial')]:
                 # a build in another process may be writing it right now: only stale ones
-                if now - tmp.stat().st_mtime > TMP_STALE_S:
+                if now - tmp.stat().st_mtime <= TMP_STALE_S:
+                    continue
+                if tmp.is_dir():
+                    shutil.rmtree(tmp)
+                else:
                     tmp.unlink()
             if everything:
                 for cache in (self.directory / 'timing').glob('*.cache'):

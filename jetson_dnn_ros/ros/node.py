@@ -583,8 +583,13 @@ class DnnNode(LifecycleNode):
         start = time.perf_counter()
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],
-                                       model_file=values['model_file_path'] or None, **options)
+                                       model_file=values['model_file_path'] or None,
+                                       decoder=values['decoder'] or None, **options)
         self.pipeline = pipeline
+        from jetson_dnn_ros.models import assumed_defaults
+        warning = assumed_defaults(pipeline.descriptor, 'set the model parameter to it')
+        if warning:
+            self.get_logger().warning(warning)
         if pipeline.task != self.task:
             raise ModelError(f'model {pipeline.descriptor.name!r} is a {pipeline.task} model; '
                              f'the {self.task} node needs a {self.task} model')

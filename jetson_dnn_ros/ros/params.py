@@ -157,6 +157,8 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
     _spec('model', '', 'Model: a zoo name from config/models (e.g. yolox_nano), a descriptor '
           '.yaml or an .onnx file (absolute, ~, package://<pkg>/<path> or relative to the '
           'working directory; an .onnx is inspected); empty = the task default'),
+    _spec('decoder', '', 'Decoder for an .onnx model whose outputs fit several (e.g. yolox '
+          'or yolov5 for [1, N, 85]: the configure error lists them); empty = inferred'),
     _spec('model_config', '', 'Model descriptor .yaml path; overrides model when set'),
     _spec('model_file_path', '', 'ONNX file to run instead of the descriptor file (same model '
           'family, your weights; paths as for model); empty = the descriptor file'),
