@@ -246,8 +246,12 @@ class Pipeline:
             if self._batch_preprocess is None:  # a device preprocessor fills one input only
                 self._batch_preprocess = Preprocessor(self.spec)
             t0 = time.perf_counter()
-            prepared = [self._batch_preprocess(image, encoding) for image, encoding in frames]
-            batch = np.concatenate([tensor for tensor, _ in prepared], axis=0)
+            prepared, tensors = [], []
+            for image, encoding in frames:   # the preprocessor reuses its output buffer
+                tensor, transform = self._batch_preprocess(image, encoding)
+                tensors.append(np.array(tensor, copy=True))
+                prepared.append((tensor, transform))
+            batch = np.concatenate(tensors, axis=0)
             t1 = time.perf_counter()
             outputs = self.backend.infer({self.input.name: batch})
             t2 = time.perf_counter()

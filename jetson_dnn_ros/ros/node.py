@@ -978,8 +978,9 @@ class DnnNode(LifecycleNode):
             limit = self._batch_limit()
             batch = []
             now = time.monotonic()
+            start = self._next_camera
             for step in range(count):
-                index = (self._next_camera + step) % count
+                index = (start + step) % count
                 cam = self._cameras[index]
                 if cam.pending is None:
                     continue
