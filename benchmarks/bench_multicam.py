@@ -1,0 +1,228 @@
+# Copyright 2026 The jetson_dnn_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Benchmark N cameras into one detection node against one detection node per camera.
+
+What runs: the real :class:`~jetson_dnn_ros.ros.detection_node.DetectionNode` (YOLOX-Nano,
+ONNX Runtime; ``--model-file`` to change) on the rclpy stand-in graph (``test/standins``: an
+in-process graph, no DDS, no serialisation), fed 1920x1080 ``bgr8`` sensor_msgs/Image frames
+(a shared photo resized). Each configuration runs in its own process(es), as a launch file
+runs one process per node:
+
+- ``one node``: one process, one node with ``cameras: [cam0, ..., camN-1]`` on the
+  batch-dynamic copy of the model (made with ``onnxgen.make_batch_dynamic``): the N frames of a
+  round are stacked into one inference (``max_batch`` = N);
+- ``one node, no batch``: the same with the unchanged model (batch fixed at 1): the engine
+  runs the N frames one after another;
+- ``N nodes``: N processes started together, each one node serving one camera (the
+  unchanged model).
+
+Every round, each camera publishes one frame (cameras triggered together) and the process spins
+until every result is out. Measured per configuration: throughput (results per second over
+all cameras, wall time from the first publish to the last result; for N processes from the
+earliest start to the latest end), latency per frame (publish to result arriving at the probe
+node) p50/p99, and memory after the run: RSS and PSS (``/proc/<pid>/smaps_rollup``; PSS
+splits shared library pages between the processes that map them) summed over the processes,
+and the peak RSS (VmHWM). Ratios are against N nodes in the same run.
+
+Usage: ``python3 benchmarks/bench_multicam.py [--cameras 1,2,4] [--rounds 30] [--json OUT]``.
+"""
+
+import argparse
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get('JETSON_DNN_DATA', ROOT.parent / 'shared' / 'data'))
+
+
+def memory_kb(pid: str = 'self') -> dict:
+    """Return ``{'rss': kB, 'pss': kB, 'hwm': kB}`` of a process (Linux /proc)."""
+    out = {}
+    with open(f'/proc/{pid}/smaps_rollup') as stream:
+        for line in stream:
+            key, _, rest = line.partition(':')
+            if key in ('Rss', 'Pss'):
+                out[key.lower()] = int(rest.split()[0])
+    with open(f'/proc/{pid}/status') as stream:
+        for line in stream:
+            if line.startswith('VmHWM:'):
+                out['hwm'] = int(line.split()[1])
+    return out
+
+
+def worker(args) -> dict:
+    """Run one node serving ``args.worker`` cameras on the stand-in graph; return the facts."""
+    import cv2
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / 'test'))
+    from standins.install import install
+    install()
+    from builtin_interfaces.msg import Time
+    from jetson_dnn_ros.ros.detection_node import DetectionNode
+    import rclpy
+    from rclpy import _standin
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+    from vision_msgs.msg import Detection2DArray
+
+    count = args.worker
+    cameras = [f'cam{i}' for i in range(count)] if args.multi else ['']
+    overrides = {'model': 'yolox_nano', 'backend': 'onnxruntime',
+                 'model_file_path': args.model_file}
+    if args.multi:
+        overrides.update(cameras=cameras, max_batch=max(count, 1), batch_window_ms=1000.0)
+    rclpy.init()
+    node = DetectionNode(namespace='/bench', parameter_overrides=[
+        Parameter(k, value=v) for k, v in overrides.items()])
+    probe = rclpy.create_node('bench_probe')
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    executor.add_node(probe)
+    from rclpy.lifecycle import TransitionCallbackReturn
+    if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+        raise RuntimeError('configure failed')
+    node.trigger_activate()
+    image = cv2.resize(cv2.imread(str(DATA / 'images' / 'humans_0.jpg')), (1920, 1080))
+    data = image.tobytes()
+    qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
+    published = {}
+    latencies = []
+
+    def on_result(msg):
+        key = (msg.header.frame_id, msg.header.stamp.sec)
+        latencies.append(time.perf_counter() - published[key])
+    pubs = {}
+    for cam in cameras:
+        prefix = f'/bench/{cam}/' if cam else '/bench/'
+        pubs[cam] = probe.create_publisher(Image, prefix + 'image', qos)
+        probe.create_subscription(Detection2DArray, prefix + 'detections', on_result, 10)
+
+    def round_(index):
+        for cam, pub in pubs.items():
+            msg = Image(header=Header(stamp=Time(sec=index), frame_id=cam or 'camera'),
+                        height=1080, width=1920, encoding='bgr8', step=1920 * 3, data=data)
+            published[(msg.header.frame_id, index)] = time.perf_counter()
+            pub.publish(msg)
+        _standin.spin_until_idle(executor)
+
+    for index in range(args.warmup):
+        round_(index)
+    latencies.clear()
+    before = node.batch_histogram()
+    start_wall, start = time.time(), time.perf_counter()
+    for index in range(args.warmup, args.warmup + args.rounds):
+        round_(index)
+    elapsed = time.perf_counter() - start
+    facts = {'frames': len(latencies), 'elapsed_s': elapsed, 'start': start_wall,
+             'end': start_wall + elapsed, 'latencies_ms': [x * 1e3 for x in latencies],
+             'batches': {size: n - before.get(size, 0)
+                         for size, n in node.batch_histogram().items()
+                         if n > before.get(size, 0)}, **memory_kb()}
+    node.trigger_deactivate()
+    node.trigger_cleanup()
+    node.destroy_node()
+    probe.destroy_node()
+    rclpy.try_shutdown()
+    return facts
+
+
+def run_workers(count_per_process: int, processes: int, model: str, multi: bool,
+                args) -> dict:
+    """Start ``processes`` workers together; return their combined measurements."""
+    command = [sys.executable, __file__, '--worker', str(count_per_process), '--model-file',
+               model, '--rounds', str(args.rounds), '--warmup', str(args.warmup)]
+    if multi:
+        command.append('--multi')
+    env = dict(os.environ, PYTHONPATH=str(ROOT), JETSON_DNN_DATA=str(DATA))
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)
+             for _ in range(processes)]
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f'worker failed ({proc.returncode})')
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    latencies = np.concatenate([r['latencies_ms'] for r in results])
+    wall = max(r['end'] for r in results) - min(r['start'] for r in results)
+    frames = sum(r['frames'] for r in results)
+    batches = {}
+    for r in results:
+        for size, n in r['batches'].items():
+            batches[size] = batches.get(size, 0) + n
+    return {'fps': frames / wall, 'p50_ms': float(np.percentile(latencies, 50)),
+            'p99_ms': float(np.percentile(latencies, 99)), 'frames': frames,
+            'rss_mib': sum(r['rss'] for r in results) / 1024,
+            'pss_mib': sum(r['pss'] for r in results) / 1024,
+            'peak_rss_mib': sum(r['hwm'] for r in results) / 1024, 'batches': batches}
+
+
+def main(argv=None) -> int:
+    """Run the benchmark (or one worker) and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--cameras', default='1,2,4')
+    parser.add_argument('--rounds', type=int, default=30)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--model-file', default=str(DATA / 'models' / 'detection' /
+                                                    'yolox_nano.onnx'))
+    parser.add_argument('--json', default='')
+    parser.add_argument('--worker', type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument('--multi', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return 0
+    sys.path.insert(0, str(ROOT / 'test'))
+    from onnxgen import make_batch_dynamic
+    batch_model = str(make_batch_dynamic(args.model_file, Path(tempfile.mkdtemp()) /
+                                         'batch.onnx'))
+    rows = []
+    for count in [int(c) for c in args.cameras.split(',')]:
+        separate = run_workers(1, count, args.model_file, False, args)
+        batched = run_workers(count, 1, batch_model, count > 1, args)
+        sequential = run_workers(count, 1, args.model_file, count > 1, args)
+        for name, result in (('one node', batched), ('one node, no batch', sequential),
+                             (f'{count} node(s)', separate)):
+            rows.append({'cameras': count, 'config': name, **result,
+                         'fps_ratio': result['fps'] / separate['fps'],
+                         'pss_ratio': result['pss_mib'] / separate['pss_mib'],
+                         'rss_ratio': result['rss_mib'] / separate['rss_mib']})
+    header = ('| cameras | configuration | results/s | p50 ms | p99 ms | RSS MiB | PSS MiB '
+              '| peak RSS MiB | batches | results/s vs N nodes | PSS vs N nodes |')
+    print(header)
+    print('|' + '---|' * header.count(' | ') + '---|')
+    for row in rows:
+        batches = ' '.join(f'{k}:{v}' for k, v in sorted(row['batches'].items()))
+        print(f'| {row["cameras"]} | {row["config"]} | {row["fps"]:.1f} | '
+              f'{row["p50_ms"]:.0f} | {row["p99_ms"]:.0f} | {row["rss_mib"]:.0f} | '
+              f'{row["pss_mib"]:.0f} | {row["peak_rss_mib"]:.0f} | {batches} | '
+              f'{row["fps_ratio"]:.2f} | {row["pss_ratio"]:.2f} |')
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
