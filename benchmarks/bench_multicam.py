@@ -35,9 +35,12 @@ all cameras, wall time from the first publish to the last result; for N processe
 earliest start to the latest end), latency per frame (publish to result arriving at the probe
 node) p50/p99, and memory after the run: RSS and PSS (``/proc/<pid>/smaps_rollup``; PSS
 splits shared library pages between the processes that map them) summed over the processes,
-and the peak RSS (VmHWM). Ratios are against N nodes in the same run.
+and the peak RSS (VmHWM). Each configuration runs ``--repeat`` times, interleaved with the
+others in a rotating order; the table shows the run of median throughput (and the range).
+Ratios are against N nodes in the same run.
 
-Usage: ``python3 benchmarks/bench_multicam.py [--cameras 1,2,4] [--rounds 30] [--json OUT]``.
+Usage: ``python3 benchmarks/bench_multicam.py [--cameras 1,2,4] [--rounds 30] [--repeat 3]
+[--json OUT]``.
 """
 
 import argparse
@@ -185,6 +188,8 @@ def main(argv=None) -> int:
     parser.add_argument('--cameras', default='1,2,4')
     parser.add_argument('--rounds', type=int, default=30)
     parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='runs of each configuration, interleaved; the median is shown')
     parser.add_argument('--model-file', default=str(DATA / 'models' / 'detection' /
                                                     'yolox_nano.onnx'))
     parser.add_argument('--json', default='')
@@ -199,23 +204,38 @@ def main(argv=None) -> int:
     batch_model = str(make_batch_dynamic(args.model_file, Path(tempfile.mkdtemp()) /
                                          'batch.onnx'))
     rows = []
+    run_workers(1, 1, args.model_file, False, args)   # warm the file cache; not reported
     for count in [int(c) for c in args.cameras.split(',')]:
-        separate = run_workers(1, count, args.model_file, False, args)
-        batched = run_workers(count, 1, batch_model, count > 1, args)
-        sequential = run_workers(count, 1, args.model_file, count > 1, args)
-        for name, result in (('one node', batched), ('one node, no batch', sequential),
-                             (f'{count} node(s)', separate)):
+        configs = [('one node', lambda: run_workers(count, 1, batch_model, count > 1, args)),
+                   ('one node, no batch',
+                    lambda: run_workers(count, 1, args.model_file, count > 1, args)),
+                   (f'{count} node(s)',
+                    lambda: run_workers(1, count, args.model_file, False, args))]
+        runs = {name: [] for name, _ in configs}
+        for repeat in range(args.repeat):   # interleaved, the order rotating each time
+            for name, measure in configs[repeat % 3:] + configs[:repeat % 3]:
+                runs[name].append(measure())
+        chosen = {}
+        for name, results in runs.items():   # the run of median throughput
+            results.sort(key=lambda r: r['fps'])
+            chosen[name] = dict(results[len(results) // 2],
+                                fps_range=(results[0]['fps'], results[-1]['fps']))
+        separate = chosen[configs[2][0]]
+        for name, _ in configs:
+            result = chosen[name]
             rows.append({'cameras': count, 'config': name, **result,
                          'fps_ratio': result['fps'] / separate['fps'],
                          'pss_ratio': result['pss_mib'] / separate['pss_mib'],
                          'rss_ratio': result['rss_mib'] / separate['rss_mib']})
-    header = ('| cameras | configuration | results/s | p50 ms | p99 ms | RSS MiB | PSS MiB '
-              '| peak RSS MiB | batches | results/s vs N nodes | PSS vs N nodes |')
+    header = ('| cameras | configuration | results/s (min-max) | p50 ms | p99 ms | RSS MiB '
+              '| PSS MiB | peak RSS MiB | batches | results/s vs N nodes | PSS vs N nodes |')
     print(header)
     print('|' + '---|' * header.count(' | ') + '---|')
     for row in rows:
         batches = ' '.join(f'{k}:{v}' for k, v in sorted(row['batches'].items()))
-        print(f'| {row["cameras"]} | {row["config"]} | {row["fps"]:.1f} | '
+        low, high = row['fps_range']
+        print(f'| {row["cameras"]} | {row["config"]} | {row["fps"]:.1f} '
+              f'({low:.1f}-{high:.1f}) | '
               f'{row["p50_ms"]:.0f} | {row["p99_ms"]:.0f} | {row["rss_mib"]:.0f} | '
               f'{row["pss_mib"]:.0f} | {row["peak_rss_mib"]:.0f} | {batches} | '
               f'{row["fps_ratio"]:.2f} | {row["pss_ratio"]:.2f} |')

@@ -39,6 +39,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
+import test_node_datapath as datapath
 from vision_msgs.msg import Detection2DArray
 
 try:
@@ -52,6 +53,7 @@ NS = '/multicam'
 CAMERAS = ('front', 'left', 'right')
 PHOTOS = {'front': 'humans_0', 'left': 'dog_0', 'right': 'city_0'}
 BEST_EFFORT = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
+context = datapath.context   # the fixture: an rclpy context of the test's own
 
 
 def image_msg(image: np.ndarray, frame_id: str, sec: int, encoding: str = 'bgr8') -> Image:
@@ -112,19 +114,7 @@ def reference(data_dir):
     pipeline.close()
 
 
-@pytest.fixture
-def context():
-    """Return an initialised rclpy context of its own (shut down and forgotten afterwards)."""
-    from rclpy.context import Context
-    ctx = Context()
-    rclpy.init(context=ctx)
-    yield ctx
-    ctx.try_shutdown()
-    if _standin is not None:
-        _standin.reset()
-
-
-class Rig:
+class Rig(datapath.Rig):
     """An active multi-camera detection node, a probe node and one executor."""
 
     def __init__(self, context, cameras=CAMERAS, **overrides):
@@ -143,24 +133,6 @@ class Rig:
                                            self.out[cam].append, 10)
             self.pubs[cam] = self.probe.create_publisher(Image, f'{NS}/{cam}/image',
                                                          BEST_EFFORT)
-
-    def activate(self):
-        assert self.node.trigger_configure() == TransitionCallbackReturn.SUCCESS
-        assert self.node.trigger_activate() == TransitionCallbackReturn.SUCCESS
-        return self
-
-    def spin(self):
-        """Run callbacks until none is ready (an escaping exception fails the test)."""
-        if _standin is not None:
-            _standin.spin_until_idle(self.executor)
-        else:
-            for _ in range(20):
-                self.executor.spin_once(timeout_sec=0.1)
-
-    def close(self):
-        self.executor.shutdown()
-        self.node.destroy_node()
-        self.probe.destroy_node()
 
 
 @pytest.fixture

@@ -25,10 +25,11 @@ from pathlib import Path
 from jetson_dnn_ros import launch_helpers
 from jetson_dnn_ros.ros import params as P
 import pytest
-from test_launch_behaviour import sim  # noqa: F401 - the fixture
+import test_launch_behaviour
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sim = test_launch_behaviour.sim   # the fixture: run a launch file on the stand-ins
 
 
 def _topics(config):
@@ -41,7 +42,7 @@ def _topics(config):
     return out
 
 
-def test_cameras_argument_reaches_every_node_with_its_remappings(sim):  # noqa: F811
+def test_cameras_argument_reaches_every_node_with_its_remappings(sim):
     run = sim('perception.launch.py', tasks='detection,depth', cameras='front, left')
     assert len(run.processes) == 2
     for node in run.processes:
@@ -53,7 +54,7 @@ def test_cameras_argument_reaches_every_node_with_its_remappings(sim):  # noqa: 
             assert (f'{cam}/camera_info', f'/{cam}/camera_info') in remaps
 
 
-def test_without_cameras_the_nodes_are_launched_as_before(sim):  # noqa: F811
+def test_without_cameras_the_nodes_are_launched_as_before(sim):
     run = sim('perception.launch.py', tasks='detection')
     (node,) = run.processes
     assert 'cameras' not in node.standin_parameters[1]
@@ -61,12 +62,12 @@ def test_without_cameras_the_nodes_are_launched_as_before(sim):  # noqa: F811
                                                        'camera_info']
 
 
-def test_a_bad_camera_list_fails_the_launch_naming_the_argument(sim):  # noqa: F811
+def test_a_bad_camera_list_fails_the_launch_naming_the_argument(sim):
     with pytest.raises(ValueError, match='cameras.*listed twice'):
         sim('perception.launch.py', tasks='detection', cameras='front,front')
 
 
-def test_rviz_gets_one_overlay_per_camera(sim):  # noqa: F811
+def test_rviz_gets_one_overlay_per_camera(sim):
     run = sim('perception.launch.py', installed_packages=['rviz2'], tasks='detection',
               rviz='true', cameras='front,left')
     (rviz,) = [p for p in run.processes if p.node_executable == 'rviz2']

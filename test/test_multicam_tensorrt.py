@@ -23,17 +23,12 @@ from jetson_dnn_ros.errors import ModelError
 import numpy as np
 from onnxgen import make_batch_dynamic
 import pytest
-from standins_trt import installed, real_tensorrt_present
+from standins_trt import real_tensorrt_present
+import test_tensorrt_backend
 
 pytestmark = pytest.mark.skipif(real_tensorrt_present(),
                                 reason='real TensorRT installed: see test_tensorrt_real.py')
-
-
-@pytest.fixture(scope='module')
-def standin():
-    """Install the TensorRT/pycuda stand-ins for this module only."""
-    with installed() as modules:
-        yield modules
+standin = test_tensorrt_backend.standin   # the fixture: the stand-ins, for this module only
 
 
 def test_engine_profile_up_to_max_batch_and_batched_results(standin, data_dir, photo,

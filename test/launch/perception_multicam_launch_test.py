@@ -23,7 +23,6 @@ the way launch_test_common.py skips (no module-level skip).
 
 import os
 import sys
-import threading
 import time
 import unittest
 
@@ -65,22 +64,10 @@ def _make():
                 cls.pubs[cam] = cls.node.create_publisher(Image, f'/{cam}/image_raw', 1)
                 cls.node.create_subscription(Detection2DArray, f'/detection/{cam}/detections',
                                              cls.received[cam].append, 10)
-            cls.stop = threading.Event()
-            cls.thread = threading.Thread(target=cls._publish, daemon=True)
-            cls.thread.start()
-
-        @classmethod
-        def _publish(cls):
-            while not cls.stop.wait(0.2):
-                for cam, msg in cls.msgs.items():
-                    msg.header.stamp = cls.node.get_clock().now().to_msg()
-                    cls.pubs[cam].publish(msg)
 
         @classmethod
         def tearDownClass(cls):
-            """Stop publishing and shut rclpy down."""
-            cls.stop.set()
-            cls.thread.join(timeout=2.0)
+            """Shut rclpy down."""
             cls.node.destroy_node()
             rclpy.shutdown()
 
@@ -88,7 +75,12 @@ def _make():
             """Both cameras' detections arrive with their own frame_id (model load <= 120 s)."""
             deadline = time.monotonic() + 120.0
             while time.monotonic() < deadline and not all(self.received.values()):
-                rclpy.spin_once(self.node, timeout_sec=0.1)
+                for cam, msg in self.msgs.items():   # every camera, five frames a second
+                    msg.header.stamp = self.node.get_clock().now().to_msg()
+                    self.pubs[cam].publish(msg)
+                end = time.monotonic() + 0.2
+                while time.monotonic() < end:
+                    rclpy.spin_once(self.node, timeout_sec=0.05)
             for cam in CAMERAS:
                 self.assertTrue(self.received[cam], f'nothing on /detection/{cam}/detections')
                 self.assertEqual({m.header.frame_id for m in self.received[cam]},
