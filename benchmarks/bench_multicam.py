@@ -33,9 +33,11 @@ Every round, each camera publishes one frame (cameras triggered together) and th
 until every result is out. Measured per configuration: throughput (results per second over
 all cameras, wall time from the first publish to the last result; for N processes from the
 earliest start to the latest end), latency per frame (publish to result arriving at the probe
-node) p50/p99, and memory after the run: RSS and PSS (``/proc/<pid>/smaps_rollup``; PSS
-splits shared library pages between the processes that map them) summed over the processes,
-and the peak RSS (VmHWM). Each configuration runs ``--repeat`` times, interleaved with the
+node) p50/p99, CPU time per result (user + system time of the process(es) during the
+timed rounds, all threads, divided by the results: what a frame costs, less sensitive than
+wall time to other load on the machine), and memory after the run: RSS and PSS
+(``/proc/<pid>/smaps_rollup``; PSS splits shared library pages between the processes that
+map them) summed over the processes, and the peak RSS (VmHWM). Each configuration runs ``--repeat`` times, interleaved with the
 others in a rotating order; the table shows the run of median throughput (and the range).
 Ratios are against N nodes in the same run.
 
@@ -47,6 +49,7 @@ import argparse
 import json
 import os
 from pathlib import Path
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,10 +139,13 @@ def worker(args) -> dict:
     latencies.clear()
     before = node.batch_histogram()
     start_wall, start = time.time(), time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     for index in range(args.warmup, args.warmup + args.rounds):
         round_(index)
     elapsed = time.perf_counter() - start
-    facts = {'frames': len(latencies), 'elapsed_s': elapsed, 'start': start_wall,
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
+    facts = {'frames': len(latencies), 'elapsed_s': elapsed, 'cpu_s': cpu_s, 'start': start_wall,
              'end': start_wall + elapsed, 'latencies_ms': [x * 1e3 for x in latencies],
              'batches': {size: n - before.get(size, 0)
                          for size, n in node.batch_histogram().items()
@@ -175,7 +181,9 @@ def run_workers(count_per_process: int, processes: int, model: str, multi: bool,
     for r in results:
         for size, n in r['batches'].items():
             batches[size] = batches.get(size, 0) + n
-    return {'fps': frames / wall, 'p50_ms': float(np.percentile(latencies, 50)),
+    return {'fps': frames / wall,
+            'cpu_ms': sum(r['cpu_s'] for r in results) * 1e3 / frames,
+            'p50_ms': float(np.percentile(latencies, 50)),
             'p99_ms': float(np.percentile(latencies, 99)), 'frames': frames,
             'rss_mib': sum(r['rss'] for r in results) / 1024,
             'pss_mib': sum(r['pss'] for r in results) / 1024,
@@ -225,20 +233,22 @@ def main(argv=None) -> int:
             result = chosen[name]
             rows.append({'cameras': count, 'config': name, **result,
                          'fps_ratio': result['fps'] / separate['fps'],
+                         'cpu_ratio': result['cpu_ms'] / separate['cpu_ms'],
                          'pss_ratio': result['pss_mib'] / separate['pss_mib'],
                          'rss_ratio': result['rss_mib'] / separate['rss_mib']})
-    header = ('| cameras | configuration | results/s (min-max) | p50 ms | p99 ms | RSS MiB '
-              '| PSS MiB | peak RSS MiB | batches | results/s vs N nodes | PSS vs N nodes |')
+    header = ('| cameras | configuration | results/s (min-max) | CPU ms/result | p50 ms '
+              '| p99 ms | RSS MiB | PSS MiB | peak RSS MiB | batches | results/s vs N nodes '
+              '| CPU/result vs N nodes | PSS vs N nodes |')
     print(header)
     print('|' + '---|' * header.count(' | ') + '---|')
     for row in rows:
         batches = ' '.join(f'{k}:{v}' for k, v in sorted(row['batches'].items()))
         low, high = row['fps_range']
         print(f'| {row["cameras"]} | {row["config"]} | {row["fps"]:.1f} '
-              f'({low:.1f}-{high:.1f}) | '
+              f'({low:.1f}-{high:.1f}) | {row["cpu_ms"]:.0f} | '
               f'{row["p50_ms"]:.0f} | {row["p99_ms"]:.0f} | {row["rss_mib"]:.0f} | '
               f'{row["pss_mib"]:.0f} | {row["peak_rss_mib"]:.0f} | {batches} | '
-              f'{row["fps_ratio"]:.2f} | {row["pss_ratio"]:.2f} |')
+              f'{row["fps_ratio"]:.2f} | {row["cpu_ratio"]:.2f} | {row["pss_ratio"]:.2f} |')
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0

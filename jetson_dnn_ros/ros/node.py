@@ -898,7 +898,7 @@ class DnnNode(LifecycleNode):
             try:
                 cam.last_start = now
                 if self.pipeline is not None:
-                    self._run([(cam, msg, self._generation)])
+                    self._process(msg)
             finally:
                 self._busy.release()
             return
@@ -1072,6 +1072,10 @@ class DnnNode(LifecycleNode):
                 self._publish_frame(*frame, inference, convert_ms)
             except Exception as exc:  # noqa: B902 - counted on its camera, the others go on
                 self._contain(exc, 'processing failed', frame[0])
+
+    def _process(self, msg) -> None:
+        """Process one frame of the first camera now (see :meth:`_run`)."""
+        self._run([(self._cameras[0], msg, self._generation)])
 
     def _publish_frame(self, cam: _Camera, msg, generation: int, image, encoding: str,
                        inference, convert_ms: float) -> None:
