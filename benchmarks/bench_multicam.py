@@ -37,8 +37,9 @@ node) p50/p99, CPU time per result (user + system time of the process(es) during
 timed rounds, all threads, divided by the results: what a frame costs, less sensitive than
 wall time to other load on the machine), and memory after the run: RSS and PSS
 (``/proc/<pid>/smaps_rollup``; PSS splits shared library pages between the processes that
-map them) summed over the processes, and the peak RSS (VmHWM). Each configuration runs ``--repeat`` times, interleaved with the
-others in a rotating order; the table shows the run of median throughput (and the range).
+map them) summed over the processes, and the peak RSS (VmHWM). Each configuration runs
+``--repeat`` times, interleaved with the others in a rotating order; the table shows the run
+of median throughput (and the range).
 Ratios are against N nodes in the same run.
 
 Usage: ``python3 benchmarks/bench_multicam.py [--cameras 1,2,4] [--rounds 30] [--repeat 3]
