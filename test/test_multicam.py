@@ -187,6 +187,20 @@ def test_a_model_without_batch_dimension_runs_the_frames_one_after_another(
         assert_same_detections(r.out[cam][0], single(r, reference, photo(PHOTOS[cam])))
 
 
+def test_a_silent_camera_holds_the_batch_only_for_the_window(rig, photo, batch_model):
+    """Front and left send, right is silent: the batch of two runs when the window ends."""
+    import time
+    r = rig(model_file_path=batch_model, batch_window_ms=200.0)
+    for cam in ('front', 'left'):
+        r.pubs[cam].publish(image_msg(photo(PHOTOS[cam]), cam, 70))
+    r.spin()
+    assert r.node.batch_histogram() == {}   # waiting for right, within the window
+    time.sleep(0.3)   # the window (200 ms) is over: its timer is due
+    r.spin()
+    assert r.node.batch_histogram() == {2: 1}
+    assert [len(r.out[cam]) for cam in CAMERAS] == [1, 1, 0]
+
+
 def test_bag_frames_on_two_cameras_keep_their_headers(rig, data_dir, batch_model, reference):
     from jetson_dnn_ros.bag import read_images
     frames = []
