@@ -36,8 +36,8 @@ so this module (and its :data:`ARGUMENTS` table) imports on machines without ROS
 import os
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from jetson_dnn_ros.ros.params import (node_name, node_namespace, param_table, parse_tasks,
-                                       TASKS)
+from jetson_dnn_ros.ros.params import (node_name, node_namespace, param_table,
+                                       parse_cameras, parse_tasks, TASKS)
 
 PACKAGE = 'jetson_dnn_ros'
 
@@ -47,6 +47,10 @@ ARGUMENTS: Tuple[Tuple[str, str, str], ...] = (
     ('camera_info', '/camera/camera_info', 'Camera info topic (sensor_msgs/CameraInfo) of the '
      'image; the depth node needs it for points'),
     ('namespace', '', 'Namespace prefix; each node runs in <namespace>/<task>'),
+    ('cameras', '', 'Comma-separated camera namespaces (front,left,right): each node serves '
+     'them all with one model, reading /<cam>/image_raw (or /<cam>/image_raw/compressed) and '
+     '/<cam>/camera_info and publishing under <namespace>/<task>/<cam>/; rviz shows one '
+     'overlay per camera. Empty = the single image and camera_info topics'),
     ('params_file', '', "Node parameter YAML; empty = the package's config/<task>.yaml"),
     ('model', '', 'Model descriptor name or .yaml path; empty = the one in params_file'),
     ('backend', '', 'Inference backend auto|tensorrt|onnxruntime|triton; empty = params_file'),
@@ -291,12 +295,77 @@ def when_active_actions(nodes: Mapping[str, object], actions: Sequence) -> List:
         for name, node in nodes.items()]
 
 
+def camera_arguments(cameras: Sequence[str]) -> Tuple[Dict[str, List[str]], List]:
+    """
+    Return the parameter and remappings that make a task node serve several cameras.
+
+    :param cameras: camera namespaces (``front``, ``left``); empty = none.
+    :return: ``({'cameras': [...]}, [(from, to), ...])``: each camera's relative ``<cam>/image``,
+        ``<cam>/image/compressed`` and ``<cam>/camera_info`` remapped to the driver's
+        ``/<cam>/image_raw``, ``/<cam>/image_raw/compressed`` and ``/<cam>/camera_info``;
+        ``({}, [])`` without cameras.
+    """
+    if not cameras:
+        return {}, []
+    remappings = []
+    for cam in cameras:
+        remappings += [(f'{cam}/image', f'/{cam}/image_raw'),
+                       (f'{cam}/image/compressed', f'/{cam}/image_raw/compressed'),
+                       (f'{cam}/camera_info', f'/{cam}/camera_info')]
+    return {'cameras': list(cameras)}, remappings
+
+
+def rviz_config_for_cameras(config: Mapping, cameras: Sequence[str]) -> Dict:
+    """
+    Return a copy of an rviz2 configuration with each node output shown once per camera.
+
+    Every display whose topic is a node output (``/<task>/...``) becomes one display per
+    camera on ``/<task>/<cam>/...`` named ``<name> (<cam>)``; the camera image display
+    (``/camera/image_raw``) becomes one per camera on ``/<cam>/image_raw``. Only the first
+    camera's displays keep their ``Enabled`` value, the others start disabled except the
+    overlays, so rviz shows one overlay per camera.
+
+    :param config: the parsed rviz2 YAML (:data:`RVIZ_CONFIG`).
+    :param cameras: camera namespaces; empty = the configuration unchanged.
+    """
+    import copy
+    config = copy.deepcopy(dict(config))
+    if not cameras:
+        return config
+    manager = config['Visualization Manager']
+    displays = []
+    for display in manager['Displays']:
+        topic = display.get('Topic')
+        value = topic.get('Value') if isinstance(topic, dict) else None
+        parts = value.strip('/').split('/', 1) if isinstance(value, str) else []
+        if value == '/camera/image_raw':
+            def topic_of(cam):
+                return f'/{cam}/image_raw'
+        elif len(parts) == 2 and parts[0] in TASKS:
+            def topic_of(cam, task=parts[0], rest=parts[1]):
+                return f'/{task}/{cam}/{rest}'
+        else:
+            displays.append(display)
+            continue
+        for index, cam in enumerate(cameras):
+            copied = copy.deepcopy(display)
+            copied['Name'] = f'{display.get("Name", value)} ({cam})'
+            copied['Topic']['Value'] = topic_of(cam)
+            if index and not str(value).endswith('/overlay'):
+                copied['Enabled'] = False
+            displays.append(copied)
+    manager['Displays'] = displays
+    return config
+
+
 def rviz_actions(context) -> List:
     """
     Return rviz2 with :data:`RVIZ_CONFIG` when the ``rviz`` argument is true (OpaqueFunction).
 
     rviz2 is an optional dependency: when it is not installed, a warning is logged and the
-    nodes run on (launching a missing executable would abort the launch and stop them).
+    nodes run on (launching a missing executable would abort the launch and stop them). With
+    ``cameras``, rviz2 gets a copy of the configuration with one overlay per camera (see
+    :func:`rviz_config_for_cameras`), written to a temporary file.
     """
     from launch.actions import LogInfo
     from launch.substitutions import LaunchConfiguration
@@ -307,8 +376,20 @@ def rviz_actions(context) -> List:
     if package_share('rviz2') is None:
         return [LogInfo(msg='WARNING: rviz:=true but rviz2 is not installed (sudo apt install '
                             'ros-$ROS_DISTRO-rviz2); the nodes run without it')]
+    config = share_file(RVIZ_CONFIG)
+    cameras = parse_cameras(LaunchConfiguration('cameras').perform(context))
+    if cameras:
+        import tempfile
+        import yaml
+        with open(config, encoding='utf-8') as stream:
+            text = yaml.safe_dump(rviz_config_for_cameras(yaml.safe_load(stream), cameras),
+                                  sort_keys=False)
+        with tempfile.NamedTemporaryFile('w', prefix='jetson_dnn_', suffix='.rviz',
+                                         delete=False, encoding='utf-8') as stream:
+            stream.write(text)
+            config = stream.name
     return [Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
-                 arguments=['-d', share_file(RVIZ_CONFIG)])]
+                 arguments=['-d', config])]
 
 
 def task_node(task: str, context, params_file: str = '', use_sim_time: bool = False) -> List:
@@ -332,13 +413,19 @@ def task_node(task: str, context, params_file: str = '', use_sim_time: bool = Fa
     overrides = parameter_overrides(task, {key: arg(key) for key in OVERRIDES})
     params_file = params_file or arg('params_file') or config_file(task)
     overrides['use_sim_time'] = use_sim_time or launch_bool('use_sim_time', arg('use_sim_time'))
+    try:
+        cameras = parse_cameras(arg('cameras'))
+    except ValueError as exc:
+        raise ValueError(f'launch argument cameras:={arg("cameras")!r}: {exc}') from exc
+    camera_params, camera_remappings = camera_arguments(cameras)
+    overrides.update(camera_params)
     image = arg('image')
     node = LifecycleNode(
         package=PACKAGE, executable=f'{task}_node', name=node_name(task),
         namespace=node_namespace(task, arg('namespace')), output='screen',
         parameters=[params_file, overrides],
         remappings=[('image', image), ('image/compressed', image.rstrip('/') + '/compressed'),
-                    ('camera_info', arg('camera_info'))],
+                    ('camera_info', arg('camera_info'))] + camera_remappings,
         ros_arguments=['--log-level', arg('log_level')])
     return [node] + lifecycle_actions(node, LaunchConfiguration('autostart'))
 
@@ -385,7 +472,8 @@ def task_launch_description(tasks, extra_arguments: Sequence[Tuple[str, str, str
 
 
 __all__ = ['ARGUMENTS', 'ActiveGate', 'OVERRIDES', 'PACKAGE', 'PLAY_WHEN', 'RVIZ_CONFIG',
-           'TASKS', 'WHEN_ACTIVE_ARGUMENT', 'autostart_step', 'config_file', 'declare_arguments',
+           'TASKS', 'WHEN_ACTIVE_ARGUMENT', 'autostart_step', 'camera_arguments',
+           'config_file', 'declare_arguments', 'rviz_config_for_cameras',
            'launch_bool', 'lifecycle_actions', 'package_share', 'parameter_overrides',
            'parse_play_when', 'play_delay_args', 'rviz_actions', 'share_file',
            'task_launch_description', 'task_node', 'when_active_actions']

@@ -118,12 +118,14 @@ class Pipeline:
         self._preprocess = backend.create_preprocessor(spec) or Preprocessor(spec)
         self.input_size = InputSize.from_descriptor(descriptor, self.input)
         self._sized = {}   # (width, height) -> preprocessor, for input_size
+        self._batch_preprocess = None   # host-side preprocessor of batches, made on first use
 
     @classmethod
     def from_model(cls, model: Union[str, ModelDescriptor], backend: str = 'auto',
                    precision: str = 'fp16', model_file: Optional[str] = None,
                    params: Optional[DecodeParams] = None, download: bool = False,
                    decoder: Optional[str] = None, verify_engine: Optional[bool] = None,
+                   max_batch: int = 1,
                    **backend_options) -> 'Pipeline':
         """
         Build a pipeline from a model reference.
@@ -140,6 +142,9 @@ class Pipeline:
         :param decoder: decoder for an ambiguous ``.onnx`` (e.g. ``yolox``).
         :param verify_engine: run a TensorRT engine's parity gate against ONNX Runtime
             (:func:`jetson_dnn_ros.parity.verify_pipeline`); None = when ONNX Runtime imports.
+        :param max_batch: most images per inference (several cameras): a TensorRT engine of
+            a model with a dynamic batch dimension is built with a profile up to this batch
+            (see :func:`batch_profile`); 1 = today's single-image engine.
         :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
         :raises ModelError: if the model cannot be found, loaded or decoded.
         :raises ~jetson_dnn_ros.parity.ParityError: if a TensorRT engine disagrees with ONNX
@@ -160,6 +165,10 @@ class Pipeline:
         # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
         # explicit keyword arguments win; create_backend passes them to TensorRT only
         backend_options = {**descriptor.tensorrt_options(), **backend_options}
+        profile = batch_profile(descriptor, path, max_batch)
+        if profile is not None and 'profile' not in backend_options \
+                and 'input_shapes' not in backend_options:
+            backend_options['profile'] = profile
         instance = create_backend(backend, str(path), precision=precision, **backend_options)
         try:
             pipeline = cls(descriptor, instance, params=params)
@@ -260,6 +269,74 @@ class Pipeline:
             pre = self._sized[size] = self.backend.create_preprocessor(spec) or \
                 Preprocessor(spec)
         return pre
+
+    def batch_capacity(self) -> int:
+        """
+        Return the most images one inference may take.
+
+        :return: 1 when the input's batch dimension is static (or the model needs per-image
+            extra inputs), the batch of the TensorRT optimisation profile's MAX shape for an
+            engine, 0 (no limit of the model's own) for a dynamic batch on ONNX Runtime.
+        """
+        if not self.input.shape or self.input.shape[0] is not None:
+            return 1
+        if len(self.backend.input_specs) > 1:
+            return 1
+        profile = getattr(self.backend, 'profile', None) or {}
+        if self.input.name in profile:
+            return max(1, int(profile[self.input.name][1][0]))
+        return 0
+
+    def process_batch(self, frames) -> list:
+        """
+        Run the model once on several images stacked along the batch dimension.
+
+        Each image is preprocessed on its own (its own letterbox transform), the tensors are
+        stacked, the backend runs once, and each output is split along axis 0 and decoded per
+        image, so every result equals :meth:`process` on that image (up to the backend's float
+        rounding of a batched run). One image is simply :meth:`process`.
+
+        :param frames: sequence of ``(image, encoding)`` pairs (see :meth:`process`).
+        :return: one :class:`Inference` per frame, in order; each carries the batch's stage
+            timings (every frame waited for the whole batch).
+        :raises ModelError: if the model takes no batch (see :meth:`batch_capacity`), more
+            frames than it takes are given, or an output does not have one row per image.
+        :raises ImageEncodingError: if an image does not match its encoding.
+        :raises BackendError: if inference fails.
+        """
+        frames = list(frames)
+        if len(frames) == 1:
+            return [self.process(*frames[0])]
+        capacity = self.batch_capacity()
+        if capacity == 1 or (capacity and len(frames) > capacity):
+            raise ModelError(f'model {self.descriptor.name!r} takes at most {capacity} '
+                             f'image(s) per inference, got {len(frames)}')
+        with self._lock:
+            if self._batch_preprocess is None:  # a device preprocessor fills one input only
+                self._batch_preprocess = Preprocessor(self.spec)
+            t0 = time.perf_counter()
+            prepared, tensors = [], []
+            for image, encoding in frames:   # the preprocessor reuses its output buffer
+                tensor, transform = self._batch_preprocess(image, encoding)
+                tensors.append(np.array(tensor, copy=True))
+                prepared.append((tensor, transform))
+            batch = np.concatenate(tensors, axis=0)
+            t1 = time.perf_counter()
+            outputs = self.backend.infer({self.input.name: batch})
+            t2 = time.perf_counter()
+            count = len(frames)
+            for name, value in outputs.items():
+                if np.ndim(value) == 0 or np.shape(value)[0] != count:
+                    raise ModelError(f'model {self.descriptor.name!r}: output {name!r} has '
+                                     f'shape {np.shape(value)} for a batch of {count}; '
+                                     'batching needs one row per image')
+            results = [self.decoder.decode({k: v[i:i + 1] for k, v in outputs.items()},
+                                           transform, self.params)
+                       for i, (_, transform) in enumerate(prepared)]
+            t3 = time.perf_counter()
+        timings = StageTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        return [Inference(result, timings, transform)
+                for result, (_, transform) in zip(results, prepared)]
 
     def run(self, image: np.ndarray, encoding: str = 'bgr8'):
         """Run the model on one image and return only the result (see :meth:`process`)."""
@@ -372,3 +449,37 @@ def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
             '(--model-file on the command line, the model_file_path parameter in ROS)')
     raise ModelError(f'model file {descriptor.file!r} of {descriptor.name!r} not found in '
                      f'{", ".join(places)}; {hint}')
+
+
+def batch_profile(descriptor: ModelDescriptor, path, max_batch: int):
+    """
+    Return the TensorRT profile that lets an engine take 1 to ``max_batch`` images, or None.
+
+    Only for a model whose image input has a dynamic batch dimension and is its only input,
+    and whose descriptor sets no ``tensorrt: profile`` or ``input_shapes`` of its own.
+
+    :param descriptor: the model descriptor (its preprocessing gives C, H, W).
+    :param path: the ONNX file.
+    :param max_batch: the largest batch; <= 1 gives None.
+    :return: ``{input name: ((1, C, H, W), (max_batch, C, H, W), (max_batch, C, H, W))}``
+        (MIN, OPT, MAX) or None.
+    :raises ModelError: if the file is not an ONNX model.
+    """
+    if int(max_batch) <= 1:
+        return None
+    section = descriptor.extras.get('tensorrt', None) or {}
+    if 'profile' in section or 'input_shapes' in section:
+        return None
+    from jetson_dnn_ros.inspection import load_onnx
+    graph = load_onnx(path).graph
+    weights = {init.name for init in graph.initializer}
+    inputs = [value for value in graph.input if value.name not in weights]
+    if len(inputs) != 1:
+        return None
+    value = inputs[0]
+    dims = value.type.tensor_type.shape.dim
+    if not dims or (dims[0].HasField('dim_value') and dims[0].dim_value > 0):
+        return None
+    shape = tuple(int(d) for d in descriptor.preprocess.input_shape)
+    most = (int(max_batch),) + shape[1:]
+    return {value.name: ((1,) + shape[1:], most, most)}

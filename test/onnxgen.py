@@ -95,3 +95,49 @@ def identity_model(path, shape: Sequence = (1, 3, 8, 8), input_name: str = 'inpu
         [helper.make_tensor_value_info(input_name, elem, dims)],
         [helper.make_tensor_value_info(output_name, elem, dims)])
     return _save(graph, path)
+
+
+def make_batch_dynamic(source, path, batch: str = 'N') -> Path:
+    """
+    Write a copy of an ONNX model whose batch dimension is dynamic.
+
+    The first dimension of every graph input and output becomes the symbol ``batch``, and
+    each Reshape whose target shape is a constant starting with 1 (an exporter's hard-coded
+    batch, e.g. YOLOX's ``[1, 85, -1]``) gets 0 there instead (Reshape's "copy this
+    dimension of the input"), so the model runs on a stack of N images.
+
+    :param source: the ``.onnx`` to convert.
+    :param path: where to write the converted model.
+    :param batch: the symbolic batch dimension's name.
+    :return: the path written.
+    """
+    model = onnx.load(str(source))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    constants = {node.output[0]: node for node in graph.node if node.op_type == 'Constant'}
+    for value in list(graph.input) + list(graph.output):
+        if value.name in weights:
+            continue
+        dim = value.type.tensor_type.shape.dim[0]
+        dim.ClearField('dim_value')
+        dim.dim_param = batch
+    for node in graph.node:
+        if node.op_type != 'Reshape':
+            continue
+        name = node.input[1]
+        if name in weights:
+            shape = numpy_helper.to_array(weights[name]).copy()
+            if shape.size and shape[0] == 1:
+                shape[0] = 0
+                weights[name].CopyFrom(numpy_helper.from_array(shape, name))
+        elif name in constants:
+            attr = constants[name].attribute[0]
+            shape = numpy_helper.to_array(attr.t).copy()
+            if shape.size and shape[0] == 1:
+                shape[0] = 0
+                attr.t.CopyFrom(numpy_helper.from_array(shape, name))
+    del graph.value_info[:]   # shapes inferred for batch 1 would contradict a batch of N
+    onnx.checker.check_model(model)
+    path = Path(path)
+    onnx.save(model, str(path))
+    return path

@@ -32,7 +32,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 from test_nodes import active, fresh_records, Harness, ros  # noqa: E402, F401
-from test_nodes import same_header  # noqa: E402
+from test_nodes import same_header, state_of  # noqa: E402
 from vision_msgs.msg import Detection2DArray, Detection3DArray  # noqa: E402
 from visualization_msgs.msg import Marker, MarkerArray  # noqa: E402
 
@@ -233,6 +233,19 @@ def test_deactivate_removes_the_depth_subscription(ros, data_dir):  # noqa: F811
         harness.node.trigger_deactivate()
         harness.node.trigger_cleanup()
         assert _depth_subscribers() == depth_subs - 1
+    finally:
+        harness.close()
+
+
+def test_detection_3d_with_several_cameras_fails_configure(ros, data_dir):  # noqa: F811
+    """One depth image and one camera_info cannot serve several cameras: configure says so."""
+    from jetson_dnn_ros.ros.detection_node import DetectionNode
+    from rclpy.lifecycle import TransitionCallbackReturn
+    harness = Harness(DetectionNode, model='yolox_nano', backend='onnxruntime',
+                      detection_3d=True, cameras=['front', 'left'])
+    try:
+        assert harness.node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert state_of(harness.node) == 'unconfigured'
     finally:
         harness.close()
 

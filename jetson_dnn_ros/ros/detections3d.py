@@ -88,7 +88,11 @@ class Detections3DMixin:
         self._detections_3d_pub = self._markers_pub = None
 
     def check_values(self, values) -> Optional[str]:
-        """Reject ``depth_min`` >= ``depth_max``."""
+        """Reject ``depth_min`` >= ``depth_max``, and ``detection_3d`` with several cameras."""
+        from jetson_dnn_ros.ros.params import parse_cameras
+        if values.get('detection_3d', False) and len(parse_cameras(values.get('cameras', []))) > 1:
+            return ('detection_3d takes one depth image and one camera_info: it works with one '
+                    'camera; run one detection node per camera for 3D detections')
         if float(values.get('depth_min', 0.1)) >= float(values.get('depth_max', 20.0)):
             return (f'depth_min ({values.get("depth_min")}) must be smaller than depth_max '
                     f'({values.get("depth_max")})')

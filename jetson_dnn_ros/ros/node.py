@@ -66,10 +66,11 @@ skipped by ``max_rate``. With a single-threaded executor the first kind cannot b
 """
 
 import collections
+import functools
 import gc
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from jetson_dnn_ros.errors import ModelError
 from jetson_dnn_ros.ros import params as P
@@ -127,7 +128,10 @@ def descriptor_of(spec: P.ParamSpec) -> ParameterDescriptor:
     """Return the ROS ParameterDescriptor of a :class:`~jetson_dnn_ros.ros.params.ParamSpec`."""
     desc = ParameterDescriptor(name=spec.name, description=spec.description,
                                additional_constraints=spec.constraints,
-                               read_only=spec.read_only)
+                               read_only=spec.read_only,
+                               # a string array whose default is empty: rclpy would infer
+                               # BYTE_ARRAY from [] and refuse ['front', 'left']
+                               dynamic_typing=isinstance(spec.default, tuple))
     if spec.float_range is not None:
         desc.floating_point_range = [FloatingPointRange(
             from_value=float(spec.float_range[0]), to_value=float(spec.float_range[1]),
@@ -259,6 +263,30 @@ class FrameStats:
         return values
 
 
+class _Camera:
+    """
+    One camera a node serves: its topics, latest waiting frame, outputs and counters.
+
+    :param name: the camera namespace (``front``); ``''`` = the single default camera, whose
+        topics are the node's own ``image`` and ``camera_info`` and whose counters are the
+        node's :attr:`DnnNode.stats`.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.stats = FrameStats()
+        self.info: Optional[CameraInfo] = None
+        self.image_sub = None
+        self.info_sub = None
+        self.pending = None         # (msg, generation, monotonic arrival) of the latest frame
+        self.last_start = 0.0       # monotonic time its last frame was taken for inference
+        self.outputs: Dict[str, Any] = {}   # node attributes create_outputs set for it
+
+    def topic(self, relative: str) -> str:
+        """Return ``relative`` under this camera's namespace (``front/detections``)."""
+        return f'{self.name}/{relative}' if self.name else relative
+
+
 class DnnNode(LifecycleNode):
     """
     Lifecycle node running one :class:`~jetson_dnn_ros.pipeline.Pipeline` on images.
@@ -288,8 +316,13 @@ class DnnNode(LifecycleNode):
         self._values: Dict[str, Any] = {}
         self._configured = False
         self._busy = threading.Lock()
-        self._last_start = 0.0
-        self._camera_info: Optional[CameraInfo] = None
+        self._cameras: List[_Camera] = [_Camera('')]
+        self._current = self._cameras[0]   # the camera whose outputs are in use
+        self._pending_lock = threading.Lock()
+        self._next_camera = 0       # round-robin start of the next batch
+        self._capacity = 1          # frames per inference (0 = no limit of the model's)
+        self._batch_sizes: Dict[int, int] = collections.Counter()
+        self._batch_timer = None
         self._image_sub = None
         self._info_sub = None
         self._lifecycle_pubs: List[Any] = []
@@ -311,7 +344,8 @@ class DnnNode(LifecycleNode):
         self._orphan = None   # a pipeline cleanup could not close: a frame was still using it
         self._guard_change_state_service()
         for spec in self._params.values():
-            self.declare_parameter(spec.name, spec.default, descriptor_of(spec))
+            default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+            self.declare_parameter(spec.name, default, descriptor_of(spec))
         self._values = {name: self.get_parameter(name).value for name in self._params}
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
@@ -358,8 +392,13 @@ class DnnNode(LifecycleNode):
 
     # ---------------------------------------------------------------- helpers
     def lifecycle_publisher(self, msg_type, topic: str, qos: Optional[QoSProfile] = None):
-        """Create a lifecycle publisher that cleanup destroys (default QoS: results)."""
-        pub = self.create_lifecycle_publisher(msg_type, topic,
+        """
+        Create a lifecycle publisher that cleanup destroys (default QoS: results).
+
+        Called from :meth:`create_outputs`, which runs once per camera: ``topic`` is put
+        under the camera's namespace (``front/detections``; unchanged with one camera).
+        """
+        pub = self.create_lifecycle_publisher(msg_type, self._current.topic(topic),
                                               qos if qos is not None else result_qos())
         self._lifecycle_pubs.append(pub)
         return pub
@@ -377,8 +416,38 @@ class DnnNode(LifecycleNode):
 
     @property
     def camera_info(self) -> Optional[CameraInfo]:
-        """Return the last sensor_msgs/CameraInfo received, or None."""
-        return self._camera_info
+        """Return the last sensor_msgs/CameraInfo of the camera being published, or None."""
+        return self._current.info
+
+    @property
+    def cameras(self) -> Tuple[str, ...]:
+        """Return the camera namespaces served (``('',)`` = the single default camera)."""
+        return tuple(cam.name for cam in self._cameras)
+
+    @property
+    def _last_start(self) -> float:
+        """Monotonic time the (first) camera's last frame started processing."""
+        return self._cameras[0].last_start
+
+    @_last_start.setter
+    def _last_start(self, value: float) -> None:
+        self._cameras[0].last_start = value
+
+    def camera_stats(self, camera: str) -> FrameStats:
+        """
+        Return the counters of one camera (the node's :attr:`stats` for the default one).
+
+        :raises KeyError: for a camera this node does not serve.
+        """
+        for cam in self._cameras:
+            if cam.name == camera:
+                return cam.stats if cam.name else self.stats
+        raise KeyError(f'no camera {camera!r}; this node serves {list(self.cameras)}')
+
+    def batch_histogram(self) -> Dict[int, int]:
+        """Return ``{frames per inference: inferences}`` since configure."""
+        with self._pending_lock:
+            return dict(self._batch_sizes)
 
     def _decode_changes(self, values: Dict[str, Any]) -> Dict[str, Any]:
         """Map parameter values to ``Pipeline.update_params`` keywords (sentinels resolved)."""
@@ -420,6 +489,7 @@ class DnnNode(LifecycleNode):
                 return SetParametersResult(successful=False, reason=reason)
             new[param.name] = param.value
         try:
+            P.parse_cameras(new.get('cameras', ()))
             overlay = self.overlay_options_for(new)
             reason = self.check_values(new) if self.pipeline is not None else None
             if reason is not None:
@@ -580,6 +650,9 @@ class DnnNode(LifecycleNode):
         options.update(P.backend_options(values))
         if not values['verify_engine']:
             options['verify_engine'] = False   # None (default) = on when ONNX Runtime imports
+        cameras = P.parse_cameras(values['cameras'])
+        if len(cameras) > 1:  # a TensorRT engine of a dynamic-batch model takes max_batch
+            options['max_batch'] = values['max_batch']
         start = time.perf_counter()
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],
@@ -599,8 +672,7 @@ class DnnNode(LifecycleNode):
         pipeline.update_params(**self._decode_changes(values))
         self.overlay_options = self.overlay_options_for(values)
         pipeline.warmup()
-        self._overlay_pub = self.lifecycle_publisher(Image, 'overlay', result_qos(1))
-        self.create_outputs()
+        self._create_cameras(cameras, pipeline)
         self._diag_pub = self._create_diagnostics_publisher()
         self._diag_timer = self.create_timer(values['diagnostics_period'],
                                              self.publish_diagnostics,
@@ -619,25 +691,70 @@ class DnnNode(LifecycleNode):
             f'{info.get("device")} {info.get("precision")} in '
             f'{time.perf_counter() - start:.1f} s')
 
+    def _create_cameras(self, names: Sequence[str], pipeline) -> None:
+        """
+        Create each camera's outputs (overlay, then :meth:`create_outputs` under its namespace).
+
+        The node attributes that :meth:`create_outputs` sets (publisher handles, a tracker)
+        are kept per camera and put back in place before that camera's results are
+        post-processed and published (:meth:`_use_camera`).
+        """
+        self._cameras = [_Camera(name) for name in names] or [_Camera('')]
+        self._capacity = pipeline.batch_capacity() if len(self._cameras) > 1 else 1
+        self._batch_sizes = collections.Counter()
+        self._next_camera = 0
+        for cam in self._cameras:
+            self._current = cam
+            before = dict(vars(self))
+            self._overlay_pub = self.lifecycle_publisher(Image, 'overlay', result_qos(1))
+            self.create_outputs()
+            cam.outputs = {key: value for key, value in vars(self).items()
+                           if key != '_current' and not key.startswith(_BASE_PRIVATE)
+                           and (key not in before or before[key] is not value)}
+        self._use_camera(self._cameras[0])
+        window = float(self._values.get('batch_window_ms', 0.0))
+        if self._capacity != 1 and window > 0.0:
+            self._batch_timer = self.create_timer(window / 1e3, self._on_batch_window,
+                                                  callback_group=self._image_group)
+            self._batch_timer.cancel()   # armed by the first frame that waits
+
+    def _use_camera(self, cam: _Camera) -> None:
+        """Put ``cam``'s outputs (see :meth:`_create_cameras`) in place of the node's."""
+        self._current = cam
+        for key, value in cam.outputs.items():
+            setattr(self, key, value)
+
+    def _keep_camera_state(self, cam: _Camera) -> None:
+        """Store back what post-processing changed in ``cam``'s outputs (tracker state)."""
+        for key in cam.outputs:
+            cam.outputs[key] = getattr(self, key, None)
+
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Subscribe to the image (and camera_info) input, then enable the publishers."""
+        """Subscribe to each camera's image (and camera_info) input, then enable publishers."""
         try:
             transport = self._values['image_transport']
             qos = image_qos(self._values['image_qos'])
             msg_type = CompressedImage if transport == 'compressed' else Image
-            self._image_sub = self.create_subscription(
-                msg_type, P.INPUT_TOPICS[transport], self.on_image, qos,
-                callback_group=self._image_group)
-            if self.uses_camera_info:
-                self._info_sub = self.create_subscription(
-                    CameraInfo, P.CAMERA_INFO_TOPIC, self._on_camera_info,
-                    image_qos('sensor_data'))
+            for cam in self._cameras:
+                cam.image_sub = self.create_subscription(
+                    msg_type, cam.topic(P.INPUT_TOPICS[transport]),
+                    self.on_image if not cam.name else
+                    functools.partial(self.on_image, camera=cam.name), qos,
+                    callback_group=self._image_group)
+                if self.uses_camera_info:
+                    cam.info_sub = self.create_subscription(
+                        CameraInfo, cam.topic(P.CAMERA_INFO_TOPIC),
+                        functools.partial(self._on_camera_info, camera=cam.name),
+                        image_qos('sensor_data'))
+            self._image_sub = self._cameras[0].image_sub
+            self._info_sub = self._cameras[0].info_sub
         except Exception as exc:  # noqa: B902
             self._destroy_subscriptions()
             self.get_logger().error(f'activate failed: {_describe(exc)}')
             return TransitionCallbackReturn.FAILURE
         self.stats.waiting()  # "no frame arrived" is timed from here
-        self.get_logger().info(f'active: subscribed to {self._image_sub.topic_name} '
+        topics = ', '.join(cam.image_sub.topic_name for cam in self._cameras)
+        self.get_logger().info(f'active: subscribed to {topics} '
                                f'({transport}, {self._values["image_qos"]})')
         return super().on_activate(state)
 
@@ -682,10 +799,14 @@ class DnnNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _destroy_subscriptions(self) -> None:
-        for sub in (self._image_sub, self._info_sub):
+        subs = {id(sub): sub for sub in [self._image_sub, self._info_sub] + [
+            sub for cam in self._cameras for sub in (cam.image_sub, cam.info_sub)]}
+        self._image_sub = self._info_sub = None
+        for cam in self._cameras:
+            cam.image_sub = cam.info_sub = None
+        for sub in subs.values():
             if sub is not None:
                 self.destroy_subscription(sub)
-        self._image_sub = self._info_sub = None
 
     def _release(self) -> None:
         """Undo configure/activate; safe on a partly configured node."""
@@ -706,9 +827,16 @@ class DnnNode(LifecycleNode):
             self._close_orphan()   # the frame may have finished meanwhile
 
     def _teardown(self, close_pipeline: bool = True) -> None:
-        if self._diag_timer is not None:
-            self.destroy_timer(self._diag_timer)
-            self._diag_timer = None
+        for attr in ('_diag_timer', '_batch_timer'):
+            timer = getattr(self, attr)
+            if timer is not None:
+                self.destroy_timer(timer)
+                setattr(self, attr, None)
+        with self._pending_lock:   # frames that waited for the engine are not processed
+            for cam in self._cameras:
+                if cam.pending is not None:
+                    cam.pending = None
+                    self._count(cam, 'dropped')
         for pub in self._lifecycle_pubs:
             self.destroy_lifecycle_publisher(pub)
         self._lifecycle_pubs = []
@@ -719,6 +847,9 @@ class DnnNode(LifecycleNode):
                 self.destroy_publisher(pub)
                 setattr(self, attr, None)
         self.release_outputs()
+        for cam in self._cameras:
+            cam.outputs = {}
+            cam.info = None
         pipeline, self.pipeline = self.pipeline, None
         if pipeline is not None and not close_pipeline:
             with self._orphan_lock:
@@ -727,7 +858,6 @@ class DnnNode(LifecycleNode):
             pipeline.close()
             del pipeline
             gc.collect()
-        self._camera_info = None
 
     def _close_orphan(self) -> None:
         """Close the pipeline cleanup left to a frame in flight, once no frame runs."""
@@ -745,13 +875,28 @@ class DnnNode(LifecycleNode):
         """Forget the task's publisher handles (they are destroyed by the base class)."""
 
     # ---------------------------------------------------------------- data path
-    def _on_camera_info(self, msg: CameraInfo) -> None:
+    def _camera(self, name: Optional[str]) -> _Camera:
+        """Return the camera called ``name`` (None = the first one)."""
+        if name is None:
+            return self._cameras[0]
+        for cam in self._cameras:
+            if cam.name == name:
+                return cam
+        raise KeyError(f'no camera {name!r}; this node serves {list(self.cameras)}')
+
+    def _count(self, cam: Optional[_Camera], what: str, *args) -> None:
+        """Count an event on the node's :attr:`stats` and on a named camera's own counters."""
+        getattr(self.stats, what)(*args)
+        if cam is not None and cam.name:
+            getattr(cam.stats, what)(*args)
+
+    def _on_camera_info(self, msg: CameraInfo, camera: Optional[str] = None) -> None:
         try:
-            self._camera_info = msg
+            self._camera(camera).info = msg
         except Exception as exc:  # noqa: B902 - a callback never raises into the executor
             self._contain(exc, 'camera_info callback failed')
 
-    def on_image(self, msg) -> None:
+    def on_image(self, msg, camera: Optional[str] = None) -> None:
         """
         Process one Image or CompressedImage; never raises.
 
@@ -764,35 +909,138 @@ class DnnNode(LifecycleNode):
         dropped. rclpy would re-raise an escaping exception from ``spin()`` and end the
         process.
 
-        :param msg: sensor_msgs/Image or sensor_msgs/CompressedImage.
-        """
-        try:
-            self._on_image(msg)
-        except Exception as exc:  # noqa: B902 - the executor must never see it
-            self._contain(exc, 'processing failed')
+        With one camera a frame arriving while the previous one is processed is dropped.
+        With several (``cameras``), each camera keeps its latest frame waiting (a newer one
+        replaces it, counted as dropped on that camera) and the engine takes the waiting
+        frames round-robin, up to ``max_batch`` per inference (see :meth:`_drain`).
 
-    def _on_image(self, msg) -> None:
-        self.stats.received()
+        :param msg: sensor_msgs/Image or sensor_msgs/CompressedImage.
+        :param camera: the camera namespace it came from (None = the first camera).
+        """
+        cam = None
+        try:
+            cam = self._camera(camera)
+            self._on_image(msg, cam)
+        except Exception as exc:  # noqa: B902 - the executor must never see it
+            self._contain(exc, 'processing failed', cam)
+
+    def _on_image(self, msg, cam: _Camera) -> None:
+        self._count(cam, 'received')
         if self._is_stale(msg):
-            self.stats.stale()
+            self._count(cam, 'stale')
             return
         max_rate = self._values.get('max_rate', 0.0)
         now = time.monotonic()
-        if max_rate > 0.0 and now - self._last_start < 1.0 / max_rate:
-            self.stats.dropped()
+        if max_rate > 0.0 and now - cam.last_start < 1.0 / max_rate:
+            self._count(cam, 'dropped')
             return
-        if not self._busy.acquire(blocking=False):
-            self.stats.dropped()
+        if len(self._cameras) == 1:
+            if not self._busy.acquire(blocking=False):
+                self._count(cam, 'dropped')
+                return
+            try:
+                cam.last_start = now
+                pipeline = self.pipeline   # cleanup may clear the attribute meanwhile
+                if pipeline is not None:
+                    self._run([(cam, msg, self._generation)], pipeline)
+            finally:
+                self._busy.release()
+                if self._orphan is not None:
+                    self._close_orphan()
             return
+        with self._pending_lock:
+            if cam.pending is not None:   # latest frame wins, per camera
+                self._count(cam, 'dropped')
+            cam.pending = (msg, self._generation, now)
+        self._drain()
+
+    def _on_batch_window(self) -> None:
+        """Run the frames waiting when the batch window ends (timer callback; never raises)."""
         try:
-            self._last_start = now
-            pipeline = self.pipeline   # cleanup may clear the attribute while this frame runs
-            if pipeline is not None:
-                self._process(msg, pipeline)
-        finally:
-            self._busy.release()
-            if self._orphan is not None:
-                self._close_orphan()
+            timer = self._batch_timer
+            if timer is not None:
+                timer.cancel()
+            self._drain(force=True)
+        except Exception as exc:  # noqa: B902 - a callback never raises into the executor
+            self._contain(exc, 'batch failed')
+
+    def _batch_due(self, waiting: Sequence[_Camera]) -> bool:
+        """Return True if the waiting frames should run now rather than wait for more."""
+        window = float(self._values.get('batch_window_ms', 0.0)) / 1e3
+        if self._capacity == 1 or window <= 0.0 or self._batch_timer is None:
+            return True
+        if len(waiting) >= min(len(self._cameras), self._batch_limit()):
+            return True   # every camera has a frame: nothing to wait for
+        oldest = min(cam.pending[2] for cam in waiting)
+        return time.monotonic() - oldest >= window
+
+    def _batch_limit(self) -> int:
+        limit = int(self._values.get('max_batch', 1))
+        return min(limit, self._capacity) if self._capacity else limit
+
+    def _drain(self, force: bool = False) -> None:
+        """
+        Run waiting frames until none is left, unless another thread is already doing so.
+
+        A frame that finds the engine idle starts a batch at once when every camera has a
+        frame waiting (or the model takes one frame at a time, or ``batch_window_ms`` is 0);
+        otherwise it arms the batch window timer, whose callback runs what is waiting then
+        (``force``). The thread holding the engine runs batch after batch, taking every
+        frame that arrived meanwhile, and looks again after letting the engine go, so no
+        frame is left waiting.
+        """
+        while True:
+            with self._pending_lock:
+                waiting = [cam for cam in self._cameras if cam.pending is not None]
+                if not waiting:
+                    return
+                if not force and not self._batch_due(waiting):
+                    timer = self._batch_timer
+                    if timer is not None and timer.is_canceled():
+                        timer.reset()
+                    return
+            if not self._busy.acquire(blocking=False):
+                return   # the thread holding the engine takes these frames next
+            try:
+                while True:
+                    batch = self._take_batch()
+                    if not batch:
+                        break
+                    pipeline = self.pipeline   # cleanup may clear the attribute meanwhile
+                    if pipeline is not None:
+                        self._run(batch, pipeline)
+            finally:
+                self._busy.release()
+                if self._orphan is not None:
+                    self._close_orphan()
+            force = False
+
+    def _take_batch(self) -> List[Tuple[_Camera, Any, int]]:
+        """
+        Take the waiting frames for one inference, round-robin over the cameras.
+
+        At most one frame per camera (its latest) and :meth:`_batch_limit` frames; the next
+        batch starts with the camera after the last one taken, so no camera starves another.
+        """
+        with self._pending_lock:
+            count = len(self._cameras)
+            limit = self._batch_limit()
+            batch = []
+            now = time.monotonic()
+            start = self._next_camera
+            for step in range(count):
+                index = (start + step) % count
+                cam = self._cameras[index]
+                if cam.pending is None:
+                    continue
+                msg, generation, _ = cam.pending
+                cam.pending = None
+                cam.last_start = now
+                batch.append((cam, msg, generation))
+                self._next_camera = (index + 1) % count
+                if len(batch) >= limit:
+                    break
+            return batch
 
     def _is_stale(self, msg) -> bool:
         """Return True if ``max_age`` > 0 and the frame's stamp is older than that."""
@@ -805,20 +1053,20 @@ class DnnNode(LifecycleNode):
             return False
         return self.get_clock().now().nanoseconds - stamp_ns > max_age * 1e9
 
-    def _contain(self, exc: Exception, what: str) -> None:
+    def _contain(self, exc: Exception, what: str, cam: Optional[_Camera] = None) -> None:
         """Count and log an exception a callback caught (see :meth:`on_image`); never raises."""
         try:
             if self._stopping():
-                self.stats.dropped()
+                self._count(cam, 'dropped')
                 self.get_logger().debug(f'{what} while stopping (not an error): '
                                         f'{_describe(exc)}')
             elif isinstance(exc, ValueError):  # ImageEncodingError and other bad input
-                self.stats.bad_input(str(exc))
-                self.get_logger().warning(f'skipping bad input image: {exc}',
+                self._count(cam, 'bad_input', str(exc))
+                self.get_logger().warning(f'skipping bad input image{_on(cam)}: {exc}',
                                           throttle_duration_sec=5.0)
             else:
-                self.stats.error(_describe(exc))
-                self.get_logger().error(f'{what}: {_describe(exc)}',
+                self._count(cam, 'error', _describe(exc))
+                self.get_logger().error(f'{what}{_on(cam)}: {_describe(exc)}',
                                         throttle_duration_sec=5.0)
         except Exception:  # noqa: B902, S110 - logging itself failed (context gone): nothing left
             pass
@@ -845,21 +1093,68 @@ class DnnNode(LifecycleNode):
             context_ok = False
         return not context_ok or self._image_sub is None or not self._configured
 
-    def _process(self, msg, pipeline) -> None:
-        from jetson_dnn_ros.image import to_bgr8
+    def _run(self, items: Sequence[Tuple[_Camera, Any, int]], pipeline=None) -> None:
+        """
+        Convert, infer (one batch when there are several frames), publish each camera's result.
+
+        A frame that fails is counted on its camera and the others go on.
+
+        :param items: ``(camera, message, generation at arrival)`` per frame; a frame whose
+            generation is not the current one at publishing time is dropped.
+        :param pipeline: the pipeline the caller took while holding the engine (cleanup may
+            clear :attr:`pipeline` meanwhile and leave the pipeline to this frame); None =
+            :attr:`pipeline`.
+        """
+        pipeline = pipeline if pipeline is not None else self.pipeline
         from jetson_dnn_ros.ros.conversions import compressed_msg_to_array, image_msg_to_array
-        generation = self._generation
         t0 = time.perf_counter()
-        if isinstance(msg, CompressedImage):
-            image, encoding = compressed_msg_to_array(msg)
-        else:
-            image, encoding = image_msg_to_array(msg)
+        frames = []
+        for cam, msg, generation in items:
+            try:
+                if isinstance(msg, CompressedImage):
+                    image, encoding = compressed_msg_to_array(msg)
+                else:
+                    image, encoding = image_msg_to_array(msg)
+            except Exception as exc:  # noqa: B902 - counted on its camera, the others go on
+                self._contain(exc, 'processing failed', cam)
+                continue
+            frames.append((cam, msg, generation, image, encoding))
+        if not frames:
+            return
         t1 = time.perf_counter()
-        inference = pipeline.process(image, encoding)
-        result = self.postprocess(inference.result)
+        try:
+            if len(frames) == 1:
+                inferences = [pipeline.process(frames[0][3], frames[0][4])]
+            else:
+                inferences = pipeline.process_batch([f[3:] for f in frames])
+        except Exception as exc:  # noqa: B902 - every frame of the batch failed with it
+            for frame in frames:
+                self._contain(exc, 'processing failed', frame[0])
+            return
+        with self._pending_lock:
+            self._batch_sizes[len(frames)] += 1
+        convert_ms = (t1 - t0) * 1e3 / len(frames)
+        for frame, inference in zip(frames, inferences):
+            try:
+                self._publish_frame(*frame, inference, convert_ms)
+            except Exception as exc:  # noqa: B902 - counted on its camera, the others go on
+                self._contain(exc, 'processing failed', frame[0])
+
+    def _process(self, msg) -> None:
+        """Process one frame of the first camera now (see :meth:`_run`)."""
+        self._run([(self._cameras[0], msg, self._generation)])
+
+    def _publish_frame(self, cam: _Camera, msg, generation: int, image, encoding: str,
+                       inference, convert_ms: float) -> None:
+        from jetson_dnn_ros.image import to_bgr8
+        self._use_camera(cam)
+        try:
+            result = self.postprocess(inference.result)
+        finally:
+            self._keep_camera_state(cam)
         t2 = time.perf_counter()
         if not self._publish_gate(generation):  # a transition began: drop the result
-            self.stats.dropped()
+            self._count(cam, 'dropped')
             return
         try:
             want_overlay = self.subscribed(self._overlay_pub)
@@ -871,9 +1166,10 @@ class DnnNode(LifecycleNode):
             self._exit_use()
         t3 = time.perf_counter()
         timings = inference.timings
-        self.stats.published({'convert': (t1 - t0) * 1e3, 'preprocess': timings.preprocess_ms,
-                              'infer': timings.infer_ms, 'decode': timings.decode_ms,
-                              'publish': (t3 - t2) * 1e3})
+        self._count(cam, 'published', {
+            'convert': convert_ms, 'preprocess': timings.preprocess_ms,
+            'infer': timings.infer_ms, 'decode': timings.decode_ms,
+            'publish': (t3 - t2) * 1e3})
 
     def _publish_overlay(self, result, header, bgr) -> None:
         from jetson_dnn_ros.overlay import draw
@@ -893,6 +1189,10 @@ class DnnNode(LifecycleNode):
         :return: :meth:`FrameStats.report`'s values, the backend description, ``model``,
             ``state`` and, while active, ``image_topic`` and ``image_publishers`` (publishers
             on it, any QoS) plus ``recent_s`` (the window the level looks at, in seconds).
+            With several cameras this is the shared engine's status: counts over all
+            cameras, ``cameras``, ``batch_capacity``, ``batch_sizes`` (the histogram of
+            frames per inference, ``size:count`` pairs) and ``inferences``; each camera has
+            its own status (:meth:`camera_diagnostics_values`).
         """
         recent_s = max(RECENT_S, float(self._values.get('diagnostics_period', 1.0)))
         values = self.stats.report(recent_s=recent_s)
@@ -908,7 +1208,14 @@ class DnnNode(LifecycleNode):
         sub = self._image_sub
         values['state'] = 'active' if sub is not None else (
             'inactive' if self._configured else 'unconfigured')
-        if sub is not None:
+        if len(self._cameras) > 1:   # the shared engine: each camera has its own status
+            histogram = self.batch_histogram()
+            values['cameras'] = ','.join(self.cameras)
+            values['batch_capacity'] = str(self._capacity or self._batch_limit())
+            values['batch_sizes'] = ' '.join(f'{size}:{histogram[size]}'
+                                             for size in sorted(histogram))
+            values['inferences'] = str(sum(histogram.values()))
+        elif sub is not None:
             values['image_topic'] = sub.topic_name
             values['image_qos'] = str(self._values.get('image_qos', ''))
             values['image_publishers'] = str(self.count_publishers(sub.topic_name))
@@ -937,17 +1244,57 @@ class DnnNode(LifecycleNode):
         values = self.diagnostics_values()
         level, message = _diagnostic_level(values)
         name = f'{self.get_fully_qualified_name()}: {self.task}'
-        self._diag_pub.publish(diagnostics_msg(name, level, message, values,
-                                               self._stamp_header().stamp,
-                                               hardware_id=values.get('device', '')))
+        stamp = self._stamp_header().stamp
+        msg = diagnostics_msg(name, level, message, values, stamp,
+                              hardware_id=values.get('device', ''))
+        for cam in self._cameras:
+            if cam.name:
+                cam_values = self.camera_diagnostics_values(cam.name)
+                level, message = _diagnostic_level(cam_values)
+                msg.status.extend(diagnostics_msg(
+                    f'{name} {cam.name}', level, message, cam_values, stamp,
+                    hardware_id=values.get('device', '')).status)
+        self._diag_pub.publish(msg)
+
+    def camera_diagnostics_values(self, camera: str) -> Dict[str, str]:
+        """
+        Return the key/values of one camera's /diagnostics status (resets its fps window).
+
+        :param camera: a camera namespace of ``cameras``.
+        :return: :meth:`FrameStats.report` of that camera's frames (``fps_in``, ``fps_out``,
+            stage latencies in ms, received/published/dropped/stale counts, ...), its
+            ``camera``, ``state``, and while active ``image_topic``, ``image_qos`` and
+            ``image_publishers``.
+        :raises KeyError: for a camera this node does not serve.
+        """
+        cam = self._camera(camera)
+        recent_s = max(RECENT_S, float(self._values.get('diagnostics_period', 1.0)))
+        values = {'camera': cam.name, **cam.stats.report(recent_s=recent_s),
+                  'recent_s': f'{recent_s:g}'}
+        sub = cam.image_sub
+        values['state'] = 'active' if sub is not None else (
+            'inactive' if self._configured else 'unconfigured')
+        if sub is not None:
+            values['image_topic'] = sub.topic_name
+            values['image_qos'] = str(self._values.get('image_qos', ''))
+            values['image_publishers'] = str(self.count_publishers(sub.topic_name))
+        return values
 
     def _stamp_header(self):
         from std_msgs.msg import Header
         return Header(stamp=self.get_clock().now().to_msg(), frame_id='')
 
 
+_BASE_PRIVATE = ('_Node', '_LifecycleNode')
+"""Name-mangled attributes of rclpy's classes: never taken as a camera's outputs."""
+
 _USER_TRANSITIONS = ('configure', 'cleanup', 'activate', 'deactivate', 'shutdown')
 """Transition labels a client may request (the others are rcl_lifecycle's internal ones)."""
+
+
+def _on(cam: Optional[_Camera]) -> str:
+    """Return `` on camera <name>`` for a named camera, else ''."""
+    return f' on camera {cam.name}' if cam is not None and cam.name else ''
 
 
 def _describe(exc: BaseException) -> str:

@@ -34,6 +34,7 @@ Sentinels: ``score_threshold``/``iou_threshold`` < 0 and ``top_k``/``max_detecti
 """
 
 from dataclasses import dataclass
+import re
 from typing import Any, Dict, Optional, Tuple
 
 TASKS = ('classification', 'detection', 'segmentation', 'pose', 'depth',
@@ -136,6 +137,11 @@ class ParamSpec:
         :return: None if valid, else the reason it is rejected.
         """
         expected = type(self.default)
+        if expected is tuple:  # a string array (ROS returns a list)
+            strings = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+            if not strings:
+                return f'{self.name} must be a list of strings, got {value!r}'
+            return None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -216,6 +222,17 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           'kept; 0 = off (s)', float_range=(0.0, 3600.0), runtime=True),
     _spec('diagnostics_period', 1.0, 'Period of /diagnostics in seconds',
           float_range=(0.1, 60.0)),
+    _spec('cameras', (), 'Camera namespaces served by this node, e.g. [front, left, right]: '
+          'each subscribes <cam>/image (or <cam>/image/compressed) and <cam>/camera_info and '
+          'publishes its results under <cam>/...; one model for all. Empty = the single '
+          'image and camera_info topics'),
+    _spec('batch_window_ms', 5.0, 'With several cameras and a model with a dynamic batch '
+          'dimension: frames arriving within this window after the first waiting one are '
+          'stacked into one inference (a batch runs at once when every camera has a frame '
+          'waiting); 0 = run what is waiting at once (ms)', float_range=(0.0, 1000.0)),
+    _spec('max_batch', 4, 'Most frames stacked into one inference (several cameras); a '
+          'TensorRT engine of a dynamic-batch model is built with an optimisation profile up '
+          'to this batch', int_range=(1, 64)),
 )
 """Parameters every task node declares."""
 
@@ -326,6 +343,33 @@ def params_for(task: str) -> Tuple[ParamSpec, ...]:
 def param_table(task: str) -> Dict[str, ParamSpec]:
     """Return ``{name: ParamSpec}`` of ``task``'s node."""
     return {p.name: p for p in params_for(task)}
+
+
+CAMERA_NAME = re.compile(r'^[A-Za-z][A-Za-z0-9_]*(/[A-Za-z][A-Za-z0-9_]*)*$')
+"""A camera namespace: relative ROS name tokens (``front``, ``rig/left``)."""
+
+
+def parse_cameras(value) -> Tuple[str, ...]:
+    """
+    Return the camera namespaces of the ``cameras`` parameter (or a comma-separated string).
+
+    :param value: a list of names, or text such as ``front,left`` (launch argument).
+    :return: the names in order; ``()`` for the single default camera.
+    :raises ValueError: for a name that is not a relative ROS namespace (``/front``,
+        ``1cam``, ``a b``) or a repeated name.
+    """
+    if isinstance(value, str):
+        value = [part.strip() for part in value.replace(' ', ',').split(',') if part.strip()]
+    cameras = []
+    for name in value:
+        name = name.strip() if isinstance(name, str) else name
+        if not isinstance(name, str) or not CAMERA_NAME.match(name):
+            raise ValueError(f'camera {name!r} is not a relative namespace (letters, digits, '
+                             "_ and /, starting with a letter, e.g. 'front')")
+        if name in cameras:
+            raise ValueError(f'camera {name!r} is listed twice')
+        cameras.append(name)
+    return tuple(cameras)
 
 
 def parse_tasks(text: str) -> Tuple[str, ...]:

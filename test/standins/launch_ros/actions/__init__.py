@@ -54,7 +54,10 @@ def _change_state_request():
 
 def _perform(context, value):
     if isinstance(value, dict):
-        return {_perform(context, k): _perform(context, v) for k, v in value.items()}
+        # launch_ros/utilities/normalize_parameters.py (humble): in a parameter dict "values
+        # that are a list of strings will become a list of strings", not one joined string
+        return {_perform(context, k): (list(v) if isinstance(v, (list, tuple)) and v and all(
+            isinstance(e, str) for e in v) else _perform(context, v)) for k, v in value.items()}
     if isinstance(value, (bool, int, float)) or value is None:
         return value
     if isinstance(value, (list, tuple)) and not all(isinstance(v, str) for v in value):
