@@ -43,6 +43,7 @@ from rosgraph_msgs.msg import Clock  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 from vision_msgs.msg import Classification  # noqa: E402
+from test_nodes import spin_until_idle  # noqa: E402, I100
 
 try:
     from rclpy import _standin
@@ -112,11 +113,7 @@ class Rig:
 
     def spin(self):
         """Run callbacks until none is ready (an escaping exception fails the test)."""
-        if _standin is not None:
-            _standin.spin_until_idle(self.executor)
-        else:
-            for _ in range(20):
-                self.executor.spin_once(timeout_sec=0.1)
+        spin_until_idle(self.executor)
 
     def send(self, msg):
         self.image_pub.publish(msg)

@@ -73,6 +73,15 @@ def state_of(node) -> str:
     return node._state_machine.current_state[1]
 
 
+def spin_until_idle(executor):
+    """Run ``executor``'s callbacks until none is ready (an escaping exception fails the test)."""
+    if _standin is not None:
+        _standin.spin_until_idle(executor)
+    else:  # real ROS: give the middleware a moment per round
+        for _ in range(20):
+            executor.spin_once(timeout_sec=0.1)
+
+
 class Harness:
     """A task node, a probe node that publishes images and records outputs, one executor."""
 
@@ -114,11 +123,7 @@ class Harness:
 
     def spin(self):
         """Run callbacks until nothing is left to do."""
-        if _standin is not None:
-            _standin.spin_until_idle(self.executor)
-        else:  # real ROS: give the middleware a moment per round
-            for _ in range(20):
-                self.executor.spin_once(timeout_sec=0.1)
+        spin_until_idle(self.executor)
 
     def send(self, image, **kwargs) -> Image:
         """Publish one image to the node and process it; return the message sent."""

@@ -43,6 +43,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 from test_node_datapath import context  # noqa: E402, F401, I100 - the rclpy context fixture
+from test_nodes import spin_until_idle  # noqa: E402
 
 try:
     from rclpy import _standin
@@ -87,11 +88,8 @@ class Graph:
             Image, f'/remote/{n.task}/image', BEST_EFFORT) for n in self.nodes}
 
     def spin(self):
-        if _standin is not None:
-            _standin.spin_until_idle(self.executor)
-        else:
-            for _ in range(20):
-                self.executor.spin_once(timeout_sec=0.1)
+        """Run callbacks until none is ready (an escaping exception fails the test)."""
+        spin_until_idle(self.executor)
 
     def send(self, image):
         h, w = image.shape[:2]
