@@ -217,9 +217,10 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           'are skipped and counted; 0 = no limit (Hz)', float_range=(0.0, 1000.0), runtime=True),
     _spec('max_age', 0.0, 'Drop frames whose header stamp is older than this when their '
           'callback starts, on the node clock (ROS time: follows /clock with use_sim_time); '
-          'counted as frames_stale. Bounds the latency the backlog of a reliable publisher adds '
-          '(set 2-3 frame periods). Unstamped frames (stamp 0) and stamps ahead of the clock are '
-          'kept; 0 = off (s)', float_range=(0.0, 3600.0), runtime=True),
+          'counted as frames_stale. Bounds the latency the backlog of a reliable publisher adds: '
+          'a result is at most max_age + one processing time old. Unstamped frames (stamp 0) '
+          'and stamps ahead of the clock are kept; 0 = off (s)', float_range=(0.0, 3600.0),
+          runtime=True),
     _spec('diagnostics_period', 1.0, 'Period of /diagnostics in seconds',
           float_range=(0.1, 60.0)),
     _spec('cameras', (), 'Camera namespaces served by this node, e.g. [front, left, right]: '
