@@ -86,6 +86,34 @@ def test_object_in_front_of_a_background_uses_the_objects_depth():
     assert result.boxes[0].size[:2] == pytest.approx(SIZE, rel=0.01)
 
 
+def test_box_mostly_background_takes_the_nearest_depth_cluster():
+    """55 % of the 2D box is a wall at 6 m: the object (2 m) is still placed at 2 m."""
+    camera = PinholeCamera.from_k(K, W, H)
+    box = project_box()
+    depth = np.full((H, W), 6.0, np.float32)
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    object_cols = int((x2 - x1) * 0.45)
+    depth[y1:y2, x1:x1 + object_cols] = 2.0
+    # mixed pixels along the object's edge, spread between the two surfaces
+    depth[y1:y2, x1 + object_cols] = np.linspace(2.0, 6.0, y2 - y1)
+    lifted = lift_detections(detection([box]), depth, camera).boxes[0]
+    assert lifted.center == pytest.approx(CENTRE, rel=0.01)
+    assert lifted.size[:2] == pytest.approx(SIZE, rel=0.01)
+    assert lifted.size[2] == pytest.approx(0.0, abs=0.01)   # the wall is not the object's depth
+
+
+def test_a_slanted_surface_is_one_cluster():
+    """A surface from 2.0 m to 2.4 m across the box: all of it is the object (median 2.2 m)."""
+    camera = PinholeCamera.from_k(K, W, H)
+    box = project_box()
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    depth = np.full((H, W), 6.0, np.float32)
+    depth[y1:y2, x1:x2] = np.linspace(2.0, 2.4, x2 - x1)[None, :]
+    lifted = lift_detections(detection([box]), depth, camera).boxes[0]
+    assert lifted.center[2] == pytest.approx(2.2, rel=0.01)
+    assert lifted.size[2] == pytest.approx(0.32, abs=0.02)   # 10th to 90th percentile
+
+
 def test_millimetres_and_metres_give_the_same_boxes():
     """16UC1 is millimetres, 32FC1 metres (REP-118); the same scene in both lifts the same."""
     metres = render()
@@ -186,7 +214,8 @@ def test_instance_mask_statistic():
     assert lifted.boxes[0].center[2] == pytest.approx(2.0)
     assert lifted.boxes[0].depth_pixels == int(mask.sum())
     boxes_only = lift_detections(detection([box]), depth, camera)
-    assert boxes_only.boxes[0].center[2] == pytest.approx(5.0)   # the background wins
+    # without the mask the nearest dense depth cluster is the object (a quarter of the box)
+    assert boxes_only.boxes[0].center[2] == pytest.approx(2.0)
     # the mask is resampled when the depth image is smaller
     half = depth[::2, ::2]
     assert lift_detections(result, half, camera).boxes[0].center[2] == pytest.approx(2.0)

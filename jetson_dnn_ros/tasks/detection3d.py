@@ -18,16 +18,18 @@
 Geometry (pinhole model of ``sensor_msgs/CameraInfo``, REP-103 camera optical frame: x right,
 y down, z forward, metres):
 
-- depth: the **median** of the valid depths inside the box (inside the instance mask where the
-  result has masks), sampled on the depth image's own grid (the box is scaled from colour to
-  depth pixels when their resolutions differ). Valid = finite and within
+- depth: the **median** of the object's depths: the valid depths inside the box (inside the
+  instance mask where the result has masks), sampled on the depth image's own grid (the box is
+  scaled from colour to depth pixels when their resolutions differ), reduced to the nearest
+  dense depth cluster (:func:`object_depths`), so a wall or floor behind the object does not
+  pull it back even when it covers most of the box. Valid = finite and within
   ``[min_depth, max_depth]``; 16UC1 zero (no return) and 32FC1 NaN/inf/≤ 0 are invalid.
 - centre: the box centre back-projected at that depth, ``x = (u - cx) z / fx``,
   ``y = (v - cy) z / fy``, with pixel centres at integer coordinates (``u = (x1 + x2) / 2 -
   0.5`` for a box given in pixel-edge coordinates), ``z`` = the median.
 - size: x and y from the box's extent back-projected at that depth (``(x2 - x1) z / fx``,
-  ``(y2 - y1) z / fy``); z is the spread of the valid depths (10th to 90th percentile), 0 for
-  a flat surface facing the camera.
+  ``(y2 - y1) z / fy``); z is the spread of the object's depths (10th to 90th percentile), 0
+  for a flat surface facing the camera.
 
 A detection whose depth cannot be measured is left out with a counted reason (see
 :data:`DROP_REASONS`); no NaN or infinity ever reaches a :class:`Box3D`.
@@ -212,6 +214,7 @@ def lift_detections(result, depth_m: np.ndarray, camera: PinholeCamera,
         if reason is not None:
             dropped[reason] = dropped.get(reason, 0) + 1
             continue
+        values = object_depths(values)
         z = float(np.median(values))
         lo, hi = np.percentile(values, (10.0, 90.0))
         u, v = (x1 + x2) / 2.0 - 0.5, (y1 + y2) / 2.0 - 0.5
@@ -222,6 +225,55 @@ def lift_detections(result, depth_m: np.ndarray, camera: PinholeCamera,
                            int(class_ids[i]), names[i], float(result.scores[i]), track,
                            int(values.size)))
     return Detections3D(tuple(boxes), dropped)
+
+
+CLUSTER_STEP = 1.1
+"""Depth histogram bin ratio of :func:`object_depths` (bins 10 % wide, log-spaced)."""
+
+CLUSTER_DENSITY = 0.02
+"""Share of the pixels a bin needs to belong to a depth cluster (sparse edge pixels do not)."""
+
+CLUSTER_SHARE = 0.2
+"""Share of the pixels the nearest cluster needs to be taken as the object."""
+
+
+def object_depths(values: np.ndarray) -> np.ndarray:
+    """
+    Return the depths of the object in a box: the nearest dense depth cluster.
+
+    A 2D box holds the object and whatever is behind it (a wall, the floor); the median of the
+    whole box lands on the background once that covers half the box. The depths are binned in
+    log-spaced bins :data:`CLUSTER_STEP` wide; runs of bins holding at least
+    :data:`CLUSTER_DENSITY` of the pixels are clusters (the few mixed pixels at an object's edge
+    do not bridge two surfaces); the nearest cluster with at least :data:`CLUSTER_SHARE` of the
+    pixels is the object, else the largest cluster. A single surface (or a slanted one) is one
+    cluster, so all its depths are returned.
+
+    :param values: (N,) float64 valid depths in metres (> 0, finite), N >= 1.
+    :return: (M,) float64, the cluster's depths (1 <= M <= N).
+    """
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo * CLUSTER_STEP:
+        return values
+    count = int(np.ceil(np.log(hi / lo) / np.log(CLUSTER_STEP))) + 1
+    edges = lo * CLUSTER_STEP ** np.arange(count + 1)
+    counts, _ = np.histogram(values, bins=edges)
+    dense = counts >= max(1.0, CLUSTER_DENSITY * values.size)
+    runs, start = [], None
+    for index, flag in enumerate(np.append(dense, False)):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index))
+            start = None
+    if not runs:
+        return values
+    totals = [int(counts[a:b].sum()) for a, b in runs]
+    chosen = next((run for run, total in zip(runs, totals)
+                   if total >= CLUSTER_SHARE * values.size),
+                  runs[int(np.argmax(totals))])
+    inside = (values >= edges[chosen[0]]) & (values <= edges[chosen[1]])
+    return values[inside] if inside.any() else values
 
 
 def _region_depths(depth_m: np.ndarray, box: Sequence[float], mask: Optional[np.ndarray]):
