@@ -349,6 +349,24 @@ class Pipeline:
         for _ in range(max(0, int(iterations))):
             self.process(frame, 'bgr8')
 
+    def check_batching(self) -> Optional[str]:
+        """
+        Run one batch of two grey frames if :meth:`batch_capacity` says the model batches.
+
+        A batch dimension in the input does not prove the outputs have one row per image
+        (an NMS-in-graph export, a reshape fixed to 1): this finds out before the first frames.
+
+        :return: None if batching works (or the model takes one image), else why it does not.
+        """
+        if self.batch_capacity() == 1:
+            return None
+        frame = np.full((self.spec.height, self.spec.width, 3), 127, np.uint8)
+        try:
+            self.process_batch([(frame, 'bgr8'), (frame, 'bgr8')])
+        except Exception as exc:  # noqa: B902 - any failure means: run frames one by one
+            return f'{type(exc).__name__}: {exc}'
+        return None
+
     def close(self) -> None:
         """Close the backend and release its memory."""
         self.backend.close()

@@ -187,6 +187,27 @@ def test_a_model_without_batch_dimension_runs_the_frames_one_after_another(
         assert_same_detections(r.out[cam][0], single(r, reference, photo(PHOTOS[cam])))
 
 
+def test_a_batch_dimension_that_does_not_batch_runs_frames_one_by_one(
+        rig, photo, data_dir, tmp_path, reference):
+    """Input and outputs say N but a Reshape keeps 1: configure finds out, frames still run."""
+    import onnx
+    model = onnx.load(str(data_dir / 'models' / 'detection' / 'yolox_nano.onnx'))
+    for value in list(model.graph.input) + list(model.graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = 'N'   # the Reshape [1, 85, -1] stays
+    path = tmp_path / 'yolox_fake_batch.onnx'
+    onnx.save(model, str(path))
+    r = rig(model_file_path=str(path), batch_window_ms=1000.0)
+    assert r.node.pipeline.batch_capacity() == 0      # the input claims a dynamic batch
+    assert r.node.pipeline.check_batching() is not None
+    assert r.node._capacity == 1                      # the node runs frames one by one
+    sent = send_one_per_camera(r, photo, sec=50)
+    assert r.node.batch_histogram() == {1: 3}
+    for cam in CAMERAS:
+        assert [header_of(m) for m in r.out[cam]] == [header_of(sent[cam])]
+        assert_same_detections(r.out[cam][0], single(r, reference, photo(PHOTOS[cam])))
+        assert r.node.camera_stats(cam).errors_total == 0
+
+
 def test_a_silent_camera_holds_the_batch_only_for_the_window(rig, photo, batch_model):
     """Front and left send, right is silent: the batch of two runs when the window ends."""
     import time
@@ -314,6 +335,9 @@ def test_a_frame_waiting_at_deactivate_is_dropped_not_published_later(
     r = rig(model_file_path=batch_model, batch_window_ms=1000.0)
     r.node.on_image(image_msg(photo('humans_0'), 'front', 5), camera='front')  # waits
     assert r.node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+    # dropped at deactivate, not kept to be run (and dropped) after the next activate
+    assert r.node._camera('front').pending is None
+    assert r.node.camera_stats('front').dropped_total == 1
     assert r.node.trigger_activate() == TransitionCallbackReturn.SUCCESS
     sent = send_one_per_camera(r, photo, sec=60)
     assert [header_of(m) for m in r.out['front']] == [header_of(sent['front'])]
@@ -432,3 +456,26 @@ def test_batch_profile_for_tensorrt(data_dir, batch_model):
     assert batch_profile(descriptor, batch_model, 1) is None
     static = data_dir / 'models' / 'detection' / 'yolox_nano.onnx'
     assert batch_profile(descriptor, static, 4) is None   # batch fixed at 1
+
+
+def test_every_camera_keeps_its_own_tracker_state(context, data_dir):
+    """What create_outputs assigns is kept per camera, values equal to the old ones included."""
+    params = [Parameter(k, value=v) for k, v in {
+        'model': 'yolox_nano', 'backend': 'onnxruntime', 'cameras': ['front', 'left']}.items()]
+    node = DetectionNode(namespace='/trk', parameter_overrides=params, context=context)
+    try:
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        front, left = node._cameras
+        assert set(front.outputs) == set(left.outputs)
+        assert {'_tracking', '_tracker', '_detections_pub'} <= set(left.outputs)
+        assert front.outputs['_tracker'] is not left.outputs['_tracker']
+        # switching tracking on for one camera's frame does not switch it for the other
+        node._values['tracking'] = True
+        node._use_camera(front)
+        node.postprocess(node.pipeline.run(np.zeros((48, 64, 3), np.uint8)))
+        node._keep_camera_state(front)
+        assert front.outputs['_tracking'] is True and left.outputs['_tracking'] is False
+    finally:
+        if node._state_machine.current_state[1] == 'inactive':
+            node.trigger_cleanup()
+        node.destroy_node()

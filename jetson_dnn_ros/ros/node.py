@@ -305,6 +305,13 @@ class DnnNode(LifecycleNode):
     RELEASE_WAIT_S = 5.0
     """Seconds cleanup waits for a frame in flight before leaving the pipeline to that frame."""
 
+    def __setattr__(self, name: str, value) -> None:
+        """Set an attribute; while a camera's outputs are created, remember its name."""
+        assigned = self.__dict__.get('_assigned')
+        if assigned is not None:
+            assigned.add(name)
+        super().__setattr__(name, value)
+
     def __init__(self, node_name: Optional[str] = None, **kwargs):
         if self.task not in P.TASKS:
             raise TypeError(f'{type(self).__name__}.task must be one of {P.TASKS}')
@@ -701,16 +708,26 @@ class DnnNode(LifecycleNode):
         """
         self._cameras = [_Camera(name) for name in names] or [_Camera('')]
         self._capacity = pipeline.batch_capacity() if len(self._cameras) > 1 else 1
+        if self._capacity != 1:
+            problem = pipeline.check_batching()
+            if problem is not None:
+                self.get_logger().warning(
+                    f'the model has a batch dimension but a batch of 2 failed ({problem}); '
+                    "the cameras' frames run one after another")
+                self._capacity = 1
         self._batch_sizes = collections.Counter()
         self._next_camera = 0
         for cam in self._cameras:
             self._current = cam
-            before = dict(vars(self))
-            self._overlay_pub = self.lifecycle_publisher(Image, 'overlay', result_qos(1))
-            self.create_outputs()
-            cam.outputs = {key: value for key, value in vars(self).items()
-                           if key != '_current' and not key.startswith(_BASE_PRIVATE)
-                           and (key not in before or before[key] is not value)}
+            self._assigned = set()   # every attribute create_outputs assigns, whatever its value
+            try:
+                self._overlay_pub = self.lifecycle_publisher(Image, 'overlay', result_qos(1))
+                self.create_outputs()
+            finally:
+                assigned, self._assigned = self._assigned, None
+            cam.outputs = {key: getattr(self, key) for key in assigned
+                           if key not in ('_current', '_assigned')
+                           and not key.startswith(_BASE_PRIVATE)}
         self._use_camera(self._cameras[0])
         window = float(self._values.get('batch_window_ms', 0.0))
         if self._capacity != 1 and window > 0.0:
@@ -762,6 +779,7 @@ class DnnNode(LifecycleNode):
         """Destroy the subscriptions, then disable the publishers."""
         try:
             self._destroy_subscriptions()
+            self._drop_waiting()   # not run after a later activate
         except Exception as exc:  # noqa: B902
             self.get_logger().error(f'deactivate failed: {_describe(exc)}')
             return TransitionCallbackReturn.FAILURE
@@ -826,17 +844,21 @@ class DnnNode(LifecycleNode):
                 'pipeline is closed when that frame finishes')
             self._close_orphan()   # the frame may have finished meanwhile
 
+    def _drop_waiting(self) -> None:
+        """Drop (and count) the frames waiting for the engine: they are not processed."""
+        with self._pending_lock:
+            for cam in self._cameras:
+                if cam.pending is not None:
+                    cam.pending = None
+                    self._count(cam, 'dropped')
+
     def _teardown(self, close_pipeline: bool = True) -> None:
         for attr in ('_diag_timer', '_batch_timer'):
             timer = getattr(self, attr)
             if timer is not None:
                 self.destroy_timer(timer)
                 setattr(self, attr, None)
-        with self._pending_lock:   # frames that waited for the engine are not processed
-            for cam in self._cameras:
-                if cam.pending is not None:
-                    cam.pending = None
-                    self._count(cam, 'dropped')
+        self._drop_waiting()
         for pub in self._lifecycle_pubs:
             self.destroy_lifecycle_publisher(pub)
         self._lifecycle_pubs = []
@@ -943,6 +965,8 @@ class DnnNode(LifecycleNode):
                 pipeline = self.pipeline   # cleanup may clear the attribute meanwhile
                 if pipeline is not None:
                     self._run([(cam, msg, self._generation)], pipeline)
+                else:   # cleaned up while the callback was queued
+                    self._count(cam, 'dropped')
             finally:
                 self._busy.release()
                 if self._orphan is not None:
@@ -1009,6 +1033,9 @@ class DnnNode(LifecycleNode):
                     pipeline = self.pipeline   # cleanup may clear the attribute meanwhile
                     if pipeline is not None:
                         self._run(batch, pipeline)
+                    else:   # cleaned up while they waited
+                        for cam, _, _ in batch:
+                            self._count(cam, 'dropped')
             finally:
                 self._busy.release()
                 if self._orphan is not None:
