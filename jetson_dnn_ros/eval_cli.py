@@ -425,9 +425,13 @@ def write_plots(run: dict, folder, prefix: str = '') -> List[str]:
 
 
 def _save(plt, fig, path: Path) -> str:
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    from jetson_dnn_ros.outputs import staged_file
+    try:
+        fig.tight_layout()
+        with staged_file(path) as stream:   # a failure leaves no partial PNG
+            fig.savefig(stream, format='png', dpi=80)
+    finally:
+        plt.close(fig)
     return str(path)
 
 

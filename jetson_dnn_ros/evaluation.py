@@ -833,10 +833,15 @@ def tensor_difference(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]
 
 
 def write_json(path, data: Any) -> None:
-    """Write ``data`` as indented JSON (creating the folder)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=False) + '\n', encoding='utf-8')
+    """
+    Write ``data`` as indented JSON, atomically (a failure leaves the old file or none).
+
+    :raises OutputError: on an ``OSError`` (see :func:`jetson_dnn_ros.outputs.staged_file`).
+    """
+    from jetson_dnn_ros.outputs import staged_file
+    text = json.dumps(data, indent=2, sort_keys=False) + '\n'
+    with staged_file(Path(path)) as stream:
+        stream.write(text.encode('utf-8'))
 
 
 __all__ = ['ClassificationEvaluator', 'CocoEvaluator', 'DepthEvaluator', 'EvaluationError',

@@ -237,6 +237,15 @@ def test_deactivate_removes_the_depth_subscription(ros, data_dir):  # noqa: F811
         harness.close()
 
 
+def test_a_negative_stamp_never_reaches_the_executor(det3d, photo):
+    """rclpy's Time refuses sec < 0: a depth image or frame stamped so is counted, spin goes on."""
+    image = photo('peds_0')
+    h, w = image.shape[:2]
+    det3d.depth(np.full((h, w), 2000, np.uint16), sec=-1)      # spin() would raise before
+    det3d.harness.send(image, stamp_sec=-1)
+    assert _counters(det3d.node)['skip3d_bad_stamp'] == '2'
+
+
 def test_detection_3d_with_several_cameras_fails_configure(ros, data_dir):  # noqa: F811
     """One depth image and one camera_info cannot serve several cameras: configure says so."""
     from jetson_dnn_ros.ros.detection_node import DetectionNode

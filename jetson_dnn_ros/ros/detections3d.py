@@ -62,7 +62,7 @@ class Detections3DMixin:
 
     def __init__(self, *args, **kwargs):
         self._depth_sub = None
-        self._results_filter = None
+        self._results_filter = self._depth_filter = None
         self._sync = None
         self._detections_3d_pub = self._markers_pub = None
         self._counts_3d: Dict[str, int] = {}
@@ -114,15 +114,18 @@ class Detections3DMixin:
         return result
 
     def _start_depth(self) -> None:
-        from message_filters import ApproximateTimeSynchronizer, SimpleFilter, Subscriber
+        from message_filters import ApproximateTimeSynchronizer, SimpleFilter
         from jetson_dnn_ros.ros.node import image_qos
         values = self._values
         self._results_filter = SimpleFilter()
-        self._depth_sub = Subscriber(self, Image, values['depth_topic'],
-                                     qos_profile=image_qos(values['depth_qos']),
-                                     callback_group=self._image_group)
+        # an own subscription feeding a filter (not message_filters.Subscriber, whose callback
+        # would run the synchronizer outside any try: a negative stamp raises in Time.from_msg)
+        self._depth_filter = SimpleFilter()
+        self._depth_sub = self.create_subscription(
+            Image, values['depth_topic'], self._on_depth, image_qos(values['depth_qos']),
+            callback_group=self._image_group)
         self._sync = ApproximateTimeSynchronizer(
-            [self._results_filter, self._depth_sub], int(values['depth_queue_size']),
+            [self._results_filter, self._depth_filter], int(values['depth_queue_size']),
             float(values['depth_slop']))
         self._sync.registerCallback(self._on_pair)
         self.get_logger().info(f'detection_3d: pairing with {self._depth_sub.topic_name} '
@@ -130,9 +133,22 @@ class Detections3DMixin:
 
     def _stop_depth(self) -> None:
         sub, self._depth_sub = self._depth_sub, None
-        self._results_filter = self._sync = None
+        self._results_filter = self._depth_filter = self._sync = None
         if sub is not None:
-            self.destroy_subscription(sub.sub)
+            self.destroy_subscription(sub)
+
+    def _on_depth(self, msg) -> None:
+        """Hand a depth image to the synchronizer; never raises (counted and logged)."""
+        try:
+            depth_filter = self._depth_filter
+            if depth_filter is None:
+                return
+            if msg.header.stamp.sec < 0:   # rclpy's Time refuses it; nothing can pair with it
+                self._count_3d('skip3d_bad_stamp')
+                return
+            depth_filter.signalMessage(msg)
+        except Exception as exc:  # noqa: B902 - a callback never raises into the executor
+            self._contain(exc, 'depth input failed')
 
     def _destroy_subscriptions(self) -> None:
         """Destroy the depth subscription too (deactivate, cleanup, shutdown, errors)."""
@@ -162,6 +178,9 @@ class Detections3DMixin:
         results_filter = self._results_filter
         if results_filter is not None:
             self._count_3d('frames_3d_in')
+            if header.stamp.sec < 0:   # rclpy's Time refuses it; nothing can pair with it
+                self._count_3d('skip3d_bad_stamp')
+                return
             results_filter.signalMessage(_Frame(header, result))
 
     def _on_pair(self, frame: _Frame, depth_msg) -> None:
