@@ -28,6 +28,7 @@ Only usable where the stand-ins are installed (no real rclpy).
 
 import collections.abc
 
+from launch.launch_description_entity import LaunchDescriptionEntity
 from lifecycle_msgs.msg import State, Transition, TransitionEvent
 
 # (state, transition id) -> (transition label, transition state, success goal, failure goal)
@@ -74,7 +75,8 @@ class _Client:
 
     def call(self, request):
         node = self.srv_name[:-len('/change_state')]
-        return _Response(self._graph.change_state(node, request.transition.id))
+        # launch_ros sends the id only: Humble's __on_change_state does not check it
+        return _Response(self._graph.change_state(node, request.transition.id, checked=False))
 
 
 class LifecycleGraph:
@@ -82,6 +84,7 @@ class LifecycleGraph:
 
     def __init__(self):
         self.states = {}
+        self.crashed = []   # (node, transition id): an unchecked invalid request killed it
         self.fail = set()
         self._subscriptions = collections.defaultdict(list)
 
@@ -93,6 +96,8 @@ class LifecycleGraph:
 
     def create_client(self, srv_type, name):
         """Create the ``<node>/change_state`` client; the node process starts unconfigured."""
+        from lifecycle_msgs.srv import ChangeState
+        assert srv_type is ChangeState, srv_type
         self.states.setdefault(name[:-len('/change_state')], 'unconfigured')
         return _Client(self, name)
 
@@ -104,10 +109,22 @@ class LifecycleGraph:
         for callback in self._subscriptions[f'{node}/transition_event']:
             callback(msg)
 
-    def change_state(self, node: str, transition_id: int) -> bool:
-        """Run one transition; False (nothing published) when it is not valid now."""
+    def change_state(self, node: str, transition_id: int, checked: bool = True) -> bool:
+        """
+        Run one transition; False (nothing published) when it is not valid now.
+
+        :param checked: the request was checked against the available transitions first
+            (``ros2 lifecycle set`` does); unchecked (launch_ros' ChangeState by id), an invalid
+            transition raises ``RCLError`` out of the node's ``spin()`` on Humble and ends the
+            node process: recorded in :attr:`crashed`, and the node is gone.
+        """
+        if self.states[node] == 'dead':
+            raise AssertionError(f'{node} was killed by an invalid transition request')
         step = MACHINE.get((self.states[node], transition_id))
         if step is None:
+            if not checked:
+                self.crashed.append((node, transition_id))
+                self.states[node] = 'dead'
             return False
         label, middle, success, failure = step
         start = self.states[node]
@@ -143,7 +160,16 @@ class LaunchSim:
             self._visit(sub)
 
     def spin(self, limit: int = 10000):
-        """Process queued events (as ``LaunchService.__process_event``) until none is left."""
+        """
+        Process queued events (as ``LaunchService.__process_event``) until none is left.
+
+        :raises AssertionError: if a request of the launch killed a node (see
+            :meth:`LifecycleGraph.change_state`).
+        """
+        self._process(limit)
+        assert not self.graph.crashed, f'the launch killed nodes: {self.graph.crashed}'
+
+    def _process(self, limit: int):
         queue = self.context._event_queue
         while queue:
             limit -= 1
@@ -156,6 +182,9 @@ class LaunchSim:
                     if not isinstance(entities, collections.abc.Iterable):
                         entities = (entities,)
                     for entity in [e for e in entities if e is not None]:
+                        if not isinstance(entity, LaunchDescriptionEntity):
+                            raise RuntimeError(f'expected a LaunchDescriptionEntity from '
+                                               f'{handler}, got {entity!r}')  # as upstream
                         self._visit(entity)
                     self.context._pop_locals()
 

@@ -260,3 +260,19 @@ def test_perception_and_replay_pass_the_arguments_to_every_node(sim):
     (node,) = [p for p in run.processes if hasattr(p, 'node_name')]
     assert node.standin_parameters[1]['image_transport'] == 'compressed'
     assert node.standin_parameters[1]['use_sim_time'] is True
+
+
+def test_an_unchecked_invalid_request_kills_the_node_as_on_humble():
+    """launch_ros asks by id and Humble does not check it: the simulator records the crash."""
+    from launch_sim import LifecycleGraph
+    from lifecycle_msgs.msg import Transition
+    from lifecycle_msgs.srv import ChangeState
+    graph = LifecycleGraph()
+    graph.create_client(ChangeState, '/n/change_state')
+    # ros2 lifecycle set checks the available transitions first: refused, node alive
+    assert graph.change_state('/n', Transition.TRANSITION_ACTIVATE) is False
+    assert graph.crashed == [] and graph.states['/n'] == 'unconfigured'
+    # a launch's ChangeState event: RCLError out of the node's spin(), the process ends
+    assert graph.change_state('/n', Transition.TRANSITION_ACTIVATE, checked=False) is False
+    assert graph.crashed == [('/n', Transition.TRANSITION_ACTIVATE)]
+    assert graph.states['/n'] == 'dead'

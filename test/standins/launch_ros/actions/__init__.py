@@ -31,25 +31,10 @@ from launch.actions import ExecuteProcess, OpaqueFunction
 from launch.event_handler import EventHandler
 from launch.utilities import normalize_to_list_of_substitutions, perform_substitutions
 import lifecycle_msgs.msg
+import lifecycle_msgs.srv
 
 from ..events.lifecycle import ChangeState, StateTransition
 from ..ros_adapters import get_ros_node
-
-
-def _change_state_request():
-    """Return a ``lifecycle_msgs/srv/ChangeState`` request (``transition: Transition``)."""
-    try:
-        from lifecycle_msgs.srv import ChangeState as ChangeStateSrv
-    except ImportError:  # the lifecycle_msgs stand-in may not define its services
-        class Request:
-            """Fields of lifecycle_msgs/srv/ChangeState.srv's request."""
-
-            __slots__ = ('transition',)
-
-            def __init__(self):
-                self.transition = lifecycle_msgs.msg.Transition()
-        return Request()
-    return ChangeStateSrv.Request()
 
 
 def _perform(context, value):
@@ -77,6 +62,10 @@ class Node(ExecuteProcess):
         self.__executable = executable
         self.__node_name = name
         self.__node_namespace = namespace
+        if parameters is not None and not isinstance(parameters, list):
+            # upstream: ensure_argument_type(parameters, (list), 'parameters', 'Node')
+            raise TypeError(f"Expected 'parameters' to be one of [<class 'list'>], but "
+                            f'got {parameters!r} of type {type(parameters)}')
         self.__parameters = [] if parameters is None else list(parameters)
         self.__remappings = [] if remappings is None else list(remappings)
         self.__ros_arguments = [] if ros_arguments is None else list(ros_arguments)
@@ -156,7 +145,7 @@ class LifecycleNode(Node):
         typed_event = context.locals.event
         if not typed_event.lifecycle_node_matcher(self):
             return None
-        request = _change_state_request()
+        request = lifecycle_msgs.srv.ChangeState.Request()
         request.transition.id = typed_event.transition_id
         self._call_change_state(request, context)
 
@@ -171,7 +160,7 @@ class LifecycleNode(Node):
             lifecycle_msgs.msg.TransitionEvent, f'{self.node_name}/transition_event',
             functools.partial(self._on_transition_event, context), 10)
         self.__rclpy_change_state_client = node.create_client(
-            'lifecycle_msgs/srv/ChangeState', f'{self.node_name}/change_state')
+            lifecycle_msgs.srv.ChangeState, f'{self.node_name}/change_state')
         context.register_event_handler(EventHandler(
             matcher=lambda event: isinstance(event, ChangeState),
             entities=[OpaqueFunction(function=self._on_change_state_event)],
