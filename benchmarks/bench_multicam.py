@@ -47,10 +47,12 @@ Usage: ``python3 benchmarks/bench_multicam.py [--cameras 1,2,4] [--rounds 30] [-
 """
 
 import argparse
+import atexit
 import json
 import os
 from pathlib import Path
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -216,8 +218,9 @@ def main(argv=None) -> int:
         return 0
     sys.path.insert(0, str(ROOT / 'test'))
     from onnxgen import make_batch_dynamic
-    batch_model = str(make_batch_dynamic(args.model_file, Path(tempfile.mkdtemp()) /
-                                         'batch.onnx'))
+    scratch = tempfile.mkdtemp(prefix='bench_multicam_')
+    atexit.register(shutil.rmtree, scratch, True)   # the batch-dynamic model copy
+    batch_model = str(make_batch_dynamic(args.model_file, Path(scratch) / 'batch.onnx'))
     rows = []
     run_workers(1, 1, args.model_file, False, args)   # warm the file cache; not reported
     for count in [int(c) for c in args.cameras.split(',')]:
@@ -257,7 +260,9 @@ def main(argv=None) -> int:
               f'{row["pss_mib"]:.0f} | {row["peak_rss_mib"]:.0f} | {batches} | '
               f'{row["fps_ratio"]:.2f} | {row["cpu_ratio"]:.2f} | {row["pss_ratio"]:.2f} |')
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        from jetson_dnn_ros.outputs import staged_file
+        with staged_file(Path(args.json)) as out:
+            out.write(json.dumps(rows, indent=1).encode('utf-8'))
     return 0
 
 

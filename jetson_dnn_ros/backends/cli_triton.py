@@ -119,13 +119,17 @@ def export(model: str, repository: str, name: Optional[str] = None, version: int
     name = name or descriptor.name
     text = model_config(name, inputs, outputs,
                         platform='tensorrt_plan' if engine else 'onnxruntime_onnx', **config)
+    from jetson_dnn_ros.outputs import staged_file
     folder = Path(repository) / name
-    (folder / str(version)).mkdir(parents=True, exist_ok=True)
-    if engine:
-        shutil.copyfile(engine, folder / str(version) / 'model.plan')
-    else:
-        shutil.copyfile(onnx_path, folder / str(version) / 'model.onnx')
-    (folder / 'config.pbtxt').write_text(text, encoding='utf-8')
+    # every file lands atomically (a polling server never loads half a model), the model
+    # before config.pbtxt; the other model file of an earlier export of this version goes
+    model_file = folder / str(version) / ('model.plan' if engine else 'model.onnx')
+    with open(engine if engine else onnx_path, 'rb') as source, staged_file(model_file) as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    stale = model_file.with_name('model.onnx' if engine else 'model.plan')
+    stale.unlink(missing_ok=True)
+    with staged_file(folder / 'config.pbtxt') as out:
+        out.write(text.encode('utf-8'))
     return folder
 
 
