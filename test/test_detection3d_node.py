@@ -238,7 +238,7 @@ def test_deactivate_removes_the_depth_subscription(ros, data_dir):  # noqa: F811
 
 
 def test_a_negative_stamp_never_reaches_the_executor(det3d, photo):
-    """rclpy's Time refuses sec < 0: a depth image or frame stamped so is counted, spin goes on."""
+    """A stamp with sec < 0 (rclpy's Time refuses it) is counted; spin goes on."""
     image = photo('peds_0')
     h, w = image.shape[:2]
     det3d.depth(np.full((h, w), 2000, np.uint16), sec=-1)      # spin() would raise before
