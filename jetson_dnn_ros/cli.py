@@ -209,13 +209,19 @@ def add_model_arguments(p) -> None:
     p.add_argument('--model-file', help="ONNX file to use instead of the descriptor's")
     p.add_argument('--decoder',
                    help='decoder for an .onnx whose outputs fit several (e.g. yolox, yolov5)')
+    p.add_argument('--input-size', metavar='WxH|PIXELS|auto',
+                   help='network input size: WxH fixed (e.g. 513x385), or a pixel budget W*H '
+                   'picked per image aspect (e.g. 308321), for models whose input height and '
+                   "width are dynamic; default: the descriptor's (auto)")
 
 
 def model_of(args):
     """Return the :class:`~jetson_dnn_ros.models.ModelDescriptor` of ``--model`` & co."""
     from jetson_dnn_ros.models import resolve_model
-    return resolve_model(args.model, model_file=args.model_file,
-                         decoder=getattr(args, 'decoder', None))
+    from jetson_dnn_ros.pipeline import apply_input_size
+    descriptor = resolve_model(args.model, model_file=args.model_file,
+                               decoder=getattr(args, 'decoder', None))
+    return apply_input_size(descriptor, getattr(args, 'input_size', None))
 
 
 def _open_pipeline(args):

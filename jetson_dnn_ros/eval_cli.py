@@ -30,6 +30,7 @@ The model goes through the same resolution (:func:`~jetson_dnn_ros.cli.model_of`
 """
 
 import csv
+import dataclasses
 import math
 from pathlib import Path
 import platform
@@ -208,7 +209,9 @@ def open_pipeline(args, backend: str, precision: str, model: Optional[str] = Non
     from jetson_dnn_ros.pipeline import Pipeline
     if model is not None:
         from jetson_dnn_ros.models import resolve_model
-        descriptor = resolve_model(model, decoder=args.decoder)
+        from jetson_dnn_ros.pipeline import apply_input_size
+        descriptor = apply_input_size(resolve_model(model, decoder=args.decoder),
+                                      getattr(args, 'input_size', None))
     else:
         descriptor = model_of(args)
     return Pipeline.from_model(descriptor, backend=backend, precision=precision,
@@ -227,6 +230,8 @@ def model_info(pipeline) -> dict:
             'device': str(getattr(backend, 'device', '')),
             'precision': getattr(backend, 'precision', ''),
             'input': [pipeline.spec.width, pipeline.spec.height],
+            'input_size': (None if pipeline.input_size is None else
+                           dataclasses.asdict(pipeline.input_size)),
             'score_threshold': pipeline.params.score_threshold,
             'iou_threshold': pipeline.params.iou_threshold}
 

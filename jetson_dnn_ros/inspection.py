@@ -140,8 +140,13 @@ FAMILIES: Dict[str, Dict[str, Any]] = {
         'input': {'resize': 'letterbox', 'align': 'center', 'pad_value': 0, 'color': 'rgb',
                   'scale': 2 / 255, 'mean': [1.0] * 3, 'std': [1.0] * 3, 'layout': 'NHWC'},
         'size': 257,
-        'source': 'tfjs-models posenet/bodypix MobileNetV1: x / 127.5 - 1, input 257 (16k + 1),'
-                  ' output stride 16; thresholds as config/models/bodypix_mobilenetv1_050.yaml',
+        # dynamic H and W: per source aspect within 641 x 481 pixels on the 16k + 1 grid, the
+        # default README "Defaults by measurement" chose for bodypix_mobilenetv1_050
+        'dynamic': {'width': 641, 'height': 481,
+                    'input_size': {'max_pixels': 641 * 481, 'stride': 16, 'offset': 1}},
+        'source': 'tfjs-models posenet/bodypix MobileNetV1: x / 127.5 - 1, input 16k + 1, '
+                  'output stride 16; input size and thresholds as '
+                  'config/models/bodypix_mobilenetv1_050.yaml',
         'params': {'thresholds': {'score': 0.2, 'keypoint_threshold': 0.3},
                    'max_detections': 10}},
     'movenet': {
@@ -810,6 +815,12 @@ def inspect_model(path, decoder: Optional[str] = None, use_known: bool = True) -
                          f'the model has {chosen.classes} classes ({chosen.why}); fix the '
                          'names or write a descriptor with the right labels')
     height, width, size_why = graph.size(chosen.family)
+    per_aspect = family.get('dynamic') if not (graph.height or graph.width or graph.imgsz) \
+        else None
+    if per_aspect:
+        width, height = per_aspect['width'], per_aspect['height']
+        size_why = (f'dynamic in the graph; {chosen.family} picks W x H per source aspect '
+                    f'within {width}x{height} pixels (input_size)')
     inp = {'name': graph.image.name, 'width': int(width), 'height': int(height)}
     inp.update({k: v for k, v in family['input'].items() if k != 'layout'})
     inp['layout'] = graph.layout
@@ -826,6 +837,9 @@ def inspect_model(path, decoder: Optional[str] = None, use_known: bool = True) -
     if metadata.get('license'):
         data['license'] = metadata['license']
     data['input'] = inp
+    if per_aspect:
+        data['input_size'] = {**per_aspect['input_size'],
+                              'stride': int(chosen.config.get('output_stride', 16))}
     data['decoder'] = {'name': chosen.decoder, **chosen.config}
     if labels is not None:
         data['labels'] = labels

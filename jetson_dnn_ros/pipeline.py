@@ -16,6 +16,7 @@
 
 from dataclasses import dataclass
 from dataclasses import replace
+import logging
 import threading
 import time
 from typing import Any, Dict, Optional, Tuple, Union
@@ -32,6 +33,11 @@ from jetson_dnn_ros.preprocessing import GeometricTransform
 from jetson_dnn_ros.preprocessing import Preprocessor
 from jetson_dnn_ros.tasks.base import get_decoder
 import numpy as np
+
+LOG = logging.getLogger(__name__)
+
+SIZED_PREPROCESSORS = 32
+"""Most preprocessors kept for ``input_size`` sizes; more are closed and made again."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,7 @@ class Pipeline:
         self._preprocess = backend.create_preprocessor(spec) or Preprocessor(spec)
         self.input_size = InputSize.from_descriptor(descriptor, self.input)
         self._sized = {}   # (width, height) -> preprocessor, for input_size
+        self._outside = set()   # input sizes outside the engine profile (warned once)
         self._batch_preprocess = None   # host-side preprocessor of batches, made on first use
 
     @classmethod
@@ -125,7 +132,7 @@ class Pipeline:
                    precision: str = 'fp16', model_file: Optional[str] = None,
                    params: Optional[DecodeParams] = None, download: bool = False,
                    decoder: Optional[str] = None, verify_engine: Optional[bool] = None,
-                   max_batch: int = 1,
+                   max_batch: int = 1, input_size: Optional[str] = None,
                    **backend_options) -> 'Pipeline':
         """
         Build a pipeline from a model reference.
@@ -144,7 +151,10 @@ class Pipeline:
             (:func:`jetson_dnn_ros.parity.verify_pipeline`); None = when ONNX Runtime imports.
         :param max_batch: most images per inference (several cameras): a TensorRT engine of
             a model with a dynamic batch dimension is built with a profile up to this batch
-            (see :func:`batch_profile`); 1 = today's single-image engine.
+            (see :func:`engine_profile`); 1 = today's single-image engine.
+        :param input_size: the network input size instead of the descriptor's: ``WxH``
+            fixed, ``N`` a pixel budget per source aspect, empty/``auto`` the descriptor's
+            (see :func:`apply_input_size`).
         :param backend_options: passed to :func:`~jetson_dnn_ros.backends.create_backend`.
         :raises ModelError: if the model cannot be found, loaded or decoded.
         :raises ~jetson_dnn_ros.parity.ParityError: if a TensorRT engine disagrees with ONNX
@@ -159,13 +169,14 @@ class Pipeline:
                     what='model file')))
         else:
             descriptor = resolve_model(model, model_file=model_file, decoder=decoder)
+        descriptor = apply_input_size(descriptor, input_size)
         if backend == 'triton':
             return cls._from_triton(descriptor, params, backend_options)
         path = resolve_model_file(descriptor, download=download)
         # descriptor-level TensorRT options (dynamic input shapes, profile, workspace, DLA);
         # explicit keyword arguments win; create_backend passes them to TensorRT only
         backend_options = {**descriptor.tensorrt_options(), **backend_options}
-        profile = batch_profile(descriptor, path, max_batch)
+        profile = engine_profile(descriptor, path, max_batch)
         if profile is not None and 'profile' not in backend_options \
                 and 'input_shapes' not in backend_options:
             backend_options['profile'] = profile
@@ -256,19 +267,50 @@ class Pipeline:
 
     def _preprocessor_for(self, image: np.ndarray):
         """Return the preprocessor for this image's size (``input_size`` picks per aspect)."""
-        if self.input_size is None or image.ndim < 2:
-            return self._preprocess
-        size = self.input_size.for_image(image.shape[1], image.shape[0])
+        size = self.input_size_for(image)
         if size == (self.spec.width, self.spec.height):
             return self._preprocess
         pre = self._sized.get(size)
         if pre is None:
-            if len(self._sized) >= 8:   # a camera has one size; bound odd inputs
+            # a camera has one size; a folder of photos has at most a few dozen on a grid
+            # (26 for BodyPix's): bound the rest, freeing what a device preprocessor holds
+            if len(self._sized) >= SIZED_PREPROCESSORS:
+                for old in self._sized.values():
+                    getattr(old, 'close', lambda: None)()
                 self._sized.clear()
             spec = replace(self.spec, width=size[0], height=size[1])
             pre = self._sized[size] = self.backend.create_preprocessor(spec) or \
                 Preprocessor(spec)
         return pre
+
+    def input_size_for(self, image: np.ndarray) -> Tuple[int, int]:
+        """
+        Return the network input (W, H) this image runs at.
+
+        The descriptor's fixed size, or with ``input_size`` the size for the image's aspect;
+        a size outside the backend's optimisation profile (a TensorRT engine built for other
+        shapes) falls back to the fixed size, with one warning per size.
+
+        :param image: (H, W[, C]) source image.
+        """
+        fixed = (self.spec.width, self.spec.height)
+        if self.input_size is None or np.ndim(image) < 2:
+            return fixed
+        size = self.input_size.for_image(image.shape[1], image.shape[0])
+        profile = (getattr(self.backend, 'profile', None) or {}).get(self.input.name)
+        if profile is not None and size != fixed:
+            shape = replace(self.spec, width=size[0], height=size[1]).input_shape
+            lows, highs = profile[0][1:], profile[1][1:]
+            if not all(lo <= d <= hi for d, lo, hi in zip(shape[1:], lows, highs)):
+                if size not in self._outside:
+                    self._outside.add(size)
+                    LOG.warning('model %s: input %dx%d for a %dx%d image is outside the '
+                                'engine profile (%s to %s); running at %dx%d. Rebuild the '
+                                'engine (force_engine_update) to cover it', self.descriptor.name,
+                                size[0], size[1], image.shape[1], image.shape[0],
+                                profile[0], profile[1], fixed[0], fixed[1])
+                return fixed
+        return size
 
     def batch_capacity(self) -> int:
         """
@@ -311,13 +353,20 @@ class Pipeline:
         if capacity == 1 or (capacity and len(frames) > capacity):
             raise ModelError(f'model {self.descriptor.name!r} takes at most {capacity} '
                              f'image(s) per inference, got {len(frames)}')
+        sizes = {self.input_size_for(image) for image, _ in frames}
+        if len(sizes) > 1:   # input_size: sources of other aspects cannot share one tensor
+            return [self.process(*frame) for frame in frames]
+        size = sizes.pop()
         with self._lock:
-            if self._batch_preprocess is None:  # a device preprocessor fills one input only
-                self._batch_preprocess = Preprocessor(self.spec)
+            # a device preprocessor fills one input only: batches are prepared on the host
+            pre = self._batch_preprocess
+            if pre is None or (pre.spec.width, pre.spec.height) != size:
+                pre = self._batch_preprocess = Preprocessor(
+                    replace(self.spec, width=size[0], height=size[1]))
             t0 = time.perf_counter()
             prepared, tensors = [], []
             for image, encoding in frames:   # the preprocessor reuses its output buffer
-                tensor, transform = self._batch_preprocess(image, encoding)
+                tensor, transform = pre(image, encoding)
                 tensors.append(np.array(tensor, copy=True))
                 prepared.append((tensor, transform))
             batch = np.concatenate(tensors, axis=0)
@@ -381,56 +430,91 @@ class Pipeline:
         return False
 
 
+INPUT_SIZE_MAX_ASPECT = 2.0
+"""Default widest source aspect (W/H, and H/W) :class:`InputSize` follows; a wider source is
+letterboxed at this aspect, so a TensorRT profile covers every input size with bounded MIN/MAX
+(2:1 covers 4:3, 16:9 and 3:2 cameras in either orientation)."""
+
+
 @dataclass(frozen=True)
 class InputSize:
     """
     Network input size picked per source image for models with dynamic height and width.
 
-    Descriptor key ``input_size: {max_pixels: 197505, stride: 16, offset: 1}``: the input keeps
+    Descriptor key ``input_size: {max_pixels: 308321, stride: 16, offset: 1}``: the input keeps
     the source aspect ratio on the model's grid (W = stride·i + offset, H = stride·j + offset,
     e.g. PoseNet/BodyPix at output stride 16) with W·H ≤ ``max_pixels`` (the cost: inference
     time grows about linearly with it). Without the key (or ``input_size: null``) the
-    descriptor's fixed ``input`` width × height is used.
+    descriptor's fixed ``input`` width × height is used. Why a budget rather than a fixed size:
+    README, "Defaults by measurement".
 
     :param max_pixels: pixel budget W·H of the network input.
     :param stride: grid step of W and H.
     :param offset: W and H are ``stride * k + offset``.
+    :param max_aspect: sources wider (or taller) than this aspect ratio get the input of this
+        aspect and are letterboxed into it (:data:`INPUT_SIZE_MAX_ASPECT`).
     """
 
     max_pixels: int
     stride: int = 1
     offset: int = 0
+    max_aspect: float = INPUT_SIZE_MAX_ASPECT
 
     def __post_init__(self):
         if int(self.max_pixels) < (int(self.stride) + int(self.offset)) ** 2 or \
-                int(self.stride) < 1 or int(self.offset) < 0:
-            raise ModelError(f'input_size {self} is not a usable budget/grid')
+                int(self.stride) < 1 or int(self.offset) < 0 or \
+                not 1.0 <= float(self.max_aspect) <= 16.0:
+            raise ModelError(f'input_size {self} is not a usable budget/grid '
+                             '(max_pixels >= (stride + offset)^2, stride >= 1, offset >= 0, '
+                             '1 <= max_aspect <= 16)')
+
+    @classmethod
+    def from_mapping(cls, data, where: str = 'input_size') -> Optional['InputSize']:
+        """
+        Return the ``InputSize`` of a descriptor's ``input_size`` mapping, or None for none.
+
+        :raises ModelError: if the mapping is malformed.
+        """
+        if not data:
+            return None
+        try:
+            values = {k: (float(v) if k == 'max_aspect' else int(v))
+                      for k, v in dict(data).items()}
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f'{where} {dict(data)} must be {{max_pixels, stride, offset}} '
+                             f'integers (and optionally max_aspect): {exc}') from exc
 
     @classmethod
     def from_descriptor(cls, descriptor: ModelDescriptor, spec) -> Optional['InputSize']:
         """
         Return the descriptor's ``input_size``, or None.
 
+        :param spec: the model input's :class:`~jetson_dnn_ros.backends.base.TensorSpec`
+            (dynamic dimensions are not ints).
         :raises ModelError: if it is malformed, or the model's input H and W are static.
         """
-        data = descriptor.extras.get('input_size')
-        if not data:
+        size = cls.from_mapping(descriptor.extras.get('input_size'),
+                                f'model {descriptor.name!r}: input_size')
+        if size is None:
             return None
-        try:
-            size = cls(**{k: int(v) for k, v in dict(data).items()})
-        except (TypeError, ValueError) as exc:
-            raise ModelError(f'model {descriptor.name!r}: input_size {dict(data)} must be '
-                             '{max_pixels, stride, offset} integers') from exc
         layout = descriptor.preprocess.layout
         hw = spec.shape[2:4] if layout == 'NCHW' else spec.shape[1:3]
         if any(isinstance(d, int) for d in hw):
             raise ModelError(f'model {descriptor.name!r}: input_size needs an input with '
-                             f'dynamic height and width; {spec.name!r} is {spec.shape}')
+                             f'dynamic height and width; {spec.name!r} is {spec.shape}; '
+                             'use a fixed size (input: {width, height}) instead')
         return size
 
     def for_image(self, width: int, height: int) -> Tuple[int, int]:
-        """Return the (W, H) on the grid closest to the source aspect within the budget."""
-        aspect = max(int(width), 1) / max(int(height), 1)
+        """
+        Return the network (W, H) for a source of ``width`` × ``height`` pixels.
+
+        The (W, H) on the grid closest to the source aspect (clamped to ``max_aspect``) within
+        the budget: candidates whose aspect is within 10 % first, then the largest.
+        """
+        limit = float(self.max_aspect)
+        aspect = min(max(max(int(width), 1) / max(int(height), 1), 1.0 / limit), limit)
         step, off = self.stride, self.offset
         j = max(int((np.sqrt(self.max_pixels / aspect) - off) // step), 1)
         candidates = []
@@ -443,6 +527,57 @@ class InputSize:
                     # aspect within 10 % first, then the largest input
                     candidates.append((abs(np.log(w / h / aspect)) > 0.1, -w * h, (w, h)))
         return min(candidates)[2] if candidates else (step + off, step + off)
+
+    def bounds(self) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+        """
+        Return ``((W min, H min), (W max, H max))`` over every source aspect.
+
+        What a TensorRT optimisation profile must cover (:func:`engine_profile`): the sizes
+        :meth:`for_image` gives from aspect 1/``max_aspect`` to ``max_aspect``.
+        """
+        limit = float(self.max_aspect)
+        sizes = [self.for_image(int(round(1e4 * a)), 10000)
+                 for a in np.exp(np.linspace(-np.log(limit), np.log(limit), 401))]
+        widths, heights = [w for w, _ in sizes], [h for _, h in sizes]
+        return (min(widths), min(heights)), (max(widths), max(heights))
+
+
+def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelDescriptor:
+    """
+    Return the descriptor with the user's input size (``--input-size``, node ``input_size``).
+
+    :param text: empty / None / ``auto``: the descriptor's own choice; ``WxH`` (e.g.
+        ``641x481``): a fixed network input, every image letterboxed or resized into it as the
+        descriptor says (``input_size`` is dropped); ``N`` (pixels, e.g. ``197505``): per source
+        aspect within a budget of N pixels on the descriptor's ``input_size`` grid (stride 1
+        without one; see :class:`InputSize`).
+    :raises ModelError: on text that is none of these. A size the model cannot take (a static
+        input of another size, W or H off the model's grid) fails when the pipeline is built.
+    """
+    text = str(text or '').strip().lower()
+    if text in ('', 'auto'):
+        return descriptor
+    extras = dict(descriptor.extras)
+    fixed = text.replace('×', 'x').split('x')
+    try:
+        if len(fixed) == 2:
+            width, height = (int(v) for v in fixed)
+            if width < 1 or height < 1:
+                raise ValueError(text)
+            extras['input_size'] = None
+            return replace(descriptor, extras=extras,
+                           preprocess=replace(descriptor.preprocess, width=width, height=height))
+        budget = int(text)
+        if budget < 1:
+            raise ValueError(text)
+    except ValueError:
+        raise ModelError(f'input size {text!r} is not WxH (e.g. 641x481), a pixel budget '
+                         '(e.g. 308321) or auto') from None
+    grid = InputSize.from_mapping(extras.get('input_size')) or InputSize(max(budget, 1))
+    extras['input_size'] = {'max_pixels': budget, 'stride': grid.stride, 'offset': grid.offset,
+                            'max_aspect': grid.max_aspect}
+    InputSize.from_mapping(extras['input_size'], f'input size {text!r}:')
+    return replace(descriptor, extras=extras)
 
 
 def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
@@ -469,22 +604,23 @@ def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):
                      f'{", ".join(places)}; {hint}')
 
 
-def batch_profile(descriptor: ModelDescriptor, path, max_batch: int):
+def engine_profile(descriptor: ModelDescriptor, path, max_batch: int = 1):
     """
-    Return the TensorRT profile that lets an engine take 1 to ``max_batch`` images, or None.
+    Return the TensorRT profile for the batch and input sizes the pipeline will feed, or None.
 
-    Only for a model whose image input has a dynamic batch dimension and is its only input,
-    and whose descriptor sets no ``tensorrt: profile`` or ``input_shapes`` of its own.
+    Covers 1 to ``max_batch`` images for an image input with a dynamic batch dimension, and,
+    for a descriptor with ``input_size`` and an input with dynamic H and W, every size
+    :meth:`InputSize.for_image` picks (:meth:`InputSize.bounds`; OPT = the descriptor's
+    ``input`` width × height). Only for a model whose image input is its only input and whose
+    descriptor sets no ``tensorrt: profile`` or ``input_shapes`` of its own.
 
-    :param descriptor: the model descriptor (its preprocessing gives C, H, W).
+    :param descriptor: the model descriptor (its preprocessing gives C, H, W and the layout).
     :param path: the ONNX file.
-    :param max_batch: the largest batch; <= 1 gives None.
-    :return: ``{input name: ((1, C, H, W), (max_batch, C, H, W), (max_batch, C, H, W))}``
-        (MIN, OPT, MAX) or None.
-    :raises ModelError: if the file is not an ONNX model.
+    :param max_batch: the largest batch; <= 1 = one image.
+    :return: ``{input name: (MIN, OPT, MAX)}`` shapes in the input's layout, or None when
+        nothing is dynamic to cover (the engine is built for the descriptor's shape).
+    :raises ModelError: if the file is not an ONNX model or ``input_size`` is malformed.
     """
-    if int(max_batch) <= 1:
-        return None
     section = descriptor.extras.get('tensorrt', None) or {}
     if 'profile' in section or 'input_shapes' in section:
         return None
@@ -496,8 +632,25 @@ def batch_profile(descriptor: ModelDescriptor, path, max_batch: int):
         return None
     value = inputs[0]
     dims = value.type.tensor_type.shape.dim
-    if not dims or (dims[0].HasField('dim_value') and dims[0].dim_value > 0):
-        return None
     shape = tuple(int(d) for d in descriptor.preprocess.input_shape)
-    most = (int(max_batch),) + shape[1:]
-    return {value.name: ((1,) + shape[1:], most, most)}
+    if len(dims) != len(shape):
+        return None
+
+    def dynamic(index):
+        return not (dims[index].HasField('dim_value') and dims[index].dim_value > 0)
+
+    batch = int(max_batch) if dynamic(0) and int(max_batch) > 1 else shape[0]
+    hw = (2, 3) if descriptor.preprocess.layout == 'NCHW' else (1, 2)
+    size = InputSize.from_mapping(descriptor.extras.get('input_size'),
+                                  f'model {descriptor.name!r}: input_size')
+    if size is None or not all(dynamic(i) for i in hw):
+        if batch == shape[0]:
+            return None
+        most = (batch,) + shape[1:]
+        return {value.name: ((1,) + shape[1:], most, most)}
+    (w_lo, h_lo), (w_hi, h_hi) = size.bounds()
+    low, opt, high = [1] + list(shape[1:]), [batch] + list(shape[1:]), [batch] + list(shape[1:])
+    for index, lo, hi in ((hw[0], h_lo, h_hi), (hw[1], w_lo, w_hi)):
+        low[index], high[index] = lo, hi
+        opt[index] = min(max(shape[index], lo), hi)
+    return {value.name: (tuple(low), tuple(opt), tuple(high))}

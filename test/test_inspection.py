@@ -97,7 +97,7 @@ SHIPPED = {   # file: (zoo descriptor or None, task, decoder, input name, layout
     'instance_segmentation/yolov8n-seg_int8_320.onnx':
         (None, 'instance_segmentation', 'yolov8_seg', 'images', 'NCHW', (320, 320)),
     'pose/bodypix_mobilenetv1_x050_stride16.onnx':
-        ('bodypix_mobilenetv1_050', 'pose', 'posenet', 'input', 'NHWC', (513, 385)),
+        ('bodypix_mobilenetv1_050', 'pose', 'posenet', 'input', 'NHWC', (641, 481)),
     'pose/movenet_single_pose_lightning_fp32_floatin_nhwc.onnx':
         ('movenet_lightning', 'pose', 'movenet', 'input', 'NHWC', (192, 192)),
     'segmentation/deeplab_v3_1_default_1.onnx':
@@ -137,10 +137,9 @@ def test_inspection_infers_every_shipped_model(data_dir, relative):
     assert (graph.task, graph.decoder) == (task, decoder)
     g_inp = graph.data['input']
     assert (g_inp['name'], g_inp['layout']) == (name, layout)
-    if not relative.startswith('pose/bodypix'):   # BodyPix's input is dynamic: H × W chosen
-        assert (g_inp['width'], g_inp['height']) == size
-    else:
-        assert (g_inp['width'] - 1) % 16 == 0 and (g_inp['height'] - 1) % 16 == 0
+    assert (g_inp['width'], g_inp['height']) == size
+    if relative.startswith('pose/bodypix'):   # dynamic H and W: per aspect, as the zoo's
+        assert graph.data['input_size'] == shipped.extras['input_size']
 
 
 @pytest.mark.parametrize('relative', ['detection/yolov8n_int8.onnx',

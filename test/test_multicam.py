@@ -29,7 +29,7 @@ import pytest
 # stand-in rclpy (test/conftest.py installs it); marker standins: see test_standins_isolation.py
 from builtin_interfaces.msg import Time  # noqa: I100
 from diagnostic_msgs.msg import DiagnosticArray
-from jetson_dnn_ros.pipeline import batch_profile, Pipeline
+from jetson_dnn_ros.pipeline import engine_profile, Pipeline
 from jetson_dnn_ros.ros import params as P
 from jetson_dnn_ros.ros.detection_node import DetectionNode
 import rclpy
@@ -451,11 +451,11 @@ def test_process_batch_equals_process_per_image(data_dir, photo, batch_model, re
 def test_batch_profile_for_tensorrt(data_dir, batch_model):
     from jetson_dnn_ros.models import resolve_model
     descriptor = resolve_model('yolox_nano')
-    assert batch_profile(descriptor, batch_model, 4) == {
+    assert engine_profile(descriptor, batch_model, 4) == {
         'images': ((1, 3, 416, 416), (4, 3, 416, 416), (4, 3, 416, 416))}
-    assert batch_profile(descriptor, batch_model, 1) is None
+    assert engine_profile(descriptor, batch_model, 1) is None
     static = data_dir / 'models' / 'detection' / 'yolox_nano.onnx'
-    assert batch_profile(descriptor, static, 4) is None   # batch fixed at 1
+    assert engine_profile(descriptor, static, 4) is None   # batch fixed at 1
 
 
 def test_every_camera_keeps_its_own_tracker_state(context, data_dir):

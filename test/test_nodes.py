@@ -24,6 +24,7 @@ semantically true of the photo. With a sourced ROS 2 the real rclpy is used inst
 
 import logging
 
+import cv2
 import numpy as np
 import pytest
 
@@ -566,6 +567,27 @@ def test_pose_one_detection_per_person(poser, photo):
     np.testing.assert_array_equal(
         drawn, draw(image, expected, replace(default_options, keypoint_scale=0.02)))
     assert not np.array_equal(drawn, draw(image, expected, default_options))
+
+
+def test_pose_node_input_size_parameter(ros, data_dir, photo, logs):
+    """Issue 14 item 4: input_size per camera aspect by default, overridable, bad text refused."""
+    from jetson_dnn_ros.ros.pose_node import PoseNode
+    from rclpy.lifecycle import TransitionCallbackReturn
+    portrait = cv2.resize(photo('humans_0'), (480, 640))
+    harness = Harness(PoseNode, model='bodypix_mobilenetv1_050', backend='onnxruntime',
+                      input_size='513 by 385')
+    try:
+        node = harness.node
+        records = logs(node.get_logger().name, logging.ERROR)
+        assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert "input size '513 by 385' is not WxH" in records[-1].getMessage()
+        for text, size in (('', (481, 641)), ('513x385', (513, 385)), ('197505', (385, 513))):
+            assert node.set_parameters([Parameter('input_size', value=text)])[0].successful
+            assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+            assert node.pipeline.input_size_for(portrait) == size, text
+            assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    finally:
+        harness.close()
 
 
 @pytest.fixture(scope='module')

@@ -193,3 +193,103 @@ def test_input_size_keeps_the_source_aspect_on_the_grid(tmp_path):
     onnx.save(model, str(tmp_path / 'static.onnx'))
     with pytest.raises(ModelError, match='dynamic height and width'):
         Pipeline.from_model(str(tmp_path / 'depth_static.yaml'), backend='onnxruntime')
+
+
+def _dynamic_model(path):
+    """Write a labels model (per-pixel argmax of the colour channels) with dynamic N, H and W."""
+    graph = helper.make_graph(
+        [helper.make_node('ArgMax', ['input'], ['labels'], axis=1, keepdims=1)], 'dyn',
+        [helper.make_tensor_value_info('input', TensorProto.FLOAT, ['n', 3, 'h', 'w'])],
+        [helper.make_tensor_value_info('labels', TensorProto.INT64, ['n', 1, 'h', 'w'])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    text = (f'name: dyn\ntask: segmentation\nfile: {path.name}\nlabels: [r, g, b]\n'
+            'input: {name: input, width: 48, height: 32, resize: letterbox, color: rgb, '
+            'layout: NCHW}\ndecoder: {name: segmentation_labels, output: labels}\n'
+            'input_size: {max_pixels: 1536, stride: 8, offset: 0}\n')
+    (path.parent / 'dyn.yaml').write_text(text)
+    return path.parent / 'dyn.yaml'
+
+
+def test_input_size_override_clamp_and_engine_profile(tmp_path):
+    """Issue 14 item 4: the user's input size, the 2:1 clamp and the profile it implies."""
+    from jetson_dnn_ros.errors import ModelError
+    from jetson_dnn_ros.models import load_descriptor
+    from jetson_dnn_ros.pipeline import apply_input_size, engine_profile, InputSize
+    size = InputSize(1536, 8, 0)                      # 48 x 32 at 3:2
+    assert size.for_image(300, 200) == (48, 32)
+    # wider than 2:1: the 2:1 size, the source letterboxed into it; bounds over 1:2 .. 2:1
+    assert size.for_image(1000, 100) == size.for_image(200, 100) == (48, 24)
+    assert size.for_image(100, 1000) == (24, 48)
+    assert size.bounds() == ((24, 24), (48, 48))
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    descriptor = load_descriptor(yaml_path)
+    assert apply_input_size(descriptor, None) is descriptor
+    assert apply_input_size(descriptor, 'auto') is descriptor
+    fixed = apply_input_size(descriptor, '64x40')
+    assert (fixed.preprocess.width, fixed.preprocess.height) == (64, 40)
+    assert fixed.extras['input_size'] is None
+    budget = apply_input_size(descriptor, '3000')   # the descriptor's grid, a new budget
+    assert dict(budget.extras['input_size']) == {'max_pixels': 3000, 'stride': 8,
+                                                 'offset': 0, 'max_aspect': 2.0}
+    for bad in ('64 by 40', '0x40', '-5', 'x'):
+        with pytest.raises(ModelError, match='is not WxH'):
+            apply_input_size(descriptor, bad)
+    with pytest.raises(ModelError, match='not a usable budget'):
+        apply_input_size(descriptor, '10')
+    # TensorRT profile: batch 1..4 and every size per aspect; OPT = the descriptor's size
+    onnx_file = tmp_path / 'dyn.onnx'
+    assert engine_profile(descriptor, onnx_file, 4) == {
+        'input': ((1, 3, 24, 24), (4, 3, 32, 48), (4, 3, 48, 48))}
+    assert engine_profile(descriptor, onnx_file, 1) == {
+        'input': ((1, 3, 24, 24), (1, 3, 32, 48), (1, 3, 48, 48))}
+    assert engine_profile(fixed, onnx_file, 1) is None            # one static shape
+    assert engine_profile(fixed, onnx_file, 2) == {
+        'input': ((1, 3, 40, 64), (2, 3, 40, 64), (2, 3, 40, 64))}
+
+
+def test_batches_of_other_aspects_run_frame_by_frame(tmp_path):
+    """A batch is one tensor: frames whose per-aspect sizes differ are not letterboxed alike."""
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    rng = np.random.default_rng(3)
+    wide, tall = (rng.integers(0, 255, shape, dtype=np.uint8)
+                  for shape in ((100, 150, 3), (150, 100, 3)))
+    with Pipeline.from_model(str(yaml_path), backend='onnxruntime') as pipeline:
+        assert pipeline.batch_capacity() == 0
+        for frames in ([wide, tall], [wide, wide[::-1].copy()]):
+            batch = pipeline.process_batch([(f, 'bgr8') for f in frames])
+            for frame, got in zip(frames, batch):
+                want = pipeline.process(frame, 'bgr8')
+                np.testing.assert_array_equal(got.result.class_map, want.result.class_map)
+                assert got.result.class_map.shape == frame.shape[:2]
+                assert got.transform == want.transform
+
+
+def test_sized_preprocessors_are_bounded_and_closed(tmp_path, monkeypatch):
+    """Photos of many aspects: preprocessors per size stay bounded; evicted ones are freed."""
+    import jetson_dnn_ros.pipeline as pipeline_module
+    from jetson_dnn_ros.preprocessing import Preprocessor
+    monkeypatch.setattr(pipeline_module, 'SIZED_PREPROCESSORS', 3)
+    closed = []
+
+    class Closable(Preprocessor):
+        """A host preprocessor that records close() (as a device one frees its buffers)."""
+
+        def close(self):
+            closed.append((self.spec.width, self.spec.height))
+
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    with Pipeline.from_model(str(yaml_path), backend='onnxruntime') as pipeline:
+        monkeypatch.setattr(pipeline.backend, 'create_preprocessor', Closable, raising=False)
+        sizes = []
+        for w in (100, 160, 200, 60, 50):          # 5 aspects -> 5 sizes, 3 kept at most
+            image = np.zeros((100, w, 3), np.uint8)
+            sizes.append(pipeline.input_size_for(image))
+            assert pipeline.run(image).class_map.shape == (100, w)
+            assert len(pipeline._sized) <= 3
+        assert len(set(sizes)) == 5 and (48, 32) in sizes
+        # the fixed (descriptor) size never goes through the cache; the first three other
+        # sizes were closed when the fourth came
+        others = [s for s in sizes if s != (48, 32)]
+        assert sorted(closed) == sorted(others[:3])

@@ -26,6 +26,7 @@ import logging
 import threading
 import types
 
+import cv2
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper, TensorProto
@@ -172,10 +173,10 @@ def test_pipeline_with_tensorrt_backend_matches_onnxruntime(standin, data_dir, p
     np.testing.assert_allclose(got.scores, want.scores, atol=1e-5)
 
 
-def test_pipeline_builds_dynamic_bodypix_for_its_descriptor_shape(standin, data_dir, photo,
-                                                                  tmp_path):
+def test_pipeline_builds_dynamic_bodypix_for_every_input_size_it_picks(standin, data_dir, photo,
+                                                                       tmp_path):
+    """Issue 14 item 4: the engine profile covers every per-aspect BodyPix input size."""
     from jetson_dnn_ros.pipeline import Pipeline
-    from jetson_dnn_ros.preprocessing import preprocess
     if not (data_dir / 'models/pose/bodypix_mobilenetv1_x050_stride16.onnx').is_file():
         pytest.skip('BodyPix model missing')
     image = photo('humans_0')
@@ -183,16 +184,41 @@ def test_pipeline_builds_dynamic_bodypix_for_its_descriptor_shape(standin, data_
                                    engine_cache_dir=str(tmp_path), progress=False)
     ort_pipe = Pipeline.from_model('bodypix_mobilenetv1_050', backend='onnxruntime')
     with trt_pipe, ort_pipe:
-        spec = trt_pipe.spec
         assert trt_pipe.backend.input_specs[0].shape == (1, None, None, 3)
-        assert trt_pipe.backend.profile['input'] == (spec.input_shape, spec.input_shape)
-        tensor, _ = preprocess(image, 'bgr8', spec)
-        got = trt_pipe.backend.infer({'input': tensor})
-        want = ort_pipe.backend.infer({'input': tensor})
-        assert set(got) == set(want) and 'heatmaps' in got
-        for name in want:  # thread counts differ: summation order, not values
-            np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=1e-4)
-        assert len(trt_pipe.run(image)) == len(ort_pipe.run(image)) > 0
+        # MIN / MAX: the sizes input_size picks from aspect 1:2 to 2:1 (16k + 1 grid)
+        assert trt_pipe.backend.profile['input'] == ((1, 385, 385, 3), (1, 785, 785, 3))
+        # landscape 4:3 (the OPT shape), portrait, 16:9 and a panorama wider than 2:1
+        for h, w, size in ((480, 640, (641, 481)), (640, 480, (481, 641)),
+                           (360, 640, (737, 417)), (200, 1000, (785, 385))):
+            frame = cv2.resize(image, (w, h))
+            assert trt_pipe.input_size_for(frame) == size == ort_pipe.input_size_for(frame)
+            got = trt_pipe.process(frame, keep_outputs=True)
+            want = ort_pipe.process(frame, keep_outputs=True)
+            assert got.outputs['heatmaps'].shape[1:3] == ((size[1] - 1) // 16 + 1,
+                                                          (size[0] - 1) // 16 + 1)
+            for name in want.outputs:   # thread counts differ: summation order, not values
+                np.testing.assert_allclose(got.outputs[name], want.outputs[name],
+                                           rtol=1e-4, atol=1e-4)
+            assert len(got.result) == len(want.result)
+        assert len(trt_pipe.run(image)) > 0
+
+
+def test_engine_built_for_one_size_runs_other_aspects_at_that_size(standin, data_dir, photo,
+                                                                   tmp_path, logs):
+    """A user profile that does not cover a per-aspect size: that frame runs at the fixed size."""
+    from jetson_dnn_ros.pipeline import Pipeline
+    records = logs('jetson_dnn_ros.pipeline')
+    if not (data_dir / 'models/pose/bodypix_mobilenetv1_x050_stride16.onnx').is_file():
+        pytest.skip('BodyPix model missing')
+    shape = (1, 481, 641, 3)
+    with Pipeline.from_model('bodypix_mobilenetv1_050', backend='tensorrt',
+                             engine_cache_dir=str(tmp_path), progress=False,
+                             profile={'input': (shape, shape, shape)}) as pipe:
+        portrait = cv2.resize(photo('humans_0'), (480, 640))
+        assert pipe.input_size_for(portrait) == (641, 481)
+        assert len(pipe.run(portrait)) > 0
+        assert pipe.input_size_for(cv2.resize(portrait, (640, 480))) == (641, 481)
+    assert sum('outside the engine profile' in r.getMessage() for r in records) == 1
 
 
 # -- engine cache: stale, corrupt, forced ----------------------------------------------------
@@ -413,6 +439,36 @@ def test_gpu_preprocessing_falls_back_without_nvcc(standin, tiny_models, tmp_pat
         assert 'cannot compile the GPU preprocessing kernel' in text(records)
         backend.use_gpu_preprocessing = False
         assert backend.create_preprocessor(PreprocessSpec(8, 8)) is None
+
+
+def test_a_device_preprocessor_closed_early_is_freed_once(standin, tiny_models, tmp_path,
+                                                          monkeypatch):
+    """Pipeline closes evicted per-size preprocessors: freed then, not again at backend close."""
+    from jetson_dnn_ros.backends import tensorrt as trt_backend
+    from jetson_dnn_ros.preprocessing import PreprocessSpec
+    closed = []
+
+    class Kernel:
+        """Records close(); the real CudaPreprocessor needs nvcc and a GPU."""
+
+        def __init__(self, spec, stream, mapped, destination):
+            self.spec = spec
+
+        def close(self):
+            closed.append(self)
+
+    monkeypatch.setattr(trt_backend, 'CudaPreprocessor', Kernel)
+    with _backend(tiny_models['ident'], tmp_path) as backend:
+        spec = backend.input_specs[0]
+        pre = backend.create_preprocessor(
+            PreprocessSpec(spec.shape[3], spec.shape[2], dtype=str(spec.dtype)))
+        kept = backend.create_preprocessor(
+            PreprocessSpec(spec.shape[3], spec.shape[2], dtype=str(spec.dtype)))
+        assert pre is not None and len(backend._preprocessors) == 2
+        pre.close()
+        pre.close()
+        assert closed == [pre.preprocessor] and backend._preprocessors == [kept.preprocessor]
+    assert closed == [pre.preprocessor, kept.preprocessor]
 
 
 # -- precision, DLA -----------------------------------------------------------------------

@@ -62,9 +62,12 @@ def descriptor_options(descriptor) -> Dict:
     return descriptor.tensorrt_options()
 
 
-def _resolve_model(text: str):
+def _resolve_model(text: str, input_size: Optional[str] = None):
     """
     Return ``(onnx path, descriptor or None)`` for a zoo name, .yaml or .onnx reference.
+
+    ``input_size`` (``--input-size``) changes the descriptor's input size as everywhere
+    (:func:`jetson_dnn_ros.pipeline.apply_input_size`).
 
     Paths resolve as every ``--model`` does (:func:`jetson_dnn_ros.models.resolve_path`:
     relative to the current directory, ``~``, ``package://``); an .onnx file keeps no
@@ -79,7 +82,8 @@ def _resolve_model(text: str):
     if text.lower().endswith('.onnx'):
         path, descriptor = resolve_path(text, search=(cache_dir(), data_dir())), None
     else:
-        descriptor = resolve_model(text)
+        from jetson_dnn_ros.pipeline import apply_input_size
+        descriptor = apply_input_size(resolve_model(text), input_size)
         path = resolve_model_file(descriptor)
     check_tensorrt_parsable(path)
     return str(path), descriptor
@@ -89,10 +93,14 @@ def cmd_build_engine(args) -> int:
     """Build (or verify the cache of) one engine and print its path."""
     from jetson_dnn_ros.backends.tensorrt import TensorRTBackend
     logging.basicConfig(level=logging.INFO, format='%(message)s')
-    path, descriptor = _resolve_model(args.model)
+    path, descriptor = _resolve_model(args.model, getattr(args, 'input_size', None))
     options = descriptor_options(descriptor) if descriptor is not None else {}
     shapes = _named_shapes(args.input_shape, 1, '--input-shape')
     profile = _named_shapes(args.profile, 3, '--profile')
+    if descriptor is not None and not shapes and not profile:
+        # the profile the pipeline (a node, run, eval) asks for: the same cached engine
+        from jetson_dnn_ros.pipeline import engine_profile
+        profile = engine_profile(descriptor, path) or {}
     if shapes:
         options['input_shapes'] = shapes
     if profile:
@@ -202,7 +210,11 @@ def add_subcommands(subparsers) -> None:
     p.add_argument('--input-shape', action='append', metavar='NAME:SHAPE',
                    help='static input shape, e.g. images:1x3x416x416 (repeatable)')
     p.add_argument('--profile', action='append', metavar='NAME:MIN:OPT:MAX',
-                   help='dynamic input profile, e.g. input:1x129x129x3:1x257x257x3:1x513x513x3')
+                   help='dynamic input profile, e.g. input:1x129x129x3:1x257x257x3:1x513x513x3 '
+                   '(default for a descriptor: the sizes its pipeline feeds)')
+    p.add_argument('--input-size', metavar='WxH|PIXELS|auto',
+                   help="the descriptor's network input size changed as for run/eval "
+                   '(a fixed WxH or a per-aspect pixel budget)')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     p.add_argument('--verify', action='store_true',
                    help='run the engine and ONNX Runtime on the verification images and fail '

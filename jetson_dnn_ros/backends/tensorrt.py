@@ -833,3 +833,13 @@ class _ScopedPreprocessor:
             raise BackendError('tensorrt backend is closed')
         with backend._lock, backend._ctx_scope():
             return self.preprocessor(image, encoding)
+
+    def close(self) -> None:
+        """Free the kernel's buffers now (the backend frees the rest at close); idempotent."""
+        backend = self._backend
+        with backend._lock:
+            if backend.closed or self.preprocessor not in backend._preprocessors:
+                return
+            backend._preprocessors.remove(self.preprocessor)
+            with backend._ctx_scope():
+                self.preprocessor.close()

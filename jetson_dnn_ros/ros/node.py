@@ -664,7 +664,8 @@ class DnnNode(LifecycleNode):
         pipeline = Pipeline.from_model(model, backend=values['backend'],
                                        precision=values['precision'],
                                        model_file=values['model_file_path'] or None,
-                                       decoder=values['decoder'] or None, **options)
+                                       decoder=values['decoder'] or None,
+                                       input_size=values['input_size'] or None, **options)
         self.pipeline = pipeline
         from jetson_dnn_ros.models import assumed_defaults
         warning = assumed_defaults(pipeline.descriptor, 'set the model parameter to it')

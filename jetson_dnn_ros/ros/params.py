@@ -165,6 +165,9 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           'working directory; an .onnx is inspected); empty = the task default'),
     _spec('decoder', '', 'Decoder for an .onnx model whose outputs fit several (e.g. yolox '
           'or yolov5 for [1, N, 85]: the configure error lists them); empty = inferred'),
+    _spec('input_size', '', 'Network input size: WxH fixed (e.g. 513x385), or a pixel budget '
+          'W*H picked per camera aspect on the model grid (e.g. 308321), for models whose '
+          'input height and width are dynamic (BodyPix); empty = the descriptor default'),
     _spec('model_config', '', 'Model descriptor .yaml path; overrides model when set'),
     _spec('model_file_path', '', 'ONNX file to run instead of the descriptor file (same model '
           'family, your weights; paths as for model); empty = the descriptor file'),
