@@ -175,12 +175,13 @@ class Staged:
     Build an output in a temporary sibling and move it into place on success.
 
     ``with Staged(final) as stage:`` gives :attr:`path` (``final``'s name inside a fresh hidden
-    sibling folder, not created): write a file, a folder or a bag there. When the block ends
-    without an exception everything staged is moved into place (:meth:`commit`): with ``merge``
-    (an existing output folder) the staged folder's entries are moved into ``final`` one by
-    one; with ``replace`` an existing ``final`` is replaced. On an exception everything staged
-    is deleted and an ``OSError`` is re-raised as a one-line :class:`OutputError` naming
-    ``final``.
+    sibling folder, not created): write a file, a folder or a bag there. :meth:`also` stages a
+    companion file beside ``final`` (``x.json`` beside ``x.jpg``) that is committed with it,
+    after it. When the block ends without an exception everything staged is moved into place
+    (:meth:`commit`): with ``merge`` (an existing output folder) the staged folder's entries are
+    moved into ``final`` one by one; with ``replace`` an existing ``final`` (and companion) is
+    replaced. On an exception everything staged is deleted and an ``OSError`` is re-raised as a
+    one-line :class:`OutputError` naming ``final``.
 
     :param final: the output path.
     :param replace: replace an existing ``final`` (``--overwrite``).
@@ -197,6 +198,7 @@ class Staged:
         self.protect = [Path(p).resolve() for p in protect]
         self._stage: Optional[Path] = None
         self._made: List[Path] = []
+        self._also: List[Path] = []
         self._kept: Optional[Path] = None
         self.path: Optional[Path] = None
 
@@ -214,8 +216,32 @@ class Staged:
         self.path = self._stage / self.final.name
         return self
 
+    def also(self, final) -> Path:
+        """
+        Stage a companion file committed together with the output, after it; return its path.
+
+        The companion is the "complete" marker of a pair (``x.json`` beside ``x.jpg``): it
+        appears last, and a failure to commit it takes the output back out (see
+        :meth:`commit`).
+
+        :param final: the companion's path: a sibling of the output, with another name.
+        :return: where to write it (inside the hidden sibling folder, not created).
+        :raises ValueError: outside a ``with`` block, or for a path that is not a sibling of
+            the output or is named like it or like another companion.
+        """
+        final = Path(final)
+        if self._stage is None or final.parent != self.final.parent or final.name in (
+                self.final.name, *(p.name for p in self._also)):
+            raise ValueError(f'cannot stage {final} with {self.final}: a companion is a '
+                             'sibling with its own name, staged inside the with block')
+        self._also.append(final)
+        return self._stage / final.name
+
     def outside(self, path) -> Path:
         """Return where a staged ``path`` will be once committed (for messages)."""
+        for final in self._also:
+            if Path(path) == self.path.parent / final.name:
+                return final
         try:
             return self.final / Path(path).relative_to(self.path)
         except (TypeError, ValueError):
@@ -226,24 +252,24 @@ class Staged:
         Move everything staged into place, all or nothing (called on success).
 
         The moves, in order: the output (or, with ``merge``, each entry of the staged folder
-        onto ``final/<entry>``). Each move is one ``rename``. An existing target is kept for a
-        roll-back first: a file gets a hard link in the hidden sibling folder (it stays visible
-        until the new one replaces it in the same rename), a folder, or a file where hard links
-        fail, is renamed into the hidden sibling folder (then for a moment neither the old nor
-        the new one is there).
+        onto ``final/<entry>``), then each companion of :meth:`also`. Each move is one
+        ``rename``. An existing target is kept for a roll-back first: a file gets a hard link
+        in the hidden sibling folder (it stays visible until the new one replaces it in the same
+        rename), a folder, or a file where hard links fail, is renamed into the hidden sibling
+        folder (then for a moment neither the old nor the new one is there).
 
         What is atomic: each single file or folder appears whole (old or new, never a part).
-        What is not: a merge is several renames; while they run a reader may see some new
-        entries beside old ones. On any failure (``OSError`` of a rename, or anything else) the
-        moves made so far are undone in reverse order (the new entries go back out, the old
-        ones back in), so the targets end as before the commit, and the error is re-raised.
-        Only a failure of that roll-back itself (e.g. the disk vanished), or a crash (power
-        loss, ``SIGKILL``) in the middle, leaves a mix; then the old entries are still in the
-        hidden ``.<name>.<random>.partial`` sibling folder (it is kept after a failed
-        roll-back).
+        What is not: a merge, or an output with companions, is several renames; while they run
+        a reader may see some new entries beside old ones. On any failure (``OSError`` of a
+        rename, or anything else) the moves made so far are undone in reverse order (the new
+        entries go back out, the old ones back in), so the targets end as before the commit,
+        and the error is re-raised. Only a failure of that roll-back itself (e.g. the disk
+        vanished), or a crash (power loss, ``SIGKILL``) in the middle, leaves a mix; then the
+        old entries are still in the hidden ``.<name>.<random>.partial`` sibling folder (it is
+        kept after a failed roll-back).
 
-        :raises FileExistsError: if ``final`` exists and neither ``replace`` nor ``merge``
-            allows it; nothing is moved.
+        :raises FileExistsError: if ``final`` or a companion exists and neither ``replace``
+            nor (for ``final``) ``merge`` allows it; nothing is moved.
         :raises OutputError: if a merge would replace a protected file (nothing is moved), or
             if the roll-back failed (naming the folder that keeps the old entries).
         :raises OSError: if a rename fails (after the roll-back).
@@ -262,6 +288,8 @@ class Staged:
         else:
             moves = [(staged, final)]
             checked = [final]
+        moves += [(self._stage / p.name, p) for p in self._also]
+        checked += self._also
         if not self.replace:
             taken = next((p for p in checked if p.exists() or p.is_symlink()), None)
             if taken is not None:
@@ -357,11 +385,11 @@ class Staged:
                 self.abort()
                 raise
             return False
-        staged = self.path
+        stage = self._stage
         self.abort()
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
             name = Path(exc.filename) if exc.filename else None
-            if name is None or _inside(name, staged):
+            if name is None or _inside(name, stage):
                 raise os_error('write', self.outside(name) if name else self.final,
                                exc) from None
             raise os_error('access', name, exc) from None  # not ours: an input, say

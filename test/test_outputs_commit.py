@@ -19,6 +19,7 @@
 A rename (``os.replace``) that fails in the middle of a merge leaves the final folder exactly
 as it was before the commit: the entries already moved in go back out, the replaced ones back
 in. Only a failure of that roll-back too leaves a mix; then the old entries are kept and named.
+A companion (``Staged.also``: ``x.json`` beside ``x.jpg``) is a sibling staged in the block.
 """
 
 import errno
@@ -111,3 +112,16 @@ def test_a_failed_roll_back_names_where_the_old_entries_are(existing, monkeypatc
     assert kept.parent.parent == existing.parent and kept.parent.name.endswith('.partial')
     assert [p.read_bytes() for p in kept.iterdir()] == [b'old a']
     assert (existing / 'a.json').read_bytes() == b'new a'   # the mix the message reports
+
+
+def test_a_companion_is_a_sibling_staged_inside_the_block(tmp_path):
+    stage = outputs.Staged(tmp_path / 'x.jpg')
+    with pytest.raises(ValueError, match='inside the with block'):
+        stage.also(tmp_path / 'x.json')
+    with stage:
+        stage.path.write_bytes(b'image')
+        stage.also(tmp_path / 'x.json').write_bytes(b'json')
+        for wrong in (tmp_path / 'sub' / 'x.json', tmp_path / 'x.jpg', tmp_path / 'x.json'):
+            with pytest.raises(ValueError, match='a sibling with its own name'):
+                stage.also(wrong)
+    assert _tree(tmp_path) == {'x.jpg': b'image', 'x.json': b'json'}
