@@ -365,7 +365,7 @@ def rviz_actions(context) -> List:
     rviz2 is an optional dependency: when it is not installed, a warning is logged and the
     nodes run on (launching a missing executable would abort the launch and stop them). With
     ``cameras``, rviz2 gets a copy of the configuration with one overlay per camera (see
-    :func:`rviz_config_for_cameras`), written to a temporary file.
+    :func:`rviz_config_for_cameras`), written by :func:`cameras_rviz_file`.
     """
     from launch.actions import LogInfo
     from launch.substitutions import LaunchConfiguration
@@ -378,18 +378,50 @@ def rviz_actions(context) -> List:
                             'ros-$ROS_DISTRO-rviz2); the nodes run without it')]
     config = share_file(RVIZ_CONFIG)
     cameras = parse_cameras(LaunchConfiguration('cameras').perform(context))
+    actions = []
     if cameras:
-        import tempfile
-        import yaml
-        with open(config, encoding='utf-8') as stream:
-            text = yaml.safe_dump(rviz_config_for_cameras(yaml.safe_load(stream), cameras),
-                                  sort_keys=False)
-        with tempfile.NamedTemporaryFile('w', prefix='jetson_dnn_', suffix='.rviz',
-                                         delete=False, encoding='utf-8') as stream:
+        from jetson_dnn_ros.outputs import OutputError
+        try:
+            config = str(cameras_rviz_file(config, cameras))
+        except OutputError as exc:
+            actions.append(LogInfo(msg=f'WARNING: {exc}; rviz2 shows the one-camera '
+                                       f'configuration {config}'))
+    return actions + [Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+                           arguments=['-d', config])]
+
+
+def cameras_rviz_file(config, cameras: Sequence[str]):
+    """
+    Write the rviz configuration ``config`` made per camera once; return its path.
+
+    The file is ``<cache>/rviz/jetson_dnn_<hash>.rviz`` (:func:`jetson_dnn_ros.paths.cache_dir`)
+    named by a hash of its text: every launch with the same cameras reuses one file (nothing
+    piles up in ``/tmp``), and a file with other text is rewritten atomically
+    (:func:`jetson_dnn_ros.outputs.staged_file`: a running rviz2 reading it sees it whole).
+
+    :param config: the one-camera configuration (``config/jetson_dnn.rviz``).
+    :param cameras: the camera names, as :func:`parse_cameras` gives them.
+    :return: the written file, a :class:`~pathlib.Path`.
+    :raises OutputError: if the cache folder cannot be written (the cause named).
+    """
+    import hashlib
+
+    from jetson_dnn_ros.outputs import staged_file
+    from jetson_dnn_ros.paths import cache_dir
+    import yaml
+
+    with open(config, encoding='utf-8') as stream:
+        text = yaml.safe_dump(rviz_config_for_cameras(yaml.safe_load(stream), cameras),
+                              sort_keys=False).encode('utf-8')
+    path = cache_dir() / 'rviz' / f'jetson_dnn_{hashlib.sha256(text).hexdigest()[:16]}.rviz'
+    try:
+        same = path.read_bytes() == text
+    except OSError:
+        same = False
+    if not same:
+        with staged_file(path) as stream:
             stream.write(text)
-            config = stream.name
-    return [Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
-                 arguments=['-d', config])]
+    return path
 
 
 def task_node(task: str, context, params_file: str = '', use_sim_time: bool = False) -> List:
@@ -473,7 +505,7 @@ def task_launch_description(tasks, extra_arguments: Sequence[Tuple[str, str, str
 
 __all__ = ['ARGUMENTS', 'ActiveGate', 'OVERRIDES', 'PACKAGE', 'PLAY_WHEN', 'RVIZ_CONFIG',
            'TASKS', 'WHEN_ACTIVE_ARGUMENT', 'autostart_step', 'camera_arguments',
-           'config_file', 'declare_arguments', 'rviz_config_for_cameras',
+           'cameras_rviz_file', 'config_file', 'declare_arguments', 'rviz_config_for_cameras',
            'launch_bool', 'lifecycle_actions', 'package_share', 'parameter_overrides',
            'parse_play_when', 'play_delay_args', 'rviz_actions', 'share_file',
            'task_launch_description', 'task_node', 'when_active_actions']

@@ -175,11 +175,13 @@ class Staged:
     Build an output in a temporary sibling and move it into place on success.
 
     ``with Staged(final) as stage:`` gives :attr:`path` (``final``'s name inside a fresh hidden
-    sibling folder, not created): write a file, a folder or a bag there. When the block ends
-    without an exception the result is renamed onto ``final``; with ``merge`` (an existing
-    output folder) its entries are moved into ``final`` one by one; with ``replace`` an
-    existing ``final`` is removed just before. On an exception everything staged is deleted and
-    an ``OSError`` is re-raised as a one-line :class:`OutputError` naming ``final``.
+    sibling folder, not created): write a file, a folder or a bag there. :meth:`also` stages a
+    companion file beside ``final`` (``x.json`` beside ``x.jpg``) that is committed with it,
+    after it. When the block ends without an exception everything staged is moved into place
+    (:meth:`commit`): with ``merge`` (an existing output folder) the staged folder's entries are
+    moved into ``final`` one by one; with ``replace`` an existing ``final`` (and companion) is
+    replaced. On an exception everything staged is deleted and an ``OSError`` is re-raised as a
+    one-line :class:`OutputError` naming ``final``.
 
     :param final: the output path.
     :param replace: replace an existing ``final`` (``--overwrite``).
@@ -196,6 +198,8 @@ class Staged:
         self.protect = [Path(p).resolve() for p in protect]
         self._stage: Optional[Path] = None
         self._made: List[Path] = []
+        self._also: List[Path] = []
+        self._kept: Optional[Path] = None
         self.path: Optional[Path] = None
 
     def __enter__(self) -> 'Staged':
@@ -212,15 +216,64 @@ class Staged:
         self.path = self._stage / self.final.name
         return self
 
+    def also(self, final) -> Path:
+        """
+        Stage a companion file committed together with the output, after it; return its path.
+
+        The companion is the "complete" marker of a pair (``x.json`` beside ``x.jpg``): it
+        appears last, and a failure to commit it takes the output back out (see
+        :meth:`commit`).
+
+        :param final: the companion's path: a sibling of the output, with another name.
+        :return: where to write it (inside the hidden sibling folder, not created).
+        :raises ValueError: outside a ``with`` block, or for a path that is not a sibling of
+            the output or is named like it or like another companion.
+        """
+        final = Path(final)
+        if self._stage is None or final.parent != self.final.parent or final.name in (
+                self.final.name, *(p.name for p in self._also)):
+            raise ValueError(f'cannot stage {final} with {self.final}: a companion is a '
+                             'sibling with its own name, staged inside the with block')
+        self._also.append(final)
+        return self._stage / final.name
+
     def outside(self, path) -> Path:
         """Return where a staged ``path`` will be once committed (for messages)."""
+        for final in self._also:
+            if Path(path) == self.path.parent / final.name:
+                return final
         try:
             return self.final / Path(path).relative_to(self.path)
         except (TypeError, ValueError):
             return Path(path)
 
     def commit(self) -> None:
-        """Move the staged output onto :attr:`final` (called on success)."""
+        """
+        Move everything staged into place, all or nothing (called on success).
+
+        The moves, in order: the output (or, with ``merge``, each entry of the staged folder
+        onto ``final/<entry>``), then each companion of :meth:`also`. Each move is one
+        ``rename``. An existing target is kept for a roll-back first: a file gets a hard link
+        in the hidden sibling folder (it stays visible until the new one replaces it in the same
+        rename), a folder, or a file where hard links fail, is renamed into the hidden sibling
+        folder (then for a moment neither the old nor the new one is there).
+
+        What is atomic: each single file or folder appears whole (old or new, never a part).
+        What is not: a merge, or an output with companions, is several renames; while they run
+        a reader may see some new entries beside old ones. On any failure (``OSError`` of a
+        rename, or anything else) the moves made so far are undone in reverse order (the new
+        entries go back out, the old ones back in), so the targets end as before the commit,
+        and the error is re-raised. Only a failure of that roll-back itself (e.g. the disk
+        vanished), or a crash (power loss, ``SIGKILL``) in the middle, leaves a mix; then the
+        old entries are still in the hidden ``.<name>.<random>.partial`` sibling folder (it is
+        kept after a failed roll-back).
+
+        :raises FileExistsError: if ``final`` or a companion exists and neither ``replace``
+            nor (for ``final``) ``merge`` allows it; nothing is moved.
+        :raises OutputError: if a merge would replace a protected file (nothing is moved), or
+            if the roll-back failed (naming the folder that keeps the old entries).
+        :raises OSError: if a rename fails (after the roll-back).
+        """
         final, staged = self.final, self.path
         if self.merge and final.is_dir() and staged.is_dir():
             entries = sorted(staged.iterdir())
@@ -230,28 +283,88 @@ class Staged:
                 if hit is not None:
                     raise OutputError(f'cannot write {final / entry.name}: it would replace '
                                       f'the input {hit}; nothing was written there')
-            for entry in entries:
-                target = final / entry.name
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                os.replace(entry, target)
+            moves = [(entry, final / entry.name) for entry in entries]
+            checked = []
         else:
-            if final.exists() or final.is_symlink():
-                if not self.replace:
-                    raise FileExistsError(errno.EEXIST, 'exists already', str(final))
-                if final.is_dir() or staged.is_dir():  # a file is replaced in one os.replace
-                    os.rename(final, self._stage / f'.{final.name}.old')
-            os.replace(staged, final)
+            moves = [(staged, final)]
+            checked = [final]
+        moves += [(self._stage / p.name, p) for p in self._also]
+        checked += self._also
+        if not self.replace:
+            taken = next((p for p in checked if p.exists() or p.is_symlink()), None)
+            if taken is not None:
+                raise FileExistsError(errno.EEXIST, 'exists already', str(taken))
+        self._swap(moves)
         self.abort()
+
+    def _swap(self, moves) -> None:
+        """
+        Do the renames ``[(source, target), ...]`` of :meth:`commit`, all or none.
+
+        :raises OutputError: if undoing a failed rename failed too (naming where the old
+            entries are kept: that folder is not deleted).
+        """
+        keep = None
+        done = []  # [source, target, old copy or None, old renamed away, new moved in]
+        try:
+            for source, target in moves:
+                step = [source, target, None, False, False]
+                if target.exists() or target.is_symlink():
+                    keep = keep or Path(tempfile.mkdtemp(prefix='.old.', dir=self._stage))
+                    old = keep / str(len(done))
+                    whole = source.is_dir() or (target.is_dir() and not target.is_symlink())
+                    if not whole:
+                        try:
+                            os.link(target, old, follow_symlinks=False)
+                        except OSError:  # no hard links here: rename it away instead
+                            whole = True
+                    if whole:
+                        os.rename(target, old)
+                    step[2:4] = [old, whole]
+                done.append(step)
+                os.replace(source, target)
+                step[4] = True
+        except BaseException as exc:  # noqa: B902 - undo every move, then re-raise
+            if not self._undo(done):
+                self._kept = keep
+                raise OutputError(f'cannot write {self.final}: {cause(exc)}; undoing the '
+                                  f'moves made so far failed too: the old entries are kept in '
+                                  f'{keep}') from exc
+            raise
+
+    @staticmethod
+    def _undo(done) -> bool:
+        """Undo the steps of :meth:`_swap` in reverse order; return False if one failed."""
+        complete = True
+        for source, target, old, whole, moved in reversed(done):
+            try:
+                if moved and (old is None or whole):
+                    os.rename(target, source)  # the new one back where it was staged
+                if old is not None and (moved or whole):
+                    os.rename(old, target)  # the old one back (a file: in one rename)
+            except OSError:
+                complete = False  # the other steps are still undone
+        return complete
 
     def abort(self) -> None:
         """
         Delete everything staged and the parent folders made for it (safe to call again).
 
-        A made parent is removed only while empty: after a commit it holds the output.
+        A made parent is removed only while empty: after a commit it holds the output. The
+        old entries of a commit whose roll-back failed (see :meth:`commit`) are kept.
         """
         if self._stage is not None:
-            shutil.rmtree(self._stage, ignore_errors=True)
+            if self._kept is None:
+                shutil.rmtree(self._stage, ignore_errors=True)
+            else:
+                for entry in self._stage.iterdir():
+                    if entry == self._kept:
+                        continue
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:
+                        with contextlib.suppress(OSError):
+                            entry.unlink()
             self._stage = None
         for folder in self._made:  # deepest first
             try:
@@ -272,11 +385,11 @@ class Staged:
                 self.abort()
                 raise
             return False
-        staged = self.path
+        stage = self._stage
         self.abort()
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
             name = Path(exc.filename) if exc.filename else None
-            if name is None or _inside(name, staged):
+            if name is None or _inside(name, stage):
                 raise os_error('write', self.outside(name) if name else self.final,
                                exc) from None
             raise os_error('access', name, exc) from None  # not ours: an input, say

@@ -253,11 +253,19 @@ class BagSink:
 
 
 class FileSink:
-    """``--output x.jpg`` for one image: the overlay to that file and its JSON to ``x.json``."""
+    """
+    ``--output x.jpg`` for one image: the overlay to that file and its JSON to ``x.json``.
 
-    def __init__(self, path: Path, final: Path):
-        self.path = path
-        self.final = final
+    Both are staged in the run's :class:`~jetson_dnn_ros.outputs.Staged` (the JSON as its
+    companion, :meth:`~jetson_dnn_ros.outputs.Staged.also`) and appear together or not at all:
+    the image is committed first and the JSON, the "complete" marker, last; a failure of either
+    leaves an earlier ``x.jpg``/``x.json`` pair as it was.
+    """
+
+    def __init__(self, stage: outputs.Staged):
+        self.path = stage.path
+        self.final = stage.final
+        self.json_path = stage.also(stage.final.with_suffix('.json'))
         self.image = None
         self.record = None
 
@@ -268,11 +276,9 @@ class FileSink:
         self.record = record
 
     def close(self) -> None:
-        """Write the JSON (staged on its own) and the image into the staged path."""
-        data = outputs.encode_image(self.final, self.image)
-        with outputs.Staged(self.final.with_suffix('.json'), replace=True) as stage:
-            stage.path.write_text(json.dumps(self.record) + '\n', encoding='utf-8')
-        self.path.write_bytes(data)
+        """Write the image and the JSON into their staged paths (committed by the stage)."""
+        self.path.write_bytes(outputs.encode_image(self.final, self.image))
+        self.json_path.write_text(json.dumps(self.record) + '\n', encoding='utf-8')
 
 
 def plan(args, kind: str, task: str, model_name: str):
@@ -462,7 +468,7 @@ def _open_sink(args, pipeline, fmt, stage, kind, topic, storage):
                                      score_threshold=pipeline.params.score_threshold)
         return BagSink(writer, camera_info)
     if fmt == 'file':
-        return FileSink(stage.path, stage.final)
+        return FileSink(stage)
     name = 'camera' if kind == 'camera' else Path(str(args.input)).stem or 'video'
     return FolderSink(stage.path, fmt, name, mark=not stage.merge)
 

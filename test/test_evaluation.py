@@ -78,36 +78,77 @@ def test_detection_ap_of_a_hand_checked_case(tmp_path):
     assert curve['precision'][-1] == pytest.approx(2 / 3)
 
 
+def _table_figures(table: str):
+    """Return ``({metric: text}, {class: text})`` parsed from :func:`format_table`'s lines."""
+    metrics, per_class = {}, {}
+    for line in table.splitlines()[1:]:
+        parts = line.split()
+        if line.startswith('    ') and len(parts) == 2:
+            per_class[parts[0]] = parts[1]
+        elif line.startswith('  ') and not line.startswith('   ') and len(parts) == 2:
+            metrics[parts[0]] = parts[1]
+    return metrics, per_class
+
+
 def test_results_json_round_trips_through_pycocotools(tmp_path):
-    """Our results JSON, scored by pycocotools directly, gives the figures our summary has."""
+    """
+    Our results file, scored by pycocotools from disk, gives the figures our table prints.
+
+    One image (200x100), ground truth: two cars and one person, all 'medium' (32² < area <
+    96²). Detections: a car where there is none (0.95), car 1 exactly (0.6), the person
+    exactly (0.8), a bicycle (0.5: no such category, dropped); car 2 is missed.
+
+    By hand, at every IoU threshold (the hits are exact, IoU 1):
+
+    * car: ranked FP, TP: precision 0 then 1/2 at recall 1/2 (1 of 2 cars); made monotone it
+      is 1/2 for the 51 recall points 0.00..0.50 of COCO's 101 and 0 above (recall never
+      gets there): AP_car = 51 * 1/2 / 101 = 25.5/101 = 0.2525.
+    * person: one TP, precision 1 up to recall 1: AP_person = 101/101 = 1.
+    * AP = AP50 = AP75 = AP_medium = (25.5/101 + 1) / 2 = 0.6262 (mean over the categories).
+    * AR1: one detection per category: the car's is the FP (recall 0), the person's a hit
+      (recall 1): (0 + 1) / 2 = 0.5. AR10 = AR100 = AR_medium = (1/2 + 1) / 2 = 0.75.
+    * no small or large object: those are -1 in COCOeval, None in our summary, '-' printed.
+    """
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
+    from jetson_dnn_ros.eval_cli import format_table
     gt = _coco(tmp_path, [{'image_id': 7, 'category_id': 3, 'bbox': [10, 10, 40, 30]},
-                          {'image_id': 7, 'category_id': 3, 'bbox': [60, 20, 30, 30]},
+                          {'image_id': 7, 'category_id': 3, 'bbox': [60, 20, 30, 40]},
                           {'image_id': 7, 'category_id': 1, 'bbox': [120, 5, 30, 80]}],
                [{'id': 1, 'name': 'person'}, {'id': 3, 'name': 'car'}])
     labels = ('person', 'bicycle', 'car')
     evaluator = ev.CocoEvaluator(gt, 'bbox', labels=labels)
-    evaluator.add('a', _dets([[12, 11, 50, 41], [60, 22, 88, 50], [118, 8, 150, 80],
+    evaluator.add('a', _dets([[150, 60, 190, 95], [10, 10, 50, 40], [120, 5, 150, 85],
                               [0, 0, 20, 20]], [0.95, 0.6, 0.8, 0.5], [2, 2, 0, 1], labels))
-    ours = evaluator.summary()
     results = tmp_path / 'results.json'
-    results.write_text(json.dumps(evaluator.results_json()))
+    ev.write_json(results, evaluator.results_json())
+    # our conversion: xyxy -> COCO xywh, class index -> category id by name, bicycle dropped
+    assert json.loads(results.read_text()) == [
+        {'image_id': 7, 'category_id': 3, 'bbox': [150, 60, 40, 35], 'score': 0.95},
+        {'image_id': 7, 'category_id': 3, 'bbox': [10, 10, 40, 30], 'score': 0.6},
+        {'image_id': 7, 'category_id': 1, 'bbox': [120, 5, 30, 80], 'score': 0.8}]
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO(str(gt))
         e = COCOeval(coco, coco.loadRes(str(results)), 'bbox')
         e.evaluate()
         e.accumulate()
         e.summarize()
-    assert [ours['metrics'][k] for k in ev.DETECTION_METRICS] == pytest.approx(
-        [None if v < 0 else v for v in e.stats])
-    # the bicycle has no category in this file: listed, and its detection dropped
-    assert ours['unmapped_labels'] == ['bicycle']
-    assert {r['category_id'] for r in evaluator.results_json()} == {1, 3}
-    from jetson_dnn_ros.eval_cli import format_table
+    ap, ap_car, ar1, ar10 = (25.5 / 101 + 1) / 2, 25.5 / 101, 0.5, 0.75   # the docstring's
+    by_hand = {'AP': ap, 'AP50': ap, 'AP75': ap, 'AP_small': -1, 'AP_medium': ap,
+               'AP_large': -1, 'AR1': ar1, 'AR10': ar10, 'AR100': ar10, 'AR_small': -1,
+               'AR_medium': ar10, 'AR_large': -1}
+    assert dict(zip(ev.DETECTION_METRICS, e.stats)) == pytest.approx(by_hand, abs=1e-9)
+    # what our table prints is that file's score, at 3 decimals ('-' for COCOeval's -1)
+    summary = evaluator.summary()
     table = format_table({'model': {'name': 'm', 'task': 'detection', 'backend': 'x',
-                                    'precision': 'fp32'}, **ours})
-    assert f"AP         {ours['metrics']['AP']:.3f}" in table
+                                    'precision': 'fp32'}, **summary})
+    printed, printed_classes = _table_figures(table)
+    assert printed == {name: '-' if v < 0 else f'{v:.3f}'
+                       for name, v in zip(ev.DETECTION_METRICS, e.stats)}
+    assert printed['AP'] == '0.626' and printed['AR1'] == '0.500'
+    assert printed_classes == {'person': '1.000', 'car': f'{ap_car:.3f}'}   # car: 0.252
+    # the bicycle has no category in this file: listed, and its detection dropped
+    assert summary['unmapped_labels'] == ['bicycle']
     assert 'no annotation category: bicycle' in table
 
 

@@ -67,16 +67,20 @@ def test_a_bad_camera_list_fails_the_launch_naming_the_argument(sim):
         sim('perception.launch.py', tasks='detection', cameras='front,front')
 
 
-def test_rviz_gets_one_overlay_per_camera(sim):
+def _rviz_file(sim, cameras):
+    """Launch with rviz and ``cameras``; return the configuration file rviz2 is given."""
     run = sim('perception.launch.py', installed_packages=['rviz2'], tasks='detection',
-              rviz='true', cameras='front,left')
+              rviz='true', cameras=cameras)
     (rviz,) = [p for p in run.processes if p.node_executable == 'rviz2']
     flag, path = rviz.standin_cmd[1:]
-    assert flag == '-d' and path != str(ROOT / launch_helpers.RVIZ_CONFIG)
-    try:
-        topics = _topics(yaml.safe_load(Path(path).read_text()))
-    finally:
-        Path(path).unlink()
+    assert flag == '-d'
+    return Path(path), run
+
+
+def test_rviz_gets_one_overlay_per_camera(sim, isolated_cache):
+    path, _ = _rviz_file(sim, 'front,left')
+    assert path != ROOT / launch_helpers.RVIZ_CONFIG
+    topics = _topics(yaml.safe_load(path.read_text()))
     for task in P.TASKS:
         for cam in ('front', 'left'):
             assert topics[f'/{task}/{cam}/overlay'] == ('rviz_default_plugins/Image',
@@ -84,6 +88,38 @@ def test_rviz_gets_one_overlay_per_camera(sim):
         assert f'/{task}/overlay' not in topics
     assert topics['/front/image_raw'][0] == 'rviz_default_plugins/Image'
     assert '/camera/image_raw' not in topics
+
+
+def test_rviz_file_per_camera_set_is_reused_not_leaked(sim, isolated_cache, monkeypatch,
+                                                       tmp_path):
+    import tempfile
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, 'tempdir', str(scratch))   # where a temporary file would go
+    first, _ = _rviz_file(sim, 'front,left')
+    again, _ = _rviz_file(sim, 'front, left')
+    assert first == again and first.parent == isolated_cache / 'rviz'
+    assert sorted(isolated_cache.rglob('*')) == [isolated_cache / 'rviz', first]
+    assert list(scratch.iterdir()) == []
+    topics = _topics(yaml.safe_load(first.read_text()))
+    assert {'/front/image_raw', '/left/image_raw', '/detection/front/overlay',
+            '/detection/left/overlay'} <= set(topics)
+    other, _ = _rviz_file(sim, 'rear')   # other cameras: their own file
+    assert other != first and sorted(p.name for p in (isolated_cache / 'rviz').iterdir()) == \
+        sorted([first.name, other.name])
+    assert '/rear/image_raw' in _topics(yaml.safe_load(other.read_text()))
+
+
+def test_rviz_file_in_an_unwritable_cache_falls_back_with_a_warning(sim, tmp_path,
+                                                                    monkeypatch):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder\n')
+    monkeypatch.setenv('JETSON_DNN_CACHE', str(blocker / 'cache'))
+    path, run = _rviz_file(sim, 'front,left')
+    assert path == ROOT / launch_helpers.RVIZ_CONFIG
+    assert any('WARNING: cannot write' in text and 'is a file, not a folder' in text
+               for text in run.logged())
+    assert blocker.read_text() == 'not a folder\n'
 
 
 def test_rviz_config_for_cameras_shows_only_published_topics():

@@ -111,6 +111,23 @@ def test_engine_with_a_scaled_output_is_refused(trt, depth_model, tmp_path, monk
         assert float(out.depth.mean()) == pytest.approx(1.5 * 1.5, rel=1e-3)
 
 
+def test_scaling_an_output_the_engine_lacks_is_an_error_not_a_silent_no_op(
+        trt, depth_model, tmp_path, monkeypatch):
+    monkeypatch.setitem(trt.OUTPUT_SCALE, 'dpeth', 1.5)   # a typo of 'depth'
+    unknown = r"OUTPUT_SCALE names \['dpeth'\], not an output of this engine \(its outputs: " \
+              r"\['depth'\]\)"
+    with pytest.raises(trt.OutputScaleError, match=unknown):   # not a ParityError
+        _open(depth_model, tmp_path)
+    with _open(depth_model, tmp_path, verify_engine=False) as pipeline:
+        with pytest.raises(trt.OutputScaleError, match=unknown):   # nor an exact result
+            pipeline.run(np.full((32, 32, 3), 255, np.uint8))
+    monkeypatch.setitem(trt.OUTPUT_SCALE, 'depth', 1.5)   # the real name scales
+    trt.OUTPUT_SCALE.pop('dpeth')
+    with _open(depth_model, tmp_path, verify_engine=False) as pipeline:
+        out = pipeline.run(np.full((32, 32, 3), 255, np.uint8))
+        assert float(out.depth.mean()) == pytest.approx(1.5 * 1.5, rel=1e-3)
+
+
 def test_verified_engine_with_scaled_output_is_caught_after_a_threshold_change(
         trt, depth_model, tmp_path, monkeypatch):
     with _open(depth_model, tmp_path) as pipeline:

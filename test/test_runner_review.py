@@ -18,6 +18,8 @@ Review findings on the runner: outputs that must never destroy inputs, damaged m
 Each test reproduces one finding of the review of issues 8 and 9 (numbered as in the review).
 """
 
+import errno
+import os
 from pathlib import Path
 import shutil
 import struct
@@ -77,6 +79,59 @@ def test_output_image_file_does_not_replace_an_existing_json(data_dir, tmp_path,
     assert not (tmp_path / 'x.jpg').exists()
     assert _run('--input', photo, '--output', tmp_path / 'x.jpg', '--overwrite') == 0
     assert (tmp_path / 'x.json').read_text() != 'mine\n'
+
+
+# -- 2b: ``x.jpg`` and ``x.json`` appear together or not at all (the JSON last) ------------
+
+def _pair(folder: Path):
+    """Return ``{name: bytes}`` of ``x.jpg``/``x.json`` and the hidden leftovers in ``folder``."""
+    pair = {n: (folder / n).read_bytes() for n in ('x.jpg', 'x.json') if (folder / n).exists()}
+    return pair, sorted(p.name for p in folder.iterdir() if p.name.startswith('.'))
+
+
+def test_output_image_write_failure_leaves_no_json(data_dir, tmp_path, monkeypatch, capsys):
+    photo = tmp_path / 'in.jpg'
+    shutil.copy(data_dir / 'images' / 'dog_0.jpg', photo)
+    real = Path.write_bytes
+
+    def full_disk(self, data):
+        if self.suffix == '.jpg':
+            raise OSError(errno.ENOSPC, 'No space left on device', str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, 'write_bytes', full_disk)
+    assert _run('--input', photo, '--output', tmp_path / 'x.jpg') == 1
+    assert 'no space left on device' in capsys.readouterr().err
+    assert _pair(tmp_path) == ({}, [])   # no x.json without its image, nothing hidden left
+    monkeypatch.setattr(Path, 'write_bytes', real)
+    assert _run('--input', photo, '--output', tmp_path / 'x.jpg') == 0
+    assert set(_pair(tmp_path)[0]) == {'x.jpg', 'x.json'}
+
+
+@pytest.mark.parametrize('failing', ['x.jpg', 'x.json'])
+def test_output_image_pair_commit_failure_keeps_the_earlier_pair(data_dir, tmp_path,
+                                                                 monkeypatch, capsys, failing):
+    dog, cat = tmp_path / 'dog.jpg', tmp_path / 'cat.jpg'
+    shutil.copy(data_dir / 'images' / 'dog_0.jpg', dog)
+    shutil.copy(data_dir / 'images' / 'cat_0.jpg', cat)
+    assert _run('--input', dog, '--output', tmp_path / 'x.jpg') == 0
+    before = _pair(tmp_path)
+    assert set(before[0]) == {'x.jpg', 'x.json'} and before[1] == []
+    real = os.replace
+
+    def full_disk(src, dst, **kwargs):
+        if Path(dst).name == failing:
+            raise OSError(errno.ENOSPC, 'No space left on device', str(dst))
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, 'replace', full_disk)
+    assert _run('--input', cat, '--output', tmp_path / 'x.jpg', '--overwrite') == 1
+    assert 'no space left on device' in capsys.readouterr().err
+    assert _pair(tmp_path) == before   # the dog's pair, whole; nothing hidden left
+    monkeypatch.setattr(os, 'replace', real)
+    assert _run('--input', cat, '--output', tmp_path / 'x.jpg', '--overwrite') == 0
+    after = _pair(tmp_path)
+    assert after[0]['x.jpg'] != before[0]['x.jpg'] and after[0]['x.json'] != before[0]['x.json']
 
 
 # -- 3: a damaged mcap chunk header: reading resumes at the next chunk of the index -------

@@ -60,7 +60,13 @@ OUTPUT_SCALE = {}
 """Test-only fault injection (issue 14, parity gate): ``{output name: factor}`` multiplies that
 output of every engine run, standing for an engine that computes wrong values (as TensorRT
 versions that compute wrong depth on Jetson, ros2-depth-anything-v3-trt#16). The values are
-still ONNX Runtime's, scaled; empty (the default) = exact."""
+still ONNX Runtime's, scaled; empty (the default) = exact. A name that is not an output of the
+engine run raises :class:`OutputScaleError` (a typo must not make the run silently exact)."""
+
+
+class OutputScaleError(LookupError):
+    """``OUTPUT_SCALE`` names an output the engine does not have (a mistake in the test)."""
+
 
 _MAGIC = b'TRTSTANDIN-ENGINE\x00'
 _CACHE_MAGIC = b'TRTSTANDIN-TIMING\x00'
@@ -791,9 +797,12 @@ class ICudaEngine(_Counted):
                 self._onnx, sess_options=options, providers=['CPUExecutionProvider'])
         names = [o.name for o in self._session.get_outputs()]
         outputs = dict(zip(names, self._session.run(names, feeds)))
+        unknown = sorted(set(OUTPUT_SCALE) - set(outputs))
+        if unknown:
+            raise OutputScaleError(f'tensorrt stand-in: OUTPUT_SCALE names {unknown}, not an '
+                                   f'output of this engine (its outputs: {names}); fix the test')
         for name, factor in OUTPUT_SCALE.items():
-            if name in outputs:
-                outputs[name] = (outputs[name] * factor).astype(outputs[name].dtype)
+            outputs[name] = (outputs[name] * factor).astype(outputs[name].dtype)
         return outputs
 
 
