@@ -24,6 +24,8 @@ pycocotools) and the pipeline's images/s from its report::
 """
 
 import argparse
+import contextlib
+import io
 import json
 from pathlib import Path
 import sys
@@ -54,9 +56,10 @@ def main(argv=None) -> int:
             model = str(data / model) if model.startswith('models/') else model
             report = Path(scratch) / f'{name}.json'
             t0 = time.perf_counter()
-            code = jetson_dnn(['eval', '--quiet', '--backend', 'onnxruntime', '--model', model,
-                               '--images', str(images), '--annotations',
-                               str(images.parent / annotations), '--report', str(report)])
+            with contextlib.redirect_stdout(io.StringIO()):   # its table: the JSON has it
+                code = jetson_dnn(['eval', '--quiet', '--backend', 'onnxruntime', '--model',
+                                   model, '--images', str(images), '--annotations',
+                                   str(images.parent / annotations), '--report', str(report)])
             wall = time.perf_counter() - t0
             if code != 0:
                 print(f'{name}: jetson-dnn eval exited {code}', file=sys.stderr)
