@@ -257,3 +257,46 @@ def test_pinned_buffers_streams_and_copies(cuda):
         mem.free()
     host.base.free()
     back.base.free()
+
+
+def test_bodypix_sizes_per_aspect_match_cpu_and_free_their_memory(cuda, images):
+    """
+    Issue 14 item 4 on the GPU: every size BodyPix's per-aspect policy gives, freed on close.
+
+    The shipped descriptor's spec (NHWC, letterbox, pad 0, x / 127.5 - 1) at the sizes
+    :class:`~jetson_dnn_ros.pipeline.InputSize` picks for landscape, portrait and panorama
+    sources; a pipeline closes the preprocessors of sizes it evicts, so after closing them
+    the device's free memory is back where it was (within one allocation granule per kernel).
+    """
+    from dataclasses import replace
+    from jetson_dnn_ros.backends.cuda_preprocess import CudaPreprocessor
+    from jetson_dnn_ros.models import resolve_model
+    from jetson_dnn_ros.pipeline import InputSize
+    descriptor = resolve_model('bodypix_mobilenetv1_050')
+    policy = InputSize.from_mapping(descriptor.extras['input_size'])
+    (w_lo, h_lo), (w_hi, h_hi) = policy.bounds()
+    stream = cuda.Stream()
+    big, odd = images[('1080p', 'bgr8')], images[('odd', 'bgr8')]
+    sources = (big, odd, np.ascontiguousarray(np.rot90(odd)),   # 16:9, 3:2-ish, portrait
+               np.ascontiguousarray(big[:, 660:1260]), big[400:700])   # 5:9, 32:5 panorama
+    free_before = cuda.mem_get_info()[0]
+    made = []
+    try:
+        for image in sources:
+            width, height = policy.for_image(image.shape[1], image.shape[0])
+            assert w_lo <= width <= w_hi and h_lo <= height <= h_hi
+            assert (width - 1) % 16 == 0 and (height - 1) % 16 == 0
+            spec = replace(descriptor.preprocess, width=width, height=height)
+            pre = CudaPreprocessor(spec, stream=stream)
+            made.append(pre)
+            tensor, transform = pre(image, 'bgr8')
+            assert tensor.shape == (1, height, width, 3)
+            assert transform == compute_transform(spec, image.shape[:2])
+            _check(spec, _download(cuda, tensor, stream), image, 'bgr8')
+        assert len({(p.spec.width, p.spec.height) for p in made}) >= 4
+    finally:
+        for pre in made:
+            pre.close()
+            pre.close()   # idempotent, as Pipeline and the backend may both close it
+    stream.synchronize()
+    assert cuda.mem_get_info()[0] >= free_before - 2 * 2 ** 20 * len(made)
