@@ -35,6 +35,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jetson_dnn_ros.cli import main as jetson_dnn  # noqa: E402
+from jetson_dnn_ros.evaluation import write_json  # noqa: E402
 from jetson_dnn_ros.paths import data_dir  # noqa: E402
 
 MODELS = (('yolox_nano', 'yolox_nano', 'annotations.json'),
@@ -75,9 +76,7 @@ def main(argv=None) -> int:
         print(f"| {row['model']} | {row['images']} | {row['seconds']:.1f} | "
               f"{row['images_per_s']:.1f} | {row['AP']:.3f} |")
     if args.json:
-        from jetson_dnn_ros.outputs import staged_file
-        with staged_file(args.json) as stream:
-            stream.write((json.dumps(rows, indent=1) + '\n').encode('utf-8'))
+        write_json(args.json, rows)
     return 0
 
 

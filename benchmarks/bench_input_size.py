@@ -38,7 +38,6 @@ Per variant:
 import argparse
 import contextlib
 import io
-import json
 from pathlib import Path
 import sys
 import time
@@ -46,7 +45,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cv2  # noqa: E402
-from jetson_dnn_ros.evaluation import CocoEvaluator  # noqa: E402
+from jetson_dnn_ros.evaluation import CocoEvaluator, write_json  # noqa: E402
 from jetson_dnn_ros.models import resolve_model  # noqa: E402
 from jetson_dnn_ros.paths import data_dir  # noqa: E402
 from jetson_dnn_ros.pipeline import apply_input_size, Pipeline  # noqa: E402
@@ -143,9 +142,7 @@ def main(argv=None) -> int:
               f"{row['box_AP_coco_val128_even']:.3f} | {row['box_AP_coco128_even']:.3f} | "
               f"{row['ms_per_image']:.0f} |")
     if args.json:
-        from jetson_dnn_ros.outputs import staged_file
-        with staged_file(args.json) as stream:
-            stream.write((json.dumps(rows, indent=1) + '\n').encode('utf-8'))
+        write_json(args.json, rows)
     return 0
 
 
