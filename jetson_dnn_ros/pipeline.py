@@ -125,6 +125,7 @@ class Pipeline:
         self.input_size = InputSize.from_descriptor(descriptor, self.input)
         self._sized = {}   # (width, height) -> preprocessor, for input_size
         self._outside = set()   # input sizes outside the engine profile (warned once)
+        self.last_input_size: Optional[Tuple[int, int]] = None   # (W, H) of the last run
         self._batch_preprocess = None   # host-side preprocessor of batches, made on first use
 
     @classmethod
@@ -253,7 +254,9 @@ class Pipeline:
         """
         with self._lock:
             t0 = time.perf_counter()
-            tensor, transform = self._preprocessor_for(image)(image, encoding)
+            pre = self._preprocessor_for(image)
+            tensor, transform = pre(image, encoding)
+            self.last_input_size = (pre.spec.width, pre.spec.height)
             inputs = {self.input.name: tensor}
             inputs.update(self.decoder.extra_inputs(transform, self.backend.input_specs))
             t1 = time.perf_counter()
@@ -365,6 +368,7 @@ class Pipeline:
                     replace(self.spec, width=size[0], height=size[1]))
             t0 = time.perf_counter()
             prepared, tensors = [], []
+            self.last_input_size = size
             for image, encoding in frames:   # the preprocessor reuses its output buffer
                 tensor, transform = pre(image, encoding)
                 tensors.append(np.array(tensor, copy=True))

@@ -585,6 +585,10 @@ def test_pose_node_input_size_parameter(ros, data_dir, photo, logs):
             assert node.set_parameters([Parameter('input_size', value=text)])[0].successful
             assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
             assert node.pipeline.input_size_for(portrait) == size, text
+            node.pipeline.run(portrait)
+            shown = node.diagnostics_values()['input_size']   # what the robot runs at
+            assert shown.startswith(f'{size[0]}x{size[1]}'), shown
+            assert ('per aspect' in shown) == ('x' not in text), shown
             assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
     finally:
         harness.close()

@@ -1215,7 +1215,8 @@ class DnnNode(LifecycleNode):
         Return the key/values of the next /diagnostics status (resets the fps window).
 
         :return: :meth:`FrameStats.report`'s values, the backend description, ``model``,
-            ``state`` and, while active, ``image_topic`` and ``image_publishers`` (publishers
+            ``input_size`` (the network W x H of the last frame; with a per-aspect policy
+            also its pixel budget), ``state`` and, while active, ``image_topic`` and ``image_publishers`` (publishers
             on it, any QoS) plus ``recent_s`` (the window the level looks at, in seconds).
             With several cameras this is the shared engine's status: counts over all
             cameras, ``cameras``, ``batch_capacity``, ``batch_sizes`` (the histogram of
@@ -1228,6 +1229,12 @@ class DnnNode(LifecycleNode):
         if self.pipeline is not None:
             values.update({k: str(v) for k, v in self.pipeline.backend.describe().items()})
             values['model'] = self.pipeline.descriptor.name
+            size = self.pipeline.last_input_size or (self.pipeline.spec.width,
+                                                     self.pipeline.spec.height)
+            values['input_size'] = f'{size[0]}x{size[1]}'
+            if self.pipeline.input_size is not None:
+                values['input_size'] += (f' (per aspect, <= '
+                                         f'{self.pipeline.input_size.max_pixels} px)')
             verification = getattr(self.pipeline, 'verification', None)
             if verification is not None:   # TensorRT parity gate (jetson_dnn_ros.parity)
                 values['engine_verified'] = 'cached' if verification.cached else 'now'
