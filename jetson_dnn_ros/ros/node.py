@@ -1217,7 +1217,8 @@ class DnnNode(LifecycleNode):
         :return: :meth:`FrameStats.report`'s values, the backend description, ``model``,
             ``input_size`` (the network W x H of the last frame; with a per-aspect policy
             also its pixel budget), ``state`` and, while active, ``image_topic`` and
-            ``image_publishers`` (publishers on it, any QoS) plus ``recent_s`` (the window the level looks at, in seconds).
+            ``image_publishers`` (publishers on it, any QoS) plus ``recent_s`` (the window
+            the level looks at, in seconds).
             With several cameras this is the shared engine's status: counts over all
             cameras, ``cameras``, ``batch_capacity``, ``batch_sizes`` (the histogram of
             frames per inference, ``size:count`` pairs) and ``inferences``; each camera has
