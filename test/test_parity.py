@@ -310,3 +310,25 @@ def test_sized_preprocessors_are_bounded_and_closed(tmp_path, monkeypatch):
         # sizes were closed when the fourth came
         others = [s for s in sizes if s != (48, 32)]
         assert sorted(closed) == sorted(others[:3])
+
+
+def test_parity_gate_prepares_each_verification_image_at_its_own_input_size(trt, tmp_path):
+    """
+    The reference runs each verification image at the size the pipeline picks for it.
+
+    With ``input_size`` a 2:1 photo runs at 48x24, not at the descriptor's 48x32: preparing the
+    ONNX Runtime side at the fixed size compared tensors of two shapes and refused an exact
+    engine.
+    """
+    import cv2
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    rng = np.random.default_rng(5)
+    for name, shape in (('wide.png', (100, 200, 3)), ('tall.png', (200, 100, 3))):
+        cv2.imwrite(str(tmp_path / name), rng.integers(0, 255, shape, dtype=np.uint8))
+    yaml_path.write_text(yaml_path.read_text() + 'verify_images: [wide.png, tall.png]\n')
+    with _open(yaml_path, tmp_path) as pipeline:
+        assert pipeline.input_size_for(np.zeros((100, 200, 3))) == (48, 24)
+        assert pipeline.input_size_for(np.zeros((200, 100, 3))) == (24, 48)
+        result = pipeline.verification
+        assert result.passed and result.images == ('wide.png', 'tall.png')
+        assert result.figures['output_rel_error'] == pytest.approx(0.0, abs=1e-9)
