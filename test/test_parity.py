@@ -332,3 +332,29 @@ def test_parity_gate_prepares_each_verification_image_at_its_own_input_size(trt,
         result = pipeline.verification
         assert result.passed and result.images == ('wide.png', 'tall.png')
         assert result.figures['output_rel_error'] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_fixed_input_size_off_the_model_grid_is_refused(tmp_path):
+    """
+    ``--input-size WxH`` off the descriptor's ``input_size`` grid fails clearly at configure.
+
+    BodyPix (output stride 16) needs W, H = 16k + 1: at 640x480 ONNX Runtime runs, the heatmap
+    cells no longer sit on network pixels ``16 i`` and every keypoint is shifted silently.
+    """
+    from jetson_dnn_ros.errors import ModelError
+    from jetson_dnn_ros.models import load_descriptor, resolve_model
+    from jetson_dnn_ros.pipeline import apply_input_size
+    bodypix = resolve_model('bodypix_mobilenetv1_050')
+    for text, nearest in (('640x480', '641x481'), ('641x480', '641x481'),
+                          ('513x384', '513x385')):
+        with pytest.raises(ModelError, match=rf'16k \+ 1.*nearest: {nearest}'):
+            apply_input_size(bodypix, text)
+    fixed = apply_input_size(bodypix, '513x385')
+    assert (fixed.preprocess.width, fixed.preprocess.height) == (513, 385)
+    descriptor = load_descriptor(_dynamic_model(tmp_path / 'dyn.onnx'))   # stride 8, offset 0
+    with pytest.raises(ModelError, match=r'8k \(nearest: 48x32\)'):
+        apply_input_size(descriptor, '50x32')
+    assert apply_input_size(descriptor, '64x40').preprocess.width == 64
+    with pytest.raises(ModelError, match=r'16k \+ 1'):
+        Pipeline.from_model('bodypix_mobilenetv1_050', backend='onnxruntime',
+                            input_size='640x480')
