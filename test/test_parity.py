@@ -358,3 +358,28 @@ def test_a_fixed_input_size_off_the_model_grid_is_refused(tmp_path):
     with pytest.raises(ModelError, match=r'16k \+ 1'):
         Pipeline.from_model('bodypix_mobilenetv1_050', backend='onnxruntime',
                             input_size='640x480')
+
+
+def test_benchmark_times_the_engine_at_the_input_size_the_pipeline_runs(tmp_path, monkeypatch):
+    """
+    ``jetson-dnn benchmark``'s engine-only runs use the image's per-aspect input size.
+
+    The benchmark input is 1920x1080 and BodyPix's default runs it at 737x417: engine-only runs
+    at the fixed size timed another shape than the end-to-end runs (and made an engine switch
+    shapes every iteration).
+    """
+    from jetson_dnn_ros.cli import time_pipeline
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    image = np.zeros((100, 200, 3), np.uint8)   # 2:1: 48x24, not the fixed 48x32
+    with Pipeline.from_model(str(yaml_path), backend='onnxruntime') as pipeline:
+        shapes = []
+        infer = pipeline.backend.infer
+
+        def record(inputs):
+            shapes.append(np.shape(inputs['input']))
+            return infer(inputs)
+
+        monkeypatch.setattr(pipeline.backend, 'infer', record)
+        timing = time_pipeline(pipeline, image, iterations=2, warmup=0)
+    assert timing['engine_ms'] > 0
+    assert shapes == [(1, 3, 24, 48)] * 4   # 2 end-to-end and 2 engine-only, alternating
