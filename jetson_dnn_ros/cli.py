@@ -30,6 +30,7 @@ subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
 """
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 import platform
@@ -554,7 +555,8 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
     Time end-to-end vs engine-only runs of one pipeline, interleaved in one loop.
 
     End-to-end = ``pipeline.process`` (preprocess + infer + decode) plus drawing the overlay
-    when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs.
+    when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs (at the input
+    size the pipeline runs ``image`` at, :meth:`~jetson_dnn_ros.pipeline.Pipeline.input_size_for`).
 
     :param image: (H, W, 3) uint8 BGR input.
     :return: dict with ``e2e_ms`` and ``engine_ms`` medians in milliseconds and ``ratio``.
@@ -562,7 +564,9 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
     from jetson_dnn_ros.overlay import draw
     from jetson_dnn_ros.overlay import OverlayOptions
     from jetson_dnn_ros.preprocessing import Preprocessor
-    prep = pipeline.backend.create_preprocessor(pipeline.spec) or Preprocessor(pipeline.spec)
+    width, height = pipeline.input_size_for(image)
+    spec = dataclasses.replace(pipeline.spec, width=width, height=height)
+    prep = pipeline.backend.create_preprocessor(spec) or Preprocessor(spec)
     tensor, transform = prep(image, 'bgr8')
     inputs = {pipeline.input.name: tensor}
     inputs.update(pipeline.decoder.extra_inputs(transform, pipeline.backend.input_specs))

@@ -379,8 +379,13 @@ class Staged:
             try:
                 self.commit()
             except OSError as error:
+                stage = self._stage
                 self.abort()
-                raise os_error('write', self.final, error) from None
+                # the output or a companion in the way (not a staged path): name the one
+                taken = isinstance(error, FileExistsError) and error.filename and \
+                    not _inside(Path(error.filename), stage)
+                raise os_error('write', error.filename if taken else self.final,
+                               error) from None
             except BaseException:  # noqa: B902 - a refused merge: clean up, then re-raise
                 self.abort()
                 raise

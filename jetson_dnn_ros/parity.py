@@ -171,17 +171,21 @@ def compare_with_reference(pipeline, reference, images) -> Dict[str, float]:
 
     :param pipeline: the pipeline under test (its backend, its preprocessing).
     :param reference: an open backend on the same ONNX file (ONNX Runtime), fed by the CPU
-        preprocessing of the same spec and decoded by the same decoder.
+        preprocessing of the same spec at the input size the pipeline runs each image at
+        (:meth:`~jetson_dnn_ros.pipeline.Pipeline.input_size_for`) and decoded by the same
+        decoder.
     :return: mean :func:`~jetson_dnn_ros.evaluation.agreement` figures and
         ``output_rel_error`` (worst output, worst image).
     """
+    from dataclasses import replace
     from jetson_dnn_ros.evaluation import agreement
     from jetson_dnn_ros.preprocessing import Preprocessor
-    preprocess = Preprocessor(pipeline.spec)
     sums: Dict[str, float] = {}
     worst = 0.0
     for _, image in images:
         tested = pipeline.process(image, 'bgr8', keep_outputs=True)
+        width, height = pipeline.input_size_for(image)
+        preprocess = Preprocessor(replace(pipeline.spec, width=width, height=height))
         tensor, transform = preprocess(image, 'bgr8')
         inputs = {pipeline.input.name: tensor}
         inputs.update(pipeline.decoder.extra_inputs(transform, reference.input_specs))

@@ -552,11 +552,12 @@ def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelD
 
     :param text: empty / None / ``auto``: the descriptor's own choice; ``WxH`` (e.g.
         ``641x481``): a fixed network input, every image letterboxed or resized into it as the
-        descriptor says (``input_size`` is dropped); ``N`` (pixels, e.g. ``197505``): per source
-        aspect within a budget of N pixels on the descriptor's ``input_size`` grid (stride 1
-        without one; see :class:`InputSize`).
-    :raises ModelError: on text that is none of these. A size the model cannot take (a static
-        input of another size, W or H off the model's grid) fails when the pipeline is built.
+        descriptor says (``input_size`` is dropped; W and H must be on its grid); ``N``
+        (pixels, e.g. ``197505``): per source aspect within a budget of N pixels on the
+        descriptor's ``input_size`` grid (stride 1 without one; see :class:`InputSize`).
+    :raises ModelError: on text that is none of these, or a ``WxH`` off the descriptor's
+        ``input_size`` grid (BodyPix: 16k + 1; the message names the nearest size on it). A
+        static input of another size fails when the pipeline is built.
     """
     text = str(text or '').strip().lower()
     if text in ('', 'auto'):
@@ -568,6 +569,7 @@ def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelD
             width, height = (int(v) for v in fixed)
             if width < 1 or height < 1:
                 raise ValueError(text)
+            _check_grid(descriptor, text, width, height)
             extras['input_size'] = None
             return replace(descriptor, extras=extras,
                            preprocess=replace(descriptor.preprocess, width=width, height=height))
@@ -582,6 +584,23 @@ def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelD
                             'max_aspect': grid.max_aspect}
     InputSize.from_mapping(extras['input_size'], f'input size {text!r}:')
     return replace(descriptor, extras=extras)
+
+
+def _check_grid(descriptor: ModelDescriptor, text: str, width: int, height: int) -> None:
+    """Raise ModelError if ``width`` × ``height`` is off the descriptor's ``input_size`` grid."""
+    grid = InputSize.from_mapping(descriptor.extras.get('input_size'),
+                                  f'model {descriptor.name!r}: input_size')
+    if grid is None or not any((v - grid.offset) % grid.stride for v in (width, height)):
+        return
+
+    def nearest(value):
+        k = max(int(round((value - grid.offset) / grid.stride)), 1)
+        return grid.stride * k + grid.offset
+
+    rule = f'{grid.stride}k' + (f' + {grid.offset}' if grid.offset else '')
+    raise ModelError(f'input size {text!r}: model {descriptor.name!r} takes W and H = {rule} '
+                     f'(nearest: {nearest(width)}x{nearest(height)}); off that grid its '
+                     'outputs no longer line up with the input pixels')
 
 
 def resolve_model_file(descriptor: ModelDescriptor, download: bool = False):

@@ -594,6 +594,34 @@ def test_pose_node_input_size_parameter(ros, data_dir, photo, logs):
         harness.close()
 
 
+def test_pose_node_input_size_given_as_a_number(ros, photo):
+    """
+    ``-p input_size:=308321`` (or ``input_size: 308321`` in a params file) is an INTEGER.
+
+    The documented pixel budget must not kill the node at start with rclpy's
+    InvalidParameterTypeException (a STRING was expected); it works as the text '308321'.
+    """
+    from jetson_dnn_ros.ros.pose_node import PoseNode
+    from rclpy.lifecycle import TransitionCallbackReturn
+    portrait = cv2.resize(photo('humans_0'), (480, 640))
+    harness = Harness(PoseNode, model='bodypix_mobilenetv1_050', backend='onnxruntime',
+                      input_size=197505)
+    try:
+        node = harness.node
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert node.pipeline.input_size_for(portrait) == (385, 513)
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+        assert node.set_parameters([Parameter('input_size', value=308321)])[0].successful
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert node.pipeline.input_size_for(portrait) == (481, 641)
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+        for bad in (2.5, True):
+            result = node.set_parameters([Parameter('input_size', value=bad)])[0]
+            assert not result.successful and 'input_size must be' in result.reason
+    finally:
+        harness.close()
+
+
 @pytest.fixture(scope='module')
 def depther(ros, data_dir):
     """Return an active depth node on fastdepth (metric, metres)."""

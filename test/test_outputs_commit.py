@@ -125,3 +125,14 @@ def test_a_companion_is_a_sibling_staged_inside_the_block(tmp_path):
             with pytest.raises(ValueError, match='a sibling with its own name'):
                 stage.also(wrong)
     assert _tree(tmp_path) == {'x.jpg': b'image', 'x.json': b'json'}
+
+
+def test_a_companion_in_the_way_is_named_and_nothing_is_written(tmp_path):
+    """Without ``replace`` an existing ``x.json`` refuses the pair, and the error names it."""
+    (tmp_path / 'x.json').write_bytes(b'earlier')
+    with pytest.raises(outputs.OutputError) as info:
+        with outputs.Staged(tmp_path / 'x.jpg') as stage:
+            stage.path.write_bytes(b'image')
+            stage.also(tmp_path / 'x.json').write_bytes(b'json')
+    assert str(info.value) == f'cannot write {tmp_path / "x.json"}: exists already'
+    assert _tree(tmp_path) == {'x.json': b'earlier'}

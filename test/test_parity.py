@@ -310,3 +310,76 @@ def test_sized_preprocessors_are_bounded_and_closed(tmp_path, monkeypatch):
         # sizes were closed when the fourth came
         others = [s for s in sizes if s != (48, 32)]
         assert sorted(closed) == sorted(others[:3])
+
+
+def test_parity_gate_prepares_each_verification_image_at_its_own_input_size(trt, tmp_path):
+    """
+    The reference runs each verification image at the size the pipeline picks for it.
+
+    With ``input_size`` a 2:1 photo runs at 48x24, not at the descriptor's 48x32: preparing the
+    ONNX Runtime side at the fixed size compared tensors of two shapes and refused an exact
+    engine.
+    """
+    import cv2
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    rng = np.random.default_rng(5)
+    for name, shape in (('wide.png', (100, 200, 3)), ('tall.png', (200, 100, 3))):
+        cv2.imwrite(str(tmp_path / name), rng.integers(0, 255, shape, dtype=np.uint8))
+    yaml_path.write_text(yaml_path.read_text() + 'verify_images: [wide.png, tall.png]\n')
+    with _open(yaml_path, tmp_path) as pipeline:
+        assert pipeline.input_size_for(np.zeros((100, 200, 3))) == (48, 24)
+        assert pipeline.input_size_for(np.zeros((200, 100, 3))) == (24, 48)
+        result = pipeline.verification
+        assert result.passed and result.images == ('wide.png', 'tall.png')
+        assert result.figures['output_rel_error'] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_fixed_input_size_off_the_model_grid_is_refused(tmp_path):
+    """
+    ``--input-size WxH`` off the descriptor's ``input_size`` grid fails clearly at configure.
+
+    BodyPix (output stride 16) needs W, H = 16k + 1: at 640x480 ONNX Runtime runs, the heatmap
+    cells no longer sit on network pixels ``16 i`` and every keypoint is shifted silently.
+    """
+    from jetson_dnn_ros.errors import ModelError
+    from jetson_dnn_ros.models import load_descriptor, resolve_model
+    from jetson_dnn_ros.pipeline import apply_input_size
+    bodypix = resolve_model('bodypix_mobilenetv1_050')
+    for text, nearest in (('640x480', '641x481'), ('641x480', '641x481'),
+                          ('513x384', '513x385')):
+        with pytest.raises(ModelError, match=rf'16k \+ 1.*nearest: {nearest}'):
+            apply_input_size(bodypix, text)
+    fixed = apply_input_size(bodypix, '513x385')
+    assert (fixed.preprocess.width, fixed.preprocess.height) == (513, 385)
+    descriptor = load_descriptor(_dynamic_model(tmp_path / 'dyn.onnx'))   # stride 8, offset 0
+    with pytest.raises(ModelError, match=r'8k \(nearest: 48x32\)'):
+        apply_input_size(descriptor, '50x32')
+    assert apply_input_size(descriptor, '64x40').preprocess.width == 64
+    with pytest.raises(ModelError, match=r'16k \+ 1'):
+        Pipeline.from_model('bodypix_mobilenetv1_050', backend='onnxruntime',
+                            input_size='640x480')
+
+
+def test_benchmark_times_the_engine_at_the_input_size_the_pipeline_runs(tmp_path, monkeypatch):
+    """
+    ``jetson-dnn benchmark``'s engine-only runs use the image's per-aspect input size.
+
+    The benchmark input is 1920x1080 and BodyPix's default runs it at 737x417: engine-only runs
+    at the fixed size timed another shape than the end-to-end runs (and made an engine switch
+    shapes every iteration).
+    """
+    from jetson_dnn_ros.cli import time_pipeline
+    yaml_path = _dynamic_model(tmp_path / 'dyn.onnx')
+    image = np.zeros((100, 200, 3), np.uint8)   # 2:1: 48x24, not the fixed 48x32
+    with Pipeline.from_model(str(yaml_path), backend='onnxruntime') as pipeline:
+        shapes = []
+        infer = pipeline.backend.infer
+
+        def record(inputs):
+            shapes.append(np.shape(inputs['input']))
+            return infer(inputs)
+
+        monkeypatch.setattr(pipeline.backend, 'infer', record)
+        timing = time_pipeline(pipeline, image, iterations=2, warmup=0)
+    assert timing['engine_ms'] > 0
+    assert shapes == [(1, 3, 24, 48)] * 4   # 2 end-to-end and 2 engine-only, alternating

@@ -130,8 +130,9 @@ def descriptor_of(spec: P.ParamSpec) -> ParameterDescriptor:
                                additional_constraints=spec.constraints,
                                read_only=spec.read_only,
                                # a string array whose default is empty: rclpy would infer
-                               # BYTE_ARRAY from [] and refuse ['front', 'left']
-                               dynamic_typing=isinstance(spec.default, tuple))
+                               # BYTE_ARRAY from [] and refuse ['front', 'left']; text that
+                               # may be given as a number (input_size 308321)
+                               dynamic_typing=isinstance(spec.default, tuple) or spec.also_int)
     if spec.float_range is not None:
         desc.floating_point_range = [FloatingPointRange(
             from_value=float(spec.float_range[0]), to_value=float(spec.float_range[1]),
@@ -665,7 +666,8 @@ class DnnNode(LifecycleNode):
                                        precision=values['precision'],
                                        model_file=values['model_file_path'] or None,
                                        decoder=values['decoder'] or None,
-                                       input_size=values['input_size'] or None, **options)
+                                       input_size=str(values['input_size']) or None,
+                                       **options)
         self.pipeline = pipeline
         from jetson_dnn_ros.models import assumed_defaults
         warning = assumed_defaults(pipeline.descriptor, 'set the model parameter to it')

@@ -108,6 +108,9 @@ class ParamSpec:
     :param choices: allowed string values, or None for free text.
     :param runtime: True if it may change while the node is configured or active.
     :param read_only: declare it read-only (settable only at node start).
+    :param also_int: a text parameter that also takes an integer (declared with dynamic
+        typing: ``-p input_size:=308321`` and ``input_size: 308321`` in a params file are
+        INTEGER values, which rclpy refuses for a STRING parameter at node start).
     """
 
     name: str
@@ -118,6 +121,7 @@ class ParamSpec:
     choices: Optional[Tuple[str, ...]] = None
     runtime: bool = False
     read_only: bool = False
+    also_int: bool = False
 
     @property
     def constraints(self) -> str:
@@ -144,6 +148,8 @@ class ParamSpec:
             return None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if self.also_int and isinstance(value, int) and not isinstance(value, bool):
+            return None
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             return (f'{self.name} must be a {expected.__name__}, got '
                     f'{type(value).__name__} {value!r}')
@@ -167,7 +173,8 @@ COMMON_PARAMS: Tuple[ParamSpec, ...] = (
           'or yolov5 for [1, N, 85]: the configure error lists them); empty = inferred'),
     _spec('input_size', '', 'Network input size: WxH fixed (e.g. 513x385), or a pixel budget '
           'W*H picked per camera aspect on the model grid (e.g. 308321), for models whose '
-          'input height and width are dynamic (BodyPix); empty = the descriptor default'),
+          'input height and width are dynamic (BodyPix); empty = the descriptor default',
+          also_int=True),
     _spec('model_config', '', 'Model descriptor .yaml path; overrides model when set'),
     _spec('model_file_path', '', 'ONNX file to run instead of the descriptor file (same model '
           'family, your weights; paths as for model); empty = the descriptor file'),
