@@ -507,7 +507,8 @@ class InputSize:
         if any(isinstance(d, int) for d in hw):
             raise ModelError(f'model {descriptor.name!r}: input_size needs an input with '
                              f'dynamic height and width; {spec.name!r} is {spec.shape}; '
-                             'use a fixed size (input: {width, height}) instead')
+                             'use a fixed size instead (--input-size WxH, node parameter '
+                             'input_size, or input: {width, height} in the descriptor)')
         return size
 
     def for_image(self, width: int, height: int) -> Tuple[int, int]:
@@ -634,7 +635,8 @@ def engine_profile(descriptor: ModelDescriptor, path, max_batch: int = 1):
     Covers 1 to ``max_batch`` images for an image input with a dynamic batch dimension, and,
     for a descriptor with ``input_size`` and an input with dynamic H and W, every size
     :meth:`InputSize.for_image` picks (:meth:`InputSize.bounds`; OPT = the descriptor's
-    ``input`` width × height). Only for a model whose image input is its only input and whose
+    ``input`` width × height, clamped into those bounds when a smaller budget excludes it).
+    Only for a model whose image input is its only input and whose
     descriptor sets no ``tensorrt: profile`` or ``input_shapes`` of its own.
 
     :param descriptor: the model descriptor (its preprocessing gives C, H, W and the layout).
