@@ -555,10 +555,12 @@ def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelD
         ``641x481``): a fixed network input, every image letterboxed or resized into it as the
         descriptor says (``input_size`` is dropped; W and H must be on its grid); ``N``
         (pixels, e.g. ``197505``): per source aspect within a budget of N pixels on the
-        descriptor's ``input_size`` grid (stride 1 without one; see :class:`InputSize`).
-    :raises ModelError: on text that is none of these, or a ``WxH`` off the descriptor's
-        ``input_size`` grid (BodyPix: 16k + 1; the message names the nearest size on it). A
-        static input of another size fails when the pipeline is built.
+        descriptor's ``input_size`` grid (see :class:`InputSize`).
+    :raises ModelError: on text that is none of these, a ``WxH`` off the descriptor's
+        ``input_size`` grid (BodyPix: 16k + 1; the message names the nearest size on it), or a
+        pixel budget for a descriptor without ``input_size`` (its grid is unknown: most
+        networks need multiples of their stride, which a descriptor states). A static input
+        of another size fails when the pipeline is built.
     """
     text = str(text or '').strip().lower()
     if text in ('', 'auto'):
@@ -580,7 +582,12 @@ def apply_input_size(descriptor: ModelDescriptor, text: Optional[str]) -> ModelD
     except ValueError:
         raise ModelError(f'input size {text!r} is not WxH (e.g. 641x481), a pixel budget '
                          '(e.g. 308321) or auto') from None
-    grid = InputSize.from_mapping(extras.get('input_size')) or InputSize(max(budget, 1))
+    grid = InputSize.from_mapping(extras.get('input_size'))
+    if grid is None:
+        raise ModelError(f'input size {text!r}: a pixel budget needs the input grid of model '
+                         f'{descriptor.name!r}, which its descriptor does not state; give a '
+                         'fixed WxH, or add input_size: {max_pixels, stride, offset} to a '
+                         'descriptor .yaml')
     extras['input_size'] = {'max_pixels': budget, 'stride': grid.stride, 'offset': grid.offset,
                             'max_aspect': grid.max_aspect}
     InputSize.from_mapping(extras['input_size'], f'input size {text!r}:')

@@ -255,6 +255,8 @@ def test_input_size_override_clamp_and_engine_profile(tmp_path):
             apply_input_size(descriptor, bad)
     with pytest.raises(ModelError, match='not a usable budget'):
         apply_input_size(descriptor, '10')
+    with pytest.raises(ModelError, match='pixel budget needs the input grid'):
+        apply_input_size(fixed, '3000')      # no input_size: the grid is unknown
     # TensorRT profile: batch 1..4 and every size per aspect; OPT = the descriptor's size
     onnx_file = tmp_path / 'dyn.onnx'
     assert engine_profile(descriptor, onnx_file, 4) == {
