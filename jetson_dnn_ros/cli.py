@@ -30,7 +30,6 @@ subparser whose ``func(args) -> int`` runs it); the TensorRT tooling's
 """
 
 import argparse
-import dataclasses
 import os
 from pathlib import Path
 import platform
@@ -556,7 +555,7 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
 
     End-to-end = ``pipeline.process`` (preprocess + infer + decode) plus drawing the overlay
     when ``overlay``; engine-only = ``backend.infer`` on the same prepared inputs (at the input
-    size the pipeline runs ``image`` at, :meth:`~jetson_dnn_ros.pipeline.Pipeline.input_size_for`).
+    size the pipeline runs ``image`` at, :meth:`~jetson_dnn_ros.pipeline.Pipeline.spec_for`).
 
     :param image: (H, W, 3) uint8 BGR input.
     :return: dict with ``e2e_ms`` and ``engine_ms`` medians in milliseconds and ``ratio``.
@@ -564,8 +563,7 @@ def time_pipeline(pipeline, image: np.ndarray, iterations: int = 30, overlay: bo
     from jetson_dnn_ros.overlay import draw
     from jetson_dnn_ros.overlay import OverlayOptions
     from jetson_dnn_ros.preprocessing import Preprocessor
-    width, height = pipeline.input_size_for(image)
-    spec = dataclasses.replace(pipeline.spec, width=width, height=height)
+    spec = pipeline.spec_for(image)
     prep = pipeline.backend.create_preprocessor(spec) or Preprocessor(spec)
     tensor, transform = prep(image, 'bgr8')
     inputs = {pipeline.input.name: tensor}

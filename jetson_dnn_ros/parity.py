@@ -177,15 +177,13 @@ def compare_with_reference(pipeline, reference, images) -> Dict[str, float]:
     :return: mean :func:`~jetson_dnn_ros.evaluation.agreement` figures and
         ``output_rel_error`` (worst output, worst image).
     """
-    from dataclasses import replace
     from jetson_dnn_ros.evaluation import agreement
     from jetson_dnn_ros.preprocessing import Preprocessor
     sums: Dict[str, float] = {}
     worst = 0.0
     for _, image in images:
         tested = pipeline.process(image, 'bgr8', keep_outputs=True)
-        width, height = pipeline.input_size_for(image)
-        preprocess = Preprocessor(replace(pipeline.spec, width=width, height=height))
+        preprocess = Preprocessor(pipeline.spec_for(image))
         tensor, transform = preprocess(image, 'bgr8')
         inputs = {pipeline.input.name: tensor}
         inputs.update(pipeline.decoder.extra_inputs(transform, reference.input_specs))

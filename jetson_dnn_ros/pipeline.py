@@ -125,6 +125,7 @@ class Pipeline:
         self.input_size = InputSize.from_descriptor(descriptor, self.input)
         self._sized = {}   # (width, height) -> preprocessor, for input_size
         self._outside = set()   # input sizes outside the engine profile (warned once)
+        self._size_of = {}   # source (W, H) -> network (W, H): one lookup per frame
         self.last_input_size: Optional[Tuple[int, int]] = None   # (W, H) of the last run
         self._batch_preprocess = None   # host-side preprocessor of batches, made on first use
 
@@ -270,9 +271,10 @@ class Pipeline:
 
     def _preprocessor_for(self, image: np.ndarray):
         """Return the preprocessor for this image's size (``input_size`` picks per aspect)."""
-        size = self.input_size_for(image)
-        if size == (self.spec.width, self.spec.height):
+        spec = self.spec_for(image)
+        if spec is self.spec:
             return self._preprocess
+        size = (spec.width, spec.height)
         pre = self._sized.get(size)
         if pre is None:
             # a camera has one size; a folder of photos has at most a few dozen on a grid
@@ -281,7 +283,6 @@ class Pipeline:
                 for old in self._sized.values():
                     getattr(old, 'close', lambda: None)()
                 self._sized.clear()
-            spec = replace(self.spec, width=size[0], height=size[1])
             pre = self._sized[size] = self.backend.create_preprocessor(spec) or \
                 Preprocessor(spec)
         return pre
@@ -299,7 +300,25 @@ class Pipeline:
         fixed = (self.spec.width, self.spec.height)
         if self.input_size is None or np.ndim(image) < 2:
             return fixed
-        size = self.input_size.for_image(image.shape[1], image.shape[0])
+        source = (int(image.shape[1]), int(image.shape[0]))
+        size = self._size_of.get(source)
+        if size is None:
+            if len(self._size_of) >= 256:   # bounded: a camera has one source size
+                self._size_of.clear()
+            size = self._size_of[source] = self._checked_size(source)
+        return size
+
+    def spec_for(self, image: np.ndarray):
+        """Return the :class:`PreprocessSpec` this image runs at (see :meth:`input_size_for`)."""
+        width, height = self.input_size_for(image)
+        if (width, height) == (self.spec.width, self.spec.height):
+            return self.spec
+        return replace(self.spec, width=width, height=height)
+
+    def _checked_size(self, source: Tuple[int, int]) -> Tuple[int, int]:
+        """Return the per-aspect size of a W × H source, or the fixed one outside the profile."""
+        fixed = (self.spec.width, self.spec.height)
+        size = self.input_size.for_image(*source)
         profile = (getattr(self.backend, 'profile', None) or {}).get(self.input.name)
         if profile is not None and size != fixed:
             shape = replace(self.spec, width=size[0], height=size[1]).input_shape
@@ -310,7 +329,7 @@ class Pipeline:
                     LOG.warning('model %s: input %dx%d for a %dx%d image is outside the '
                                 'engine profile (%s to %s); running at %dx%d. Rebuild the '
                                 'engine (force_engine_update) to cover it', self.descriptor.name,
-                                size[0], size[1], image.shape[1], image.shape[0],
+                                size[0], size[1], source[0], source[1],
                                 profile[0], profile[1], fixed[0], fixed[1])
                 return fixed
         return size
